@@ -1,0 +1,34 @@
+"""Entry point of the `hw3` command: one verb per module, each exposing `main(argv)`."""
+import importlib
+import sys
+
+# verb -> (module under tools/, one-line help)
+VERBS = {
+    "release": ("release", "build student/ and autograder/ from reference/ (otter assign)"),
+    "bench": ("bench", "time the reference notebooks and report their metrics"),
+}
+
+
+def usage() -> str:
+    width = max(len(verb) for verb in VERBS)
+    lines = ["usage: hw3 VERB [options]", "", "verbs:"]
+    lines += [f"  {verb:<{width}}  {help_}" for verb, (_, help_) in VERBS.items()]
+    lines += ["", "Run `hw3 VERB --help` for the options of one verb."]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0 if argv else 2
+    verb, rest = argv[0], argv[1:]
+    if verb not in VERBS:
+        print(f"hw3: unknown verb {verb!r}; run `hw3 --help` for the list", file=sys.stderr)
+        return 2
+    module = importlib.import_module(f"tools.{VERBS[verb][0]}")
+    return module.main(rest) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
