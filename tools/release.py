@@ -1,0 +1,120 @@
+"""`hw3 release`: turn the reference masters into `student/` and `autograder/` with otter assign.
+
+For each assignment the master and its data are staged in a scratch folder, `otter assign` runs
+there (executing the solution against every test, under `HW3_GRADING=1`), and its output is made
+reproducible before it replaces `student/<name>/` and `autograder/<name>/`:
+notebook cell ids become positional, and the autograder zip loses its timestamp (name, entry
+order, mtimes).
+"""
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+from tools import corpus
+from tools.notebook_run import grading_env
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = ("hafez", "apple_stock")
+STOCK_CSV = REPO_ROOT / "data" / "aapl_daily.csv"
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+ZIP_MODE = 0o644 << 16
+
+
+class ReleaseError(RuntimeError):
+    """otter assign failed or an input is missing; the message says which and why."""
+
+
+def stage_data(name: str, stage: Path) -> None:
+    """Write the data files the `name` notebook reads into `stage/data/`."""
+    if name == "hafez":
+        corpus.write_corpus(stage / "data" / "hafez.txt")
+    elif name == "apple_stock":
+        if not STOCK_CSV.exists():
+            raise ReleaseError(f"{STOCK_CSV} is missing: run `hw3 stock-data` to rebuild it")
+        (stage / "data").mkdir(parents=True, exist_ok=True)
+        shutil.copy(STOCK_CSV, stage / "data" / STOCK_CSV.name)
+
+
+def normalise_notebook(path: Path) -> None:
+    """Give every cell a positional id (otter inserts cells with random ids) and drop execution timings."""
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index:03d}"
+        cell.get("metadata", {}).pop("execution", None)
+    nbformat.write(nb, path)
+
+
+def normalise_zip(src: Path, dst: Path) -> None:
+    """Rewrite `src` as `dst` with sorted entries and fixed mtimes and modes."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in sorted(zin.namelist()):
+            if name.endswith("/"):
+                continue
+            info = zipfile.ZipInfo(name, ZIP_EPOCH)
+            info.external_attr = ZIP_MODE
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, zin.read(name))
+
+
+def assign(name: str, stage: Path) -> Path:
+    """Run `otter assign` on the staged master; return its output folder."""
+    dist = stage / "dist"
+    cmd = [sys.executable, "-m", "otter", "assign", f"{name}.ipynb", str(dist)]
+    proc = subprocess.run(cmd, cwd=stage, env=grading_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ReleaseError(f"otter assign failed for reference/{name}/{name}.ipynb:\n"
+                           f"{(proc.stdout + proc.stderr)[-4000:]}")
+    return dist
+
+
+def copy_normalised(src: Path, dst: Path, name: str) -> None:
+    """Copy one otter output folder to `dst`, normalising notebooks and the autograder zip."""
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.mkdir(parents=True)
+    for item in sorted(src.rglob("*")):
+        if item.is_dir() or item.name == "__pycache__" or item.name.startswith(".OTTER"):
+            continue
+        rel = item.relative_to(src)
+        if item.suffix == ".zip" and item.name.startswith(f"{name}-autograder"):
+            normalise_zip(item, dst / f"{name}-autograder.zip")
+            continue
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(item, dst / rel)
+        if item.suffix == ".ipynb":
+            normalise_notebook(dst / rel)
+
+
+def release_one(name: str, out_root: Path, reference_root: Path) -> None:
+    """Build `out_root/student/<name>/` and `out_root/autograder/<name>/` from the master."""
+    master_dir = reference_root / name
+    with tempfile.TemporaryDirectory(prefix=f"hw3-release-{name}-") as tmp:
+        stage = Path(tmp)
+        shutil.copy(master_dir / f"{name}.ipynb", stage / f"{name}.ipynb")
+        stage_data(name, stage)
+        dist = assign(name, stage)
+        copy_normalised(dist / "student", out_root / "student" / name, name)
+        copy_normalised(dist / "autograder", out_root / "autograder" / name, name)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="hw3 release", description=__doc__.splitlines()[0])
+    parser.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS), choices=ASSIGNMENTS,
+                        metavar="ASSIGNMENT", help=f"which to build (default: all of {', '.join(ASSIGNMENTS)})")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT,
+                        help="root that receives student/ and autograder/ (default: the repository)")
+    args = parser.parse_args(argv)
+    for name in args.assignments:
+        try:
+            release_one(name, args.out, REPO_ROOT / "reference")
+        except (ReleaseError, corpus.CorpusError) as err:
+            print(f"hw3 release: {err}", file=sys.stderr)
+            return 1
+        print(f"released {name}: {args.out / 'student' / name}, {args.out / 'autograder' / name}")
+    return 0
