@@ -6,6 +6,8 @@ import sys
 VERBS = {
     "release": ("release", "build student/ and autograder/ from reference/ (otter assign)"),
     "bench": ("bench", "time the reference notebooks and report their metrics"),
+    "pack": ("pack", "build DL_HW3__[StudentNumber]__[FullName].zip for Quera, after checking everything"),
+    "check": ("check", "check submission zips against the rules without extracting them"),
 }
 
 
