@@ -23,7 +23,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ("hafez", "apple_stock")
 STOCK_CSV = REPO_ROOT / "data" / "aapl_daily.csv"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-ZIP_MODE = 0o644 << 16
 
 
 class ReleaseError(RuntimeError):
@@ -51,15 +50,15 @@ def normalise_notebook(path: Path) -> None:
 
 
 def normalise_zip(src: Path, dst: Path) -> None:
-    """Rewrite `src` as `dst` with sorted entries and fixed mtimes and modes."""
+    """Rewrite `src` as `dst` with sorted entries and fixed mtimes (file modes are kept)."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name in sorted(zin.namelist()):
-            if name.endswith("/"):
+        for entry in sorted(zin.infolist(), key=lambda e: e.filename):
+            if entry.is_dir():
                 continue
-            info = zipfile.ZipInfo(name, ZIP_EPOCH)
-            info.external_attr = ZIP_MODE
+            info = zipfile.ZipInfo(entry.filename, ZIP_EPOCH)
+            info.external_attr = entry.external_attr
             info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, zin.read(name))
+            zout.writestr(info, zin.read(entry))
 
 
 def assign(name: str, stage: Path) -> Path:
