@@ -1,0 +1,77 @@
+"""`hw3 solutions-pdf`: render reference/theory/answers.md to PDF with pandoc and XeLaTeX.
+
+XeLaTeX rather than pdflatex because the answers quote Persian: each run of Arabic-script text is
+handed to XeTeX as right-to-left text in a font that has those glyphs. The SVG figure is swapped for
+a PNG drawn by `tools.diagram`, since LaTeX cannot include SVG.
+"""
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tools.diagram import save_lstm_diagram
+from tools.theory import THEORY_DIR
+
+ANSWERS = THEORY_DIR / "answers.md"
+DEFAULT_OUT = Path("dist/HW3_theory_solutions.pdf")
+DIAGRAM_SVG, DIAGRAM_PNG = "lstm_diagram.svg", "lstm_diagram.png"
+PDF_ENGINE = "xelatex"
+INSTALL_HINTS = {
+    "pandoc": "install pandoc (Debian/Ubuntu: apt-get install pandoc; otherwise https://pandoc.org/installing.html)",
+    PDF_ENGINE: "install XeLaTeX from TeX Live (Debian/Ubuntu: apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended)",
+}
+PERSIAN_FONT = "DejaVu Sans"  # ships Arabic-script glyphs and is on almost every Linux system
+LATEX_HEADER = (
+    "\\TeXXeTstate=1\n"  # enables \beginR ... \endR (right-to-left typesetting)
+    f"\\newfontfamily\\persianfont[Script=Arabic]{{{PERSIAN_FONT}}}\n"
+    "\\usepackage{float}\n\\floatplacement{figure}{H}\n"  # the figure stays in its section
+)
+DIAGRAM_WIDTH = "75%"
+PANDOC_OPTIONS = ["--from=markdown", f"--pdf-engine={PDF_ENGINE}", "--variable=geometry:margin=2.2cm",
+                  "--variable=colorlinks=true", "--include-in-header=header.tex"]
+# Arabic-script letters (U+0600-U+06FF) and the zero-width non-joiner, words separated by spaces.
+RTL_RUN = re.compile(r"[\u0600-\u06FF\u200C]+(?: +[\u0600-\u06FF\u200C]+)*")
+ERROR_TAIL_LINES = 15
+
+
+def latex_ready_markdown(text: str) -> str:
+    """answers.md as pandoc should see it: Persian runs as raw right-to-left LaTeX, PNG figure."""
+    text = RTL_RUN.sub(lambda m: f"`\\beginR{{\\persianfont {m.group(0)}}}\\endR`{{=latex}}", text)
+    return text.replace(f"]({DIAGRAM_SVG})", f"]({DIAGRAM_PNG}){{width={DIAGRAM_WIDTH}}}")
+
+
+def render(answers: Path, out: Path) -> subprocess.CompletedProcess:
+    """Run pandoc in a scratch folder holding the rewritten Markdown, the header and the PNG."""
+    with tempfile.TemporaryDirectory(prefix="hw3-solutions-") as tmp:
+        work = Path(tmp)
+        (work / "answers.md").write_text(latex_ready_markdown(answers.read_text(encoding="utf-8")), encoding="utf-8")
+        (work / "header.tex").write_text(LATEX_HEADER, encoding="utf-8")
+        save_lstm_diagram(work / DIAGRAM_PNG)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return subprocess.run(["pandoc", "answers.md", *PANDOC_OPTIONS, f"--output={out.resolve()}"],
+                              cwd=work, capture_output=True, text=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="hw3 solutions-pdf", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"PDF to write (default {DEFAULT_OUT})")
+    args = parser.parse_args(argv)
+    for tool, hint in INSTALL_HINTS.items():
+        if shutil.which(tool) is None:
+            print(f"hw3 solutions-pdf: {tool} not found; {hint}", file=sys.stderr)
+            return 2
+    result = render(ANSWERS, args.out)
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.strip().splitlines()[-ERROR_TAIL_LINES:])
+        print(f"{tail}\nhw3 solutions-pdf: pandoc exited with {result.returncode} (its last messages are above)",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
