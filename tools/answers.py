@@ -1,9 +1,10 @@
 """Find the answer cells of a released notebook and move answers between notebooks.
 
-`hw3 release` keeps the student and autograder notebooks cell-for-cell parallel: the student copy
-tags each answer cell `otter_answer_cell`, the autograder copy tags the same cell
-`otter_assign_solution_cell`, and the `grader.check("<question>")` cell that follows names the
-question the answer belongs to.
+otter assign tags each code cell a student answers `otter_answer_cell` in the student copy and
+`otter_assign_solution_cell` in the autograder copy; the `grader.check("<question>")` cell that
+follows names the question. Autograded questions have the same answer cells in both copies, so
+answers move between them by position within the question. (Written questions have no check
+cell and are not listed.)
 """
 import re
 
@@ -14,12 +15,13 @@ CHECK_CALL = re.compile(r"""grader\.check\(\s*["'](?P<question>[\w-]+)["']\s*\)"
 
 
 def is_answer_cell(cell) -> bool:
-    """True for a cell that otter assign marked as a student's answer or the reference solution."""
-    return any(tag in cell.get("metadata", {}).get("tags", []) for tag in ANSWER_TAGS)
+    """True for a code cell that otter assign marked as a student's answer or the reference solution."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return cell.cell_type == "code" and any(tag in tags for tag in ANSWER_TAGS)
 
 
 def answer_cells(nb: nbformat.NotebookNode) -> dict[str, list[int]]:
-    """Map each question name to the indices of its answer cells, in notebook order."""
+    """Map each autograded question to the indices of its answer code cells, in notebook order."""
     questions: dict[str, list[int]] = {}
     pending: list[int] = []
     for index, cell in enumerate(nb.cells):
@@ -34,12 +36,12 @@ def answer_cells(nb: nbformat.NotebookNode) -> dict[str, list[int]]:
 
 
 def splice(base: nbformat.NotebookNode, donor: nbformat.NotebookNode, questions) -> nbformat.NotebookNode:
-    """Copy of `base` whose answer cells for `questions` come from the parallel notebook `donor`."""
-    if len(base.cells) != len(donor.cells):
-        raise ValueError("notebooks are not parallel: release them together with `hw3 release`")
+    """Copy of `base` whose answer cells for `questions` take their source from `donor`."""
     result = nbformat.from_dict(base)
-    donor_cells = answer_cells(donor)
+    base_cells, donor_cells = answer_cells(base), answer_cells(donor)
     for question in questions:
-        for index in donor_cells[question]:
-            result.cells[index]["source"] = donor.cells[index].source
+        if len(base_cells.get(question, [])) != len(donor_cells.get(question, [])):
+            raise ValueError(f"{question}: the notebooks differ in answer cells; release them together")
+        for base_index, donor_index in zip(base_cells[question], donor_cells[question]):
+            result.cells[base_index]["source"] = donor.cells[donor_index].source
     return result
