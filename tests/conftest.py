@@ -3,8 +3,6 @@ import json
 from pathlib import Path
 
 import nbformat
-import pytest
-
 from tools.notebook_run import grading_env, otter_run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,15 +20,5 @@ def grade(notebook: nbformat.NotebookNode, name: str, workdir: Path, **env) -> d
     path = workdir / f"{name}.ipynb"
     nbformat.write(notebook, path)
     autograder_zip = REPO / "autograder" / name / f"{name}-autograder.zip"
-    scores, _ = otter_run(path, autograder_zip, workdir / "results", grading_env(**env))
-    return scores
+    return otter_run(path, autograder_zip, workdir / "results", grading_env(**env)).scores
 
-
-def max_scores(name: str) -> dict:
-    """Points of every graded question of `name`, read from the autograder notebook's tests."""
-    return EXPECTED_SCORES[name]["max"]
-
-
-@pytest.fixture
-def read_released():
-    return lambda kind, name: nbformat.read(released(kind, name), as_version=4)

