@@ -21,7 +21,8 @@ DIAGRAM_SVG, DIAGRAM_PNG = "lstm_diagram.svg", "lstm_diagram.png"
 PDF_ENGINE = "xelatex"
 INSTALL_HINTS = {
     "pandoc": "install pandoc (Debian/Ubuntu: apt-get install pandoc; otherwise https://pandoc.org/installing.html)",
-    PDF_ENGINE: "install XeLaTeX from TeX Live (Debian/Ubuntu: apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended)",
+    PDF_ENGINE: "install XeLaTeX from TeX Live (Debian/Ubuntu: apt-get install texlive-xetex "
+                "texlive-latex-recommended texlive-latex-extra lmodern fonts-dejavu-core)",
 }
 PERSIAN_FONT = "DejaVu Sans"  # ships Arabic-script glyphs and is on almost every Linux system
 LATEX_HEADER = (
