@@ -26,6 +26,7 @@ CELL_LEFT, CELL_BOTTOM, CELL_WIDTH, CELL_HEIGHT = 1.0, 0.5, 10.0, 6.0
 PRODUCT_Y, HIDDEN_PRODUCT_Y, CELL_TANH_Y = 4.3, 3.8, 4.75
 NODE_R = 0.26
 GATE_W, GATE_H = 0.9, 0.62
+TANH_W, TANH_H = 1.0, 0.55  # the pointwise tanh on the cell state
 
 LINE = dict(color="#222222", lw=1.6)
 ARROW = dict(arrowstyle="-|>", mutation_scale=14, color="#222222", lw=1.6, shrinkA=0, shrinkB=0)
@@ -110,10 +111,10 @@ def draw_lstm_cell() -> Figure:
     _label(ax, CANDIDATE_X + 0.15, 3.3, r"$\tilde{c}(t)$")
 
     # Output: h(t) = o(t) * tanh(c(t)).
-    _arrow(ax, (HIDDEN_X, CELL_Y), (HIDDEN_X, CELL_TANH_Y + 0.3))
-    ax.add_patch(Ellipse((HIDDEN_X, CELL_TANH_Y), 1.0, 0.55, **NODE_STYLE))
+    _arrow(ax, (HIDDEN_X, CELL_Y), (HIDDEN_X, CELL_TANH_Y + TANH_H / 2))
+    ax.add_patch(Ellipse((HIDDEN_X, CELL_TANH_Y), TANH_W, TANH_H, **NODE_STYLE))
     ax.text(HIDDEN_X, CELL_TANH_Y, "tanh", ha="center", va="center", fontsize=OP_SIZE - 1)
-    _arrow(ax, (HIDDEN_X, CELL_TANH_Y - 0.275), (HIDDEN_X, HIDDEN_PRODUCT_Y + NODE_R))
+    _arrow(ax, (HIDDEN_X, CELL_TANH_Y - TANH_H / 2), (HIDDEN_X, HIDDEN_PRODUCT_Y + NODE_R))
     _line(ax, (OUTPUT_X, GATE_Y + GATE_H / 2), (OUTPUT_X, HIDDEN_PRODUCT_Y))
     _arrow(ax, (OUTPUT_X, HIDDEN_PRODUCT_Y), (HIDDEN_X - NODE_R, HIDDEN_PRODUCT_Y))
     _node(ax, HIDDEN_X, HIDDEN_PRODUCT_Y, r"$\times$")
