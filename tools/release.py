@@ -4,7 +4,8 @@ For each assignment the master and its data are staged in a scratch folder, `ott
 there (executing the solution against every test, under `HW3_GRADING=1`), and its output is made
 reproducible before it replaces `student/<name>/` and `autograder/<name>/`:
 notebook cell ids become positional, and the autograder zip loses its timestamp (name, entry
-order, mtimes).
+order, mtimes). The student tree also gets the theory template and a README, and everything a
+student receives is bundled into `dist/HW3_student_release.zip` (not committed).
 """
 import argparse
 import shutil
@@ -16,13 +17,16 @@ from pathlib import Path
 
 import nbformat
 
-from tools import corpus
+from tools import corpus, theory
 from tools.notebook_run import grading_env
+from tools.zips import write_deterministic_zip
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ("hafez", "apple_stock")
 STOCK_CSV = REPO_ROOT / "data" / "aapl_daily.csv"
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+STUDENT_README = REPO_ROOT / "reference" / "STUDENT_README.md"
+STUDENT_BUNDLE = Path("dist") / "HW3_student_release.zip"
+BUNDLE_ROOT = "HW3"
 
 
 class ReleaseError(RuntimeError):
@@ -50,15 +54,12 @@ def normalise_notebook(path: Path) -> None:
 
 
 def normalise_zip(src: Path, dst: Path) -> None:
-    """Rewrite `src` as `dst` with sorted entries and fixed mtimes (file modes are kept)."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for entry in sorted(zin.infolist(), key=lambda e: e.filename):
-            if entry.is_dir():
-                continue
-            info = zipfile.ZipInfo(entry.filename, ZIP_EPOCH)
-            info.external_attr = entry.external_attr
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, zin.read(entry))
+    """Rewrite `src` as `dst` reproducibly, keeping each entry's file mode."""
+    with zipfile.ZipFile(src) as zin:
+        entries = [e for e in zin.infolist() if not e.is_dir()]
+        members = {e.filename: zin.read(e) for e in entries}
+        modes = {e.filename: e.external_attr for e in entries}
+    write_deterministic_zip(dst, members, modes)
 
 
 def assign(name: str, stage: Path) -> Path:
@@ -102,6 +103,19 @@ def release_one(name: str, out_root: Path, reference_root: Path) -> None:
         copy_normalised(dist / "autograder", out_root / "autograder" / name, name)
 
 
+def write_student_extras(out_root: Path) -> Path:
+    """Theory template and README into `student/`, then the bundle of the whole student tree."""
+    student = out_root / "student"
+    theory.write_student_template(student / "theory")
+    shutil.copyfile(STUDENT_README, student / "README.md")
+    members = {f"{BUNDLE_ROOT}/{p.relative_to(student).as_posix()}": p.read_bytes()
+               for p in sorted(student.rglob("*")) if p.is_file()}
+    bundle = out_root / STUDENT_BUNDLE
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    write_deterministic_zip(bundle, members)
+    return bundle
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="hw3 release", description=__doc__.splitlines()[0])
     parser.add_argument("assignments", nargs="*", default=list(ASSIGNMENTS), choices=ASSIGNMENTS,
@@ -116,4 +130,5 @@ def main(argv=None) -> int:
             print(f"hw3 release: {err}", file=sys.stderr)
             return 1
         print(f"released {name}: {args.out / 'student' / name}, {args.out / 'autograder' / name}")
+    print(f"student bundle: {write_student_extras(args.out)}")
     return 0
