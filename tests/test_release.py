@@ -1,5 +1,7 @@
 """`hw3 release` is reproducible, and the student tree carries no solution or hidden test."""
+import io
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -48,3 +50,19 @@ def test_release_is_byte_identical_to_what_is_committed(name, tmp_path):
         assert fresh.keys() == committed.keys(), kind
         changed = [path for path in fresh if fresh[path] != committed[path]]
         assert not changed, f"{kind}/{name}: {changed} differ from a fresh `hw3 release`"
+
+
+def test_student_extras_match_what_is_committed_and_bundle_reproducibly(tmp_path):
+    bundles = []
+    for copy in ("first", "second"):
+        root = tmp_path / copy
+        shutil.copytree(REPO / "student", root / "student")
+        bundles.append(release.write_student_extras(root).read_bytes())
+        assert tree(root / "student") == tree(REPO / "student"), "theory template or README differ from a fresh release"
+    assert bundles[0] == bundles[1], "the student bundle is not byte-identical across builds"
+    with zipfile.ZipFile(io.BytesIO(bundles[0])) as zf:
+        names = set(zf.namelist())
+    expected = {"HW3/README.md", "HW3/theory/HW3__Solution.tex", "HW3/theory/lstm_diagram.png"}
+    expected |= {f"HW3/{name}/{name}.ipynb" for name in released_assignments()}
+    assert expected <= names, f"missing from the bundle: {expected - names}"
+    assert not any(name.endswith(".zip") or "autograder" in name for name in names)
