@@ -14,6 +14,7 @@ import pytest
 
 from tools import check, cli, pack, submission
 from tools.submission import (
+    MAX_DIRECTORY_BYTES,
     MAX_MEMBERS,
     MAX_NOTEBOOK_BYTES,
     MAX_PDF_BYTES,
@@ -40,6 +41,8 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(64)
 CENTRAL_HEADER = b"PK\x01\x02"
 CENTRAL_FLAGS_AT, CENTRAL_SIZE_AT = 8, 24  # offsets of the flag bits and uncompressed size in a central header
 ENCRYPTED_FLAG = 0x1
+END_RECORD = b"PK\x05\x06"
+END_ENTRIES_AT, END_DIRECTORY_SIZE_AT = 8, 12  # offsets of the two entry counts and the directory size
 MEGABYTE_OF_ZEROS = bytes(submission.MB)
 
 
@@ -169,6 +172,11 @@ def test_notebook_breaking_the_nbformat_schema_is_reported():
     one_problem_mentioning(check_notebook_bytes("hafez.ipynb", broken), "not a valid notebook")
 
 
+def test_deeply_nested_json_notebook_is_reported_not_raised():
+    depth = 100_000  # far past Python's recursion limit
+    one_problem_mentioning(check_notebook_bytes("hafez.ipynb", b"[" * depth + b"]" * depth), "not valid JSON")
+
+
 def test_nbformat_3_notebook_is_reported():
     one_problem_mentioning(check_notebook_bytes("hafez.ipynb", b'{"nbformat": 3, "worksheets": []}'), "nbformat 4")
 
@@ -277,6 +285,13 @@ def test_non_zip_file_is_reported(tmp_path):
     one_problem_mentioning(inspect_zip(tmp_path / ZIP_NAME), "not a zip file", "PDF")
 
 
+def test_damaged_zip_is_one_line_not_a_traceback(tmp_path):
+    path = valid_zip(tmp_path)
+    tail = open(path, "rb").read()[-len(END_RECORD) * 20:]  # the end record survives, the members do not
+    open(path, "wb").write(tail)
+    one_problem_mentioning(inspect_zip(path), "cannot be read")
+
+
 def test_zip_over_the_size_limit_is_reported(tmp_path):
     path = valid_zip(tmp_path)
     with open(path, "r+b") as handle:
@@ -332,9 +347,10 @@ def test_locate_members_finds_notebooks_at_root_or_in_one_folder(tmp_path):
     assert locate_members(deep) == {}
 
 
-def test_locate_members_skips_ambiguous_folders_and_macos_metadata(tmp_path):
-    entries = [("a/hafez.ipynb", b"1"), ("b/hafez.ipynb", b"2"), ("__MACOSX/apple_stock.ipynb", b"3")]
-    assert locate_members(zipfile.ZipFile(make_zip(tmp_path / "x.zip", entries))) == {}
+def test_locate_members_skips_ambiguous_folders_unsafe_paths_and_macos_metadata(tmp_path):
+    entries = [("a/hafez.ipynb", b"1"), ("b/hafez.ipynb", b"2"), ("__MACOSX/apple_stock.ipynb", b"3"),
+               ("../apple_stock.ipynb", b"4"), ("C:/HW3__Solution.pdf", b"5")]
+    assert locate_members(zipfile.ZipFile(make_zip(tmp_path / "x.zip", entries)), REQUIRED_FILES) == {}
 
 
 def test_duplicate_member_is_reported(tmp_path):
@@ -355,7 +371,7 @@ def test_extra_folder_is_one_problem(tmp_path):
 
 def test_otter_log_in_zip_is_reported(tmp_path):
     path = make_zip(tmp_path / ZIP_NAME, valid_members() | {submission.OTTER_LOG: b"pickle"})
-    one_problem_mentioning(inspect_zip(path), submission.OTTER_LOG, "remove it")
+    one_problem_mentioning(inspect_zip(path), submission.OTTER_LOG, "otter's export zip")
 
 
 def test_missing_file_is_reported(tmp_path):
@@ -393,10 +409,30 @@ def test_password_protected_member_is_reported(tmp_path):
 
 # --- zip bombs ---------------------------------------------------------------------------------------
 
-def test_too_many_members_is_refused_before_reading_the_directory(tmp_path):
-    entries = [(f"f{i}.txt", b"") for i in range(MAX_MEMBERS + 1)]
-    problems = inspect_zip(make_zip(tmp_path / ZIP_NAME, entries))
-    assert problems == [one_problem_mentioning(problems, str(MAX_MEMBERS + 1), "entries")]
+def test_too_many_members_is_refused_before_parsing_the_directory(tmp_path, monkeypatch):
+    path = make_zip(tmp_path / ZIP_NAME, [(f"f{i}.txt", b"") for i in range(MAX_MEMBERS + 1)])
+    monkeypatch.setattr(submission.zipfile, "ZipFile", None)  # parsing the directory would crash
+    problems = inspect_zip(path)
+    assert problems == [one_problem_mentioning(problems, f"{MAX_MEMBERS + 1} entries", "zip bomb")]
+
+
+def test_end_record_understating_the_entry_count_is_still_capped(tmp_path):
+    path = make_zip(tmp_path / ZIP_NAME, [(f"f{i}.txt", b"") for i in range(MAX_MEMBERS + 1)])
+    data = bytearray(open(path, "rb").read())
+    at = data.rindex(END_RECORD)
+    struct.pack_into("<HH", data, at + END_ENTRIES_AT, len(REQUIRED_FILES), len(REQUIRED_FILES))
+    open(path, "wb").write(bytes(data))
+    problems = inspect_zip(path)
+    assert problems == [one_problem_mentioning(problems, f"{MAX_MEMBERS + 1} entries", "zip bomb")]
+
+
+def test_oversized_central_directory_is_refused_before_parsing(tmp_path, monkeypatch):
+    path = valid_zip(tmp_path)
+    data = bytearray(open(path, "rb").read())
+    struct.pack_into("<L", data, data.rindex(END_RECORD) + END_DIRECTORY_SIZE_AT, MAX_DIRECTORY_BYTES + 1)
+    open(path, "wb").write(bytes(data))
+    monkeypatch.setattr(submission.zipfile, "ZipFile", None)
+    one_problem_mentioning(inspect_zip(path), f"{MAX_DIRECTORY_BYTES + 1} B directory", "zip bomb")
 
 
 def test_declared_huge_uncompressed_total_is_refused(tmp_path):
@@ -459,6 +495,7 @@ def test_pack_then_check_round_trip_is_clean(tmp_path, capsys):
     assert str(target) in printed and all(name in printed for name in REQUIRED_FILES) and "sha256" in printed
     assert inspect_zip(target) == []
     assert sorted(zipfile.ZipFile(target).namelist()) == sorted(REQUIRED_FILES)
+    assert stat.S_IMODE(target.stat().st_mode) == pack.ZIP_DISK_MODE
     assert check.main([str(target)]) == 0
 
 
@@ -510,16 +547,25 @@ def test_pack_leaves_no_partial_zip_when_the_zip_is_too_big(tmp_path, monkeypatc
     assert (out / ZIP_NAME).read_bytes() == b"previous zip"
 
 
-def test_pack_leaves_no_partial_zip_when_writing_fails(tmp_path, monkeypatch):
+def test_pack_leaves_no_partial_zip_when_writing_fails(tmp_path, monkeypatch, capsys):
     def fail_midway(path, members):
         path.write_bytes(b"PK half a zip")
         raise OSError("disk full")
 
     out = tmp_path / "out"
     monkeypatch.setattr(pack, "write_zip", fail_midway)
-    with pytest.raises(OSError):
-        run_pack(write_sources(tmp_path / "work"), out)
+    assert run_pack(write_sources(tmp_path / "work"), out) == 1
+    one_problem_mentioning(capsys.readouterr().err.splitlines(), ZIP_NAME, "disk full")
     assert list(out.iterdir()) == []
+
+
+def test_pack_refuses_a_pdf_over_the_size_limit_without_reading_it(tmp_path, monkeypatch, capsys):
+    source = write_sources(tmp_path / "work")
+    with open(source / PDF_NAME, "r+b") as handle:
+        handle.truncate(MAX_PDF_BYTES + 1)  # sparse: cheap to make
+    monkeypatch.setattr(pack, "check_pdf_bytes", None)  # reading and checking it would crash
+    assert run_pack(source, tmp_path / "out") == 1
+    one_problem_mentioning(capsys.readouterr().err.splitlines(), PDF_NAME, "limit")
 
 
 def test_pack_refuses_an_out_path_that_is_a_file(tmp_path, capsys):

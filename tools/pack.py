@@ -29,6 +29,7 @@ from tools.submission import (
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store: no build time leaks in
 ZIP_FILE_MODE = 0o644 << 16  # rw-r--r-- in the unix half of external_attr
 ZIP_CREATE_SYSTEM = 3  # unix, whichever OS packs
+ZIP_DISK_MODE = 0o644  # the temp file is created 0600; the zip itself is an ordinary file
 COMPRESS_LEVEL = 9
 PART_SUFFIX = ".zip.part"
 
@@ -104,20 +105,25 @@ def write_atomically(target: Path, members: dict[str, bytes]) -> list[str]:
 
     On any failure the temp file is removed, so no partial zip is ever left.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=PART_SUFFIX)
-    os.close(handle)
-    temp = Path(temp)
+    temp = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=PART_SUFFIX)
+        os.close(handle)
+        temp = Path(name)
         write_zip(temp, members)
         size = temp.stat().st_size
         if size > MAX_ZIP_BYTES:
             return [f"{target.name}: would be {mb(size)} (limit {mb(MAX_ZIP_BYTES)}): "
                     "shrink the PDF or clear huge outputs (large images, long printouts)"]
+        temp.chmod(ZIP_DISK_MODE)
         os.replace(temp, target)
         return []
+    except OSError as err:
+        return [f"{target.name}: cannot be written ({err}): free some disk space or pass another --out"]
     finally:
-        temp.unlink(missing_ok=True)
+        if temp is not None:
+            temp.unlink(missing_ok=True)
 
 
 def manifest(members: dict[str, bytes]) -> list[str]:
@@ -140,7 +146,8 @@ def main(argv=None) -> int:
         print(f"hw3 pack: {len(problems)} problem(s); nothing written", file=sys.stderr)
         return 1
     print("\n".join(manifest(members)))
-    print(f"wrote {target} ({target.stat().st_size} bytes); upload it to Quera as is")
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    print(f"wrote {target} ({target.stat().st_size} B, sha256 {digest}); upload it to Quera as is")
     return 0
 
 

@@ -25,6 +25,7 @@ REQUIRED_FILES = NOTEBOOKS + (PDF_NAME,)
 ZIP_NAME_RE = re.compile(r"^DL_HW3__(?P<student_number>[0-9]{7,12})__(?P<full_name>[A-Z][A-Za-z]*)\.zip$")
 ZIP_NAME_FORMAT = "DL_HW3__{student_number}__{full_name}.zip"
 ZIP_NAME_EXAMPLE = "DL_HW3__401521234__AliMomen.zip"
+LOOSE_ZIP_NAME_RE = re.compile(r"^DL[_ -]?HW[_ -]?3[_ -]+(.+?)[_ -]+(.+?)\.zip$", re.IGNORECASE)  # to suggest a fix
 STUDENT_NUMBER_RE = re.compile(r"^[0-9]{7,12}$")
 FULL_NAME_RE = re.compile(r"^[A-Z][A-Za-z]*$")
 QUESTION_RE = re.compile(r"^\s*(q\d+\w*)\s*:")
@@ -37,7 +38,10 @@ MAX_ZIP_BYTES = 50 * MB
 MAX_NOTEBOOK_BYTES = 40 * MB
 MAX_UNCOMPRESSED_BYTES = 120 * MB  # both notebooks and the PDF at their limits still fit
 MAX_MEMBERS = 32  # three files plus room to name a student's extras; far below any zip bomb
+MAX_DIRECTORY_BYTES = MAX_MEMBERS * 1024  # a central directory entry is 46 B plus name, extra and comment
 READ_CHUNK = 64 * 1024
+ENCRYPTED_FLAG = 0x1  # general purpose bit 0 of a zip entry
+ZIP_MAGIC = b"PK\x03\x04"
 PDF_MAGIC = b"%PDF"
 PDF_EOF = b"%%EOF"
 PDF_EOF_WINDOW = 4096  # %%EOF must sit near the end; further back means a truncated file
@@ -45,9 +49,9 @@ EOCD_SIGNATURE = b"PK\x05\x06"
 EOCD_FORMAT = "<4s4H2LH"  # signature, disk, cd disk, entries on disk, entries total, cd size, offset, comment
 EOCD_MAX_TAIL = 22 + 65535  # the end record plus the longest zip comment
 SOURCE_PREVIEW = 40
-RUN_ALL = "Kernel > Restart & Run All, then save"
+RUN_ALL = "run Kernel > Restart & Run All and save"
 FILE_SIGNATURES = (  # what a file that should be a PDF or notebook really is, for the message
-    (b"PK\x03\x04", "a zip/DOCX file"),
+    (ZIP_MAGIC, "a zip/DOCX file"),
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"{\\rtf", "an RTF file"),
@@ -100,7 +104,7 @@ def check_zip_name(name: str) -> list[str]:
     """Problems with a zip's file name; when its parts can be read back, the fix names the right one."""
     if ZIP_NAME_RE.match(name):
         return []
-    parts = re.match(r"^DL[_ -]?HW[_ -]?3[_ -]+(.+?)[_ -]+(.+?)\.zip$", name, re.IGNORECASE)
+    parts = LOOSE_ZIP_NAME_RE.match(name)
     if parts:
         student_number = suggest_student_number(parts[1])
         full_name = suggest_full_name(parts[2])
@@ -141,8 +145,8 @@ def unanswered_questions(nb: nbformat.NotebookNode) -> list[str]:
     """
     names = []
     for cell in nb.cells:
-        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            if output.get("output_type") == "error" and output.get("ename") == "NotImplementedError":
+        for output in cell.get("outputs", []):
+            if is_not_implemented(output):
                 found = QUESTION_RE.match(output.get("evalue", ""))
                 name = found[1] if found else "an unnamed question"
                 if name not in names:
@@ -150,10 +154,9 @@ def unanswered_questions(nb: nbformat.NotebookNode) -> list[str]:
     return names
 
 
-def raises_not_implemented(cell: nbformat.NotebookNode) -> bool:
-    """Whether a code cell's saved outputs show a NotImplementedError."""
-    return any(out.get("output_type") == "error" and out.get("ename") == "NotImplementedError"
-               for out in cell.get("outputs", []))
+def is_not_implemented(output: nbformat.NotebookNode) -> bool:
+    """Whether a saved cell output is a NotImplementedError, the mark of an unanswered stub."""
+    return output.get("output_type") == "error" and output.get("ename") == "NotImplementedError"
 
 
 def never_run_cells(nb: nbformat.NotebookNode, allow_unanswered: bool) -> tuple[list[str], int]:
@@ -168,7 +171,7 @@ def never_run_cells(nb: nbformat.NotebookNode, allow_unanswered: bool) -> tuple[
         total += 1
         if cell.get("execution_count") is None:
             never_run.append(cell.source.strip().splitlines()[0][:SOURCE_PREVIEW])
-        if allow_unanswered and raises_not_implemented(cell):
+        if allow_unanswered and any(is_not_implemented(output) for output in cell.get("outputs", [])):
             break
     return never_run, total
 
@@ -178,7 +181,7 @@ def parse_notebook(name: str, data: bytes) -> tuple[nbformat.NotebookNode | None
     fix = "save it from Jupyter again (File > Save) or download the released notebook and copy your answers"
     if not data:
         return None, [f"{name}: is empty: {fix}"]
-    if data.startswith(b"PK\x03\x04"):
+    if data.startswith(ZIP_MAGIC):
         return None, [f"{name}: is a zip (otter's export zip?), not a notebook: put the .ipynb file itself"]
     try:
         raw = json.loads(data.decode("utf-8"))
@@ -186,6 +189,8 @@ def parse_notebook(name: str, data: bytes) -> tuple[nbformat.NotebookNode | None
         return None, [f"{name}: is not UTF-8 text (it looks like {sniff(data)}): {fix}"]
     except json.JSONDecodeError as err:
         return None, [f"{name}: is not valid JSON (line {err.lineno}: {err.msg}): {fix}"]
+    except RecursionError:
+        return None, [f"{name}: is not valid JSON (nested too deeply): {fix}"]
     if not isinstance(raw, dict) or raw.get("nbformat") != 4:
         version = raw.get("nbformat") if isinstance(raw, dict) else None
         return None, [f"{name}: is not an nbformat 4 notebook (nbformat={version!r}): {fix}"]
@@ -234,7 +239,7 @@ def check_notebook_bytes(name: str, data: bytes, allow_unanswered: bool = False)
                         f"(first: {never_run[0]!r}): {RUN_ALL}")
     if not allow_unanswered:
         problems += [f"{name}: {question} is unanswered (its output still shows NotImplementedError): "
-                     f"answer it and {RUN_ALL}, or submit without it with --allow-unanswered"
+                     f"answer it, {RUN_ALL}; or pass --allow-unanswered to submit without it"
                      for question in unanswered_questions(nb)]
     return problems
 
@@ -252,11 +257,12 @@ def unsafe_reason(member: str) -> str | None:
     return None
 
 
-def declared_member_count(path: Path) -> int | None:
-    """Entry count from the zip's end-of-central-directory record, without parsing the directory.
+def end_record(path: Path) -> tuple[int, int] | None:
+    """(entry count, central directory bytes) from the zip's end record, without parsing the directory.
 
-    None when no end record is found (not a zip). Zip64 archives report 0xFFFF here, which is over
-    MAX_MEMBERS anyway.
+    None when no end record is found (not a zip). Zip64 archives report 0xFFFF / 0xFFFFFFFF here,
+    which are over the caps anyway. zipfile parses as many bytes as the directory size says, whatever
+    the count, so both are capped.
     """
     size = path.stat().st_size
     with path.open("rb") as handle:
@@ -265,7 +271,8 @@ def declared_member_count(path: Path) -> int | None:
     at = tail.rfind(EOCD_SIGNATURE)
     if at < 0 or len(tail) - at < struct.calcsize(EOCD_FORMAT):
         return None
-    return struct.unpack_from(EOCD_FORMAT, tail, at)[4]
+    fields = struct.unpack_from(EOCD_FORMAT, tail, at)
+    return fields[4], fields[5]
 
 
 def max_bytes(name: str) -> int:
@@ -283,7 +290,7 @@ def read_member(zf: zipfile.ZipFile, name: str, cap: int) -> bytes:
         info = zf.getinfo(name)
     except KeyError:
         raise SubmissionError(f"{name}: missing from the zip") from None
-    if info.flag_bits & 0x1:
+    if info.flag_bits & ENCRYPTED_FLAG:
         raise SubmissionError(f"{name}: is password-protected: zip it again without a password")
     if info.file_size > cap:
         raise SubmissionError(f"{name}: declares {mb(info.file_size)} uncompressed (limit {mb(cap)}): "
@@ -362,10 +369,11 @@ def layout_problems(files: list[str], base: str) -> list[str]:
 def inspect_zip(path, allow_unanswered: bool = False) -> list[str]:
     """Every problem with a submission zip on disk, one line each, never raising for bad input.
 
-    Checks the file name, size, member count and declared uncompressed total (before reading any
-    member), member paths, the layout (exactly REQUIRED_FILES at the root: nested folder, missing,
-    duplicate, extra files), then streams the notebooks and the PDF into memory with caps and applies
-    check_notebook_bytes and check_pdf_bytes. Nothing is extracted to disk.
+    Checks the file name, size, entry count and directory size (before parsing the directory), the
+    declared uncompressed total (before reading any member), member paths, the layout (exactly
+    REQUIRED_FILES at the root: nested folder, missing, duplicate, extra files), then streams the
+    notebooks and the PDF into memory with caps and applies check_notebook_bytes and
+    check_pdf_bytes. Nothing is extracted to disk.
     """
     path = Path(path)
     if not path.exists():
@@ -378,14 +386,14 @@ def inspect_zip(path, allow_unanswered: bool = False) -> list[str]:
         return problems + ["empty file (0 bytes): build it again with hw3 pack"]
     if size > MAX_ZIP_BYTES:
         problems.append(f"the zip is {mb(size)} (limit {mb(MAX_ZIP_BYTES)}): shrink the PDF or clear huge outputs")
-    count = declared_member_count(path)
-    if count is None:
+    end = end_record(path)
+    if end is None:
         with path.open("rb") as handle:
             head = handle.read(8)
         return problems + [f"not a zip file (it looks like {sniff(head)}): build it with hw3 pack"]
-    if count > MAX_MEMBERS:
-        return problems + [f"the zip holds {count} entries (limit {MAX_MEMBERS}; a zip bomb?): "
-                           f"zip only {', '.join(REQUIRED_FILES)}"]
+    count, directory_bytes = end
+    if count > MAX_MEMBERS or directory_bytes > MAX_DIRECTORY_BYTES:
+        return problems + [too_many_entries(count, f" in a {directory_bytes} B directory")]
     try:
         with zipfile.ZipFile(path) as zf:
             return problems + zip_problems(zf, allow_unanswered)
@@ -393,11 +401,18 @@ def inspect_zip(path, allow_unanswered: bool = False) -> list[str]:
         return problems + [f"the zip cannot be read ({err}): build it again with hw3 pack"]
 
 
+def too_many_entries(count: int, where: str = "") -> str:
+    """The problem line of a zip with too many entries or too large a directory."""
+    return (f"the zip holds {count} entries{where} (limits {MAX_MEMBERS} entries, {MAX_DIRECTORY_BYTES} B "
+            f"of directory; a zip bomb?): zip only {', '.join(REQUIRED_FILES)}")
+
+
 def zip_problems(zf: zipfile.ZipFile, allow_unanswered: bool) -> list[str]:
     """Problems of an open zip's members and contents; see inspect_zip."""
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        return [f"the zip holds {len(infos)} entries (limit {MAX_MEMBERS}; a zip bomb?): zip only {', '.join(REQUIRED_FILES)}"]
+        # the end record can understate the count: zipfile reads the directory by size
+        return [too_many_entries(len(infos))]
     total = sum(info.file_size for info in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
         return [f"the zip declares {mb(total)} uncompressed (limit {mb(MAX_UNCOMPRESSED_BYTES)}; a zip bomb?): "
