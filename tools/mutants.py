@@ -2,7 +2,7 @@
 
 A mutant file `tests/mutants/<assignment>/<slug>.txt` reads:
 
-    question: q2_batches
+    question: q2_batches            (or `provided`: a mistake in a provided cell)
     must_fail: yes
     why: targets not shifted; the model learns to copy the character it is given
     --- reference
@@ -15,9 +15,10 @@ from pathlib import Path
 
 import nbformat
 
-from tools.answers import answer_cells
+from tools.answers import answer_cells, is_answer_cell
 
 MUTANTS_DIR = Path(__file__).resolve().parent.parent / "tests" / "mutants"
+PROVIDED = "provided"
 REFERENCE_MARK, MUTANT_MARK = "--- reference\n", "+++ mutant\n"
 
 
@@ -39,7 +40,10 @@ class Mutant:
     def apply(self, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         """Copy of the reference `notebook` with this mistake patched into its answer."""
         result = nbformat.from_dict(notebook)
-        cells = answer_cells(result).get(self.question, [])
+        if self.question == PROVIDED:
+            cells = [i for i, c in enumerate(result.cells) if c.cell_type == "code" and not is_answer_cell(c)]
+        else:
+            cells = answer_cells(result).get(self.question, [])
         hits = [i for i in cells if self.reference in result.cells[i].source]
         if len(hits) != 1 or result.cells[hits[0]].source.count(self.reference) != 1:
             raise MutantError(f"{self.assignment}/{self.slug}: the reference lines occur {len(hits)} "
