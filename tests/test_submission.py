@@ -9,6 +9,8 @@ import struct
 import warnings
 import zipfile
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -33,6 +35,7 @@ from tools.submission import (
     read_member,
 )
 
+RELEASED = Path(__file__).resolve().parents[1] / "student"
 STUDENT_NUMBER = "401521234"
 FULL_NAME = "AliMomen"
 ZIP_NAME = f"DL_HW3__{STUDENT_NUMBER}__{FULL_NAME}.zip"
@@ -208,6 +211,15 @@ def test_unanswered_questions_are_reported_by_name_once_each():
     assert [p.split(" ")[1] for p in problems] == ["q3_lstm_cell", "q1_vocab"]
 
 
+def test_unanswered_question_shown_only_in_a_grader_check_report_is_reported_once():
+    report = "q2_batches results:\n    Error at line 11\n    NotImplementedError: q2_batches: make_batches"
+    check_cell = code_cell('grader.check("q2_batches")', 1)
+    data = {"text/plain": report, "text/html": f"<pre>{report}</pre>"}
+    check_cell.outputs = [nbformat.v4.new_output("execute_result", data, execution_count=1)]
+    problems = check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=[check_cell]))
+    assert problems == [one_problem_mentioning(problems, "q2_batches", "unanswered")]
+
+
 def test_allow_unanswered_accepts_stubs_and_the_cells_run_all_skipped_after_them():
     cells = [code_cell("x = 1", 1), code_cell("lstm_cell()", 2, "q3_lstm_cell: write it"), code_cell("train()", None)]
     data = notebook_bytes(cells=cells)
@@ -232,6 +244,15 @@ def test_foreign_notebook_with_another_assignment_name_is_reported():
 
 def test_notebook_without_otter_metadata_is_reported():
     one_problem_mentioning(check_notebook_bytes("hafez.ipynb", notebook_bytes(None)), "no otter metadata")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_released_notebook_only_lacks_being_run(name):
+    released = RELEASED / name.removesuffix(".ipynb") / name
+    if not released.exists():
+        pytest.skip(f"{released} is not released yet")
+    problems = check_notebook_bytes(name, released.read_bytes())
+    assert problems == [one_problem_mentioning(problems, name, "was never run")]
 
 
 # --- PDF -------------------------------------------------------------------------------------------

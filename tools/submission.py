@@ -29,6 +29,7 @@ LOOSE_ZIP_NAME_RE = re.compile(r"^DL[_ -]?HW[_ -]?3[_ -]+(.+?)[_ -]+(.+?)\.zip$"
 STUDENT_NUMBER_RE = re.compile(r"^[0-9]{7,12}$")
 FULL_NAME_RE = re.compile(r"^[A-Z][A-Za-z]*$")
 QUESTION_RE = re.compile(r"^\s*(q\d+\w*)\s*:")
+REPORTED_NOT_IMPLEMENTED_RE = re.compile(r"NotImplementedError: (q\d+\w*)\s*:")  # in a printed test report
 OTTER_LOG = ".OTTER_LOG"
 MACOS_FOLDER = "__MACOSX"
 
@@ -138,17 +139,28 @@ def check_pdf_bytes(data: bytes) -> list[str]:
     return problems
 
 
+def output_text(output: nbformat.NotebookNode) -> str:
+    """The printed text of a saved cell output: stream text, or its text/plain and text/html data."""
+    data = output.get("data", {})
+    return "\n".join(str(part) for part in (output.get("text", ""), data.get("text/plain", ""), data.get("text/html", "")))
+
+
 def unanswered_questions(nb: nbformat.NotebookNode) -> list[str]:
     """Question names whose stub still raises NotImplementedError in a saved output, in notebook order.
 
-    A message that does not start with a question name is reported as 'an unnamed question'.
+    Found in a cell's own error (a message that does not start with a question name counts as 'an
+    unnamed question') and in printed test reports, such as `grader.check("q2_batches")` showing
+    `NotImplementedError: q2_batches: make_batches`.
     """
     names = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             if is_not_implemented(output):
                 found = QUESTION_RE.match(output.get("evalue", ""))
-                name = found[1] if found else "an unnamed question"
+                found_names = [found[1] if found else "an unnamed question"]
+            else:
+                found_names = REPORTED_NOT_IMPLEMENTED_RE.findall(output_text(output))
+            for name in found_names:
                 if name not in names:
                     names.append(name)
     return names
