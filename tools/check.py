@@ -12,6 +12,7 @@ from tools.submission import inspect_zip
 
 
 def parse_args(argv):
+    """The parsed command line of `hw3 check`."""
     parser = argparse.ArgumentParser(prog="hw3 check", description=__doc__.split("\n")[0])
     parser.add_argument("zips", nargs="+", metavar="ZIP", help="submission zip(s) to check")
     parser.add_argument("--allow-unanswered", action="store_true",

@@ -35,6 +35,7 @@ PART_SUFFIX = ".zip.part"
 
 
 def parse_args(argv):
+    """The parsed command line of `hw3 pack`."""
     parser = argparse.ArgumentParser(prog="hw3 pack", description=__doc__.split("\n")[0])
     parser.add_argument("--student-number", required=True, help="digits only, e.g. 401521234")
     parser.add_argument("--name", required=True, help="full name in CamelCase English letters, e.g. AliMomen")
