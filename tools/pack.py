@@ -1,8 +1,8 @@
 """`hw3 pack`: build the Quera submission zip from the two notebooks and the theory PDF.
 
-    hw3 pack --student-number 401521234 --name AliMomen [--from DIR] [--pdf PATH] [--out DIR]
+    hw3 pack --student-number 401521234 --name AliMomen [--from DIR] [--pdf PATH] [--out OUT]
 
-writes `DIR_OUT/DL_HW3__401521234__AliMomen.zip` holding exactly hafez.ipynb, apple_stock.ipynb and
+writes `OUT/DL_HW3__401521234__AliMomen.zip` holding exactly hafez.ipynb, apple_stock.ipynb and
 HW3__Solution.pdf. Every problem is reported first, one line each with its fix, and then nothing is
 written (exit 1). The zip is deterministic: sorted entries, 1980-01-01 mtimes, deflate.
 """
@@ -39,10 +39,10 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="hw3 pack", description=__doc__.split("\n")[0])
     parser.add_argument("--student-number", required=True, help="digits only, e.g. 401521234")
     parser.add_argument("--name", required=True, help="full name in CamelCase English letters, e.g. AliMomen")
-    parser.add_argument("--from", dest="source", type=Path, default=Path("."),
+    parser.add_argument("--from", dest="source", type=Path, default=Path("."), metavar="DIR",
                         help="folder holding hafez.ipynb and apple_stock.ipynb (default: current folder)")
-    parser.add_argument("--pdf", type=Path, help=f"theory answers PDF (default: FROM/{PDF_NAME})")
-    parser.add_argument("--out", type=Path, default=Path("."), help="folder to write the zip to (default: current folder)")
+    parser.add_argument("--pdf", type=Path, metavar="PATH", help=f"theory answers PDF (default: DIR/{PDF_NAME})")
+    parser.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder to write the zip to (default: current folder)")
     parser.add_argument("--allow-unanswered", action="store_true",
                         help="accept questions whose stub still raises NotImplementedError")
     return parser.parse_args(argv)
