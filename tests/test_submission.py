@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import check, cli, pack, submission
+from tools import check, cli, pack, submission, zips
 from tools.submission import (
     MAX_DIRECTORY_BYTES,
     MAX_MEMBERS,
@@ -527,7 +527,7 @@ def test_pack_is_byte_for_byte_reproducible(tmp_path):
     assert (tmp_path / "a" / ZIP_NAME).read_bytes() == (tmp_path / "b" / ZIP_NAME).read_bytes()
     infos = zipfile.ZipFile(tmp_path / "a" / ZIP_NAME).infolist()
     assert [i.filename for i in infos] == sorted(REQUIRED_FILES)
-    assert {(i.date_time, i.compress_type) for i in infos} == {(pack.ZIP_EPOCH, zipfile.ZIP_DEFLATED)}
+    assert {(i.date_time, i.compress_type) for i in infos} == {(zips.ZIP_EPOCH, zipfile.ZIP_DEFLATED)}
 
 
 def test_pack_takes_the_pdf_from_any_path(tmp_path):
@@ -574,7 +574,7 @@ def test_pack_leaves_no_partial_zip_when_writing_fails(tmp_path, monkeypatch, ca
         raise OSError("disk full")
 
     out = tmp_path / "out"
-    monkeypatch.setattr(pack, "write_zip", fail_midway)
+    monkeypatch.setattr(pack, "write_deterministic_zip", fail_midway)
     assert run_pack(write_sources(tmp_path / "work"), out) == 1
     one_problem_mentioning(capsys.readouterr().err.splitlines(), ZIP_NAME, "disk full")
     assert list(out.iterdir()) == []

@@ -11,7 +11,6 @@ import hashlib
 import os
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 from tools.submission import (
@@ -25,12 +24,9 @@ from tools.submission import (
     mb,
     zip_name,
 )
+from tools.zips import write_deterministic_zip
 
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store: no build time leaks in
-ZIP_FILE_MODE = 0o644 << 16  # rw-r--r-- in the unix half of external_attr
-ZIP_CREATE_SYSTEM = 3  # unix, whichever OS packs
 ZIP_DISK_MODE = 0o644  # the temp file is created 0600; the zip itself is an ordinary file
-COMPRESS_LEVEL = 9
 PART_SUFFIX = ".zip.part"
 
 
@@ -90,17 +86,6 @@ def collect(args) -> tuple[dict[str, bytes], list[str]]:
     return members, problems
 
 
-def write_zip(path: Path, members: dict[str, bytes]) -> None:
-    """Write a byte-for-byte reproducible zip of `members` (name -> bytes) to `path`."""
-    with zipfile.ZipFile(path, "w") as zf:
-        for name in sorted(members):
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = ZIP_FILE_MODE
-            info.create_system = ZIP_CREATE_SYSTEM
-            zf.writestr(info, members[name], compresslevel=COMPRESS_LEVEL)
-
-
 def write_atomically(target: Path, members: dict[str, bytes]) -> list[str]:
     """Write the zip to a temp file beside `target` and rename it into place; [] or [problem].
 
@@ -112,7 +97,7 @@ def write_atomically(target: Path, members: dict[str, bytes]) -> list[str]:
         handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=PART_SUFFIX)
         os.close(handle)
         temp = Path(name)
-        write_zip(temp, members)
+        write_deterministic_zip(temp, members)
         size = temp.stat().st_size
         if size > MAX_ZIP_BYTES:
             return [f"{target.name}: would be {mb(size)} (limit {mb(MAX_ZIP_BYTES)}): "

@@ -1,17 +1,20 @@
-"""Reproducible zip files: sorted entries, the 1980 epoch as every mtime, deflate."""
+"""Reproducible zip files: sorted entries, the 1980 epoch as every mtime, unix modes, deflate level 9."""
 import zipfile
 from pathlib import Path
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store: no build time leaks in
-DEFAULT_MODE = 0o644 << 16
+DEFAULT_MODE = 0o644 << 16  # rw-r--r-- in the unix half of external_attr
+UNIX = 3  # create_system: the same bytes whichever OS writes the zip
+COMPRESS_LEVEL = 9
 
 
 def write_deterministic_zip(path: Path, members: dict[str, bytes], modes: dict[str, int] | None = None) -> None:
     """Write `members` (archive name -> content) to `path`; `modes` keeps given external attributes."""
     modes = modes or {}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(path, "w") as zf:
         for name in sorted(members):
             info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.external_attr = modes.get(name, DEFAULT_MODE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, members[name])
+            info.external_attr = modes.get(name, DEFAULT_MODE)
+            info.create_system = UNIX
+            zf.writestr(info, members[name], compresslevel=COMPRESS_LEVEL)
