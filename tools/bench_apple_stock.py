@@ -1,0 +1,393 @@
+"""`hw3 bench apple_stock`: seconds, forecast errors and the q6 thresholds' margins of the AAPL reference.
+
+Reports, on this machine with torch pinned to one thread:
+- wall and CPU seconds and peak memory to execute the committed autograder notebook under
+  `HW3_GRADING=1`, and to `otter run` it (scores included);
+- the reference's test RMSE in dollars over several seeds, as a multiple of persistence's, at the
+  grading budget (each seed also graded by `otter run`) and at the student budget, where the notebook
+  also trains the textbook design (min-max scaled price levels) and the GRU;
+- price baselines computed here from the CSV (persistence, 5-day mean, least squares on 30 closes);
+- realistic broken solutions ("mutants", below): their `otter run` scores and the q6 ratio, and the
+  margins of q6's two factors against the reference's worst seed and the best broken solution.
+
+The q6 ratio is computed exactly as the q6 hidden test does (the notebook's `forecaster` and `scaler`
+on 30-day windows of the test period); the "student path" ratio goes through the notebook's own
+`predict_prices`. Writes everything as JSON to `--out`.
+"""
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from tools.notebook_run import RunError, execute_notebook, grading_env, otter_run, run_measured
+
+REPO = Path(__file__).resolve().parent.parent
+NAME = "apple_stock"
+AUTOGRADER = REPO / "autograder" / NAME
+CSV = REPO / "data" / "aapl_daily.csv"
+DEFAULT_SEEDS = (42, 0, 1, 2, 3)
+DEFAULT_STUDENT_SEEDS = (713, 0, 1)
+WINDOW = 30
+TRAIN_FRAC, VAL_FRAC = 0.70, 0.15
+SEED_CALLS = ("torch.manual_seed(rng_seed)", "np.random.seed(rng_seed)")
+BAND = re.compile(r"UPPER, LOWER, WINDOW = \(?([\d.]+), ([\d.]+), (\d+)\)?")
+PROBE_FILE = "bench_probe.json"
+LSTM_FORWARD_END = ("        return self.head(out[:, -1])   # (B, 1)\n        # END SOLUTION\n"
+                    "        \"\"\" # BEGIN PROMPT\n        # TODO (about 2 lines): run the RNN")
+PROBE = f'''
+import copy as _copy
+import json as _json
+import numpy as _np
+import torch as _torch
+
+
+def _bench_probe(env):
+    closes = _np.loadtxt("data/aapl_daily.csv", delimiter=",", skiprows=1, usecols=5)
+    start = int({TRAIN_FRAC} * len(closes)) + int({VAL_FRAC} * len(closes))
+    actual, previous = closes[start:], closes[start - 1:-1]
+    persistence = float(_np.sqrt(_np.mean((previous - actual) ** 2)))
+    out = {{"persistence_rmse": persistence, "persistence_mae": float(_np.mean(_np.abs(previous - actual)))}}
+    try:
+        model = _copy.deepcopy(env["forecaster"]).cpu().eval()
+        z = _np.asarray(env["scaler"].transform(closes), dtype=_np.float32).reshape(-1)
+        x = _torch.as_tensor(_np.stack([z[t - {WINDOW} - 1:t - 1] for t in range(start, len(closes))]))[:, :, None]
+        with _torch.no_grad():
+            raw = model(x).reshape(-1).numpy()
+        forecast = _np.asarray(env["scaler"].inverse_transform(raw, previous), dtype=_np.float64).reshape(-1)
+        out["rmse"] = float(_np.sqrt(_np.mean((forecast - actual) ** 2)))
+        out["mae"] = float(_np.mean(_np.abs(forecast - actual)))
+        out["ratio"] = out["rmse"] / persistence
+        out["directional_accuracy"] = float(_np.mean(_np.sign(forecast - previous) == _np.sign(actual - previous)))
+    except Exception as err:
+        out["ratio_error"] = repr(err)
+    try:
+        path = _np.asarray(env["predict_prices"](env["forecaster"], env["scaler"], closes, start, {WINDOW}),
+                           dtype=_np.float64).reshape(-1)
+        out["student_path_ratio"] = float(_np.sqrt(_np.mean((path - actual) ** 2))) / persistence
+    except Exception as err:
+        out["student_path_error"] = repr(err)
+    if "textbook_rmse" in env:
+        out["textbook_ratio"] = float(env["textbook_rmse"]) / persistence
+    if "gru_report" in env:
+        out["gru_ratio"] = float(env["gru_report"]["rmse"]) / persistence
+    if "history" in env:
+        out["best_step"], out["last_step"] = env["history"]["best_step"], env["history"]["step"][-1]
+    return out
+
+
+with open("{PROBE_FILE}", "w") as _f:
+    _json.dump(_bench_probe(globals()), _f)
+'''
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A realistic wrong solution: text edits to the reference, and the questions that must lose points.
+
+    `caught_by` empty means the mistake is tolerated on purpose; `why` says why.
+    """
+    slug: str
+    edits: tuple
+    caught_by: tuple
+    why: str
+
+
+MUTANTS = (
+    Mutant("scaler_fit_on_full_series",
+           (("scaler = LogReturnScaler().fit(train_close)",
+             "scaler = LogReturnScaler().fit(np.concatenate([train_close, val_close, test_close]))"),),
+           ("q2_scale",), "statistics leak from the validation and test periods"),
+    Mutant("random_split",
+           (("    n_train = int(train_frac * len(df))\n",
+             "    df = df.sample(frac=1.0, random_state=0)\n    n_train = int(train_frac * len(df))\n"),),
+           ("q1_load_split",), "rows shuffled before splitting: tomorrow's prices in the training set"),
+    Mutant("target_is_last_input",
+           (("y = s[window - 1 + horizon:window - 1 + horizon + n, :1]",
+             "y = s[window - 2 + horizon:window - 2 + horizon + n, :1]"),),
+           ("q3_windows",), "off by one: the target is the window's last element, which the input holds"),
+    Mutant("rmse_on_scaled_values",
+           (('"rmse": rmse(actual, predicted)',
+             '"rmse": rmse(np.log(actual / previous), np.log(predicted / previous))'),),
+           ("q6_evaluate",), "RMSE of log returns, not of dollars"),
+    Mutant("no_inverse_transform",
+           (("return np.asarray(scaler.inverse_transform(z, closes[start - 1:-1]), dtype=np.float64)",
+             "return np.asarray(z, dtype=np.float64)"),),
+           ("q6_evaluate",), "forecasts left as scaled returns"),
+    Mutant("window_includes_target_day",
+           (("X = np.stack([scaler.transform(closes[t - window - 1:t]) for t in range(start, len(closes))])",
+             "X = np.stack([scaler.transform(closes[t - window:t + 1]) for t in range(start, len(closes))])"),
+            ("return np.asarray(scaler.inverse_transform(z, closes[start - 1:-1]), dtype=np.float64)",
+             "return np.asarray(scaler.inverse_transform(z, closes[start:]), dtype=np.float64)")),
+           ("q6_evaluate",), "predictions shifted by one day: each forecast reads the close it forecasts"),
+    Mutant("forecasts_one_day_late",
+           (("X = np.stack([scaler.transform(closes[t - window - 1:t]) for t in range(start, len(closes))])",
+             "X = np.stack([scaler.transform(closes[t - window - 2:t - 1]) for t in range(start, len(closes))])"),
+            ("return np.asarray(scaler.inverse_transform(z, closes[start - 1:-1]), dtype=np.float64)",
+             "return np.asarray(scaler.inverse_transform(z, closes[start - 2:-2]), dtype=np.float64)")),
+           ("q6_evaluate",), "predictions shifted by one day the other way: each is yesterday's forecast"),
+    Mutant("keeps_last_weights",
+           (("    model.load_state_dict(best_state)\n", ""),),
+           ("q5_train",), "early stopping that returns the last weights, not the best"),
+    Mutant("best_state_not_copied",
+           (("best_state, stale = copy.deepcopy(model.state_dict()), 0",
+             "best_state, stale = model.state_dict(), 0"),),
+           ("q5_train",), "the 'best' state_dict aliases the live weights, so the last ones are kept"),
+    Mutant("model_returns_last_input",
+           ((LSTM_FORWARD_END, LSTM_FORWARD_END.replace("self.head(out[:, -1])", "x[:, -1, :1] + 0 * self.head(out[:, -1])")),),
+           ("q4_model",), "a 'model' that returns its last input: tomorrow's return = today's"),
+    Mutant("model_predicts_mean_return",
+           ((LSTM_FORWARD_END, LSTM_FORWARD_END.replace("self.head(out[:, -1])", "0 * self.head(out[:, -1])")),),
+           ("q4_model",), "persistence plus the training drift: q6 lets it pass on purpose "
+                          "(it is as good as persistence), q4 does not (not an LSTM forecaster)"),
+    Mutant("trained_on_the_test_period",
+           (("train_xy, val_xy, test_xy = (make_windows(z, WINDOW) for z in (train_z, val_z, test_z))",
+             "train_xy, val_xy, test_xy = (make_windows(z, WINDOW) for z in (train_z, val_z, test_z))\n"
+             "train_xy = make_windows(scaler.transform(prices.close.to_numpy()), WINDOW)"),),
+           (), "windows from the whole series: a leak that the budget cannot exploit (the q6 ratio "
+               "stays near 1), so no test can tell it from an honest model, and it earns nothing either"),
+)
+
+
+def reference_notebook(autograder: Path = AUTOGRADER) -> nbformat.NotebookNode:
+    return nbformat.read(autograder / f"{NAME}.ipynb", as_version=4)
+
+
+def q6_band(autograder: Path = AUTOGRADER) -> tuple[float, float]:
+    """(UPPER, LOWER) factors of the q6 hidden test, read from the autograder zip."""
+    with zipfile.ZipFile(autograder / f"{NAME}-autograder.zip") as zf:
+        match = BAND.search(zf.read("tests/q6_evaluate.py").decode())
+    if not match:
+        raise RunError("no `UPPER, LOWER, WINDOW = ...` line in the q6 hidden test")
+    return float(match[1]), float(match[2])
+
+
+def edited(nb: nbformat.NotebookNode, edits) -> nbformat.NotebookNode:
+    """Copy of `nb` with each (old, new) edit applied; each `old` must occur exactly once."""
+    nb = nbformat.from_dict(nb)
+    for old, new in edits:
+        hits = [c for c in nb.cells if c.cell_type == "code" and old in c.source]
+        if len(hits) != 1 or hits[0].source.count(old) != 1:
+            raise RunError(f"edit target occurs {len(hits)} times, not once: {old.strip()[:60]!r}")
+        hits[0].source = hits[0].source.replace(old, new)
+    return nb
+
+
+def with_mutant(nb: nbformat.NotebookNode, slug: str) -> nbformat.NotebookNode:
+    mutant = next(m for m in MUTANTS if m.slug == slug)
+    return edited(nb, mutant.edits)
+
+
+def with_seed(nb: nbformat.NotebookNode, seed: int) -> nbformat.NotebookNode:
+    """Copy of `nb` that seeds torch and numpy with `seed` wherever it seeds them with rng_seed.
+
+    The calls are rewritten, not the `rng_seed = ...` line, because `otter run` prepends
+    `rng_seed = 42` to every cell.
+    """
+    nb = nbformat.from_dict(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for call in SEED_CALLS:
+                cell.source = cell.source.replace(call, call.replace("rng_seed", str(seed)))
+    return nb
+
+
+def with_probe(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(nb)
+    nb.cells.append(nbformat.v4.new_code_cell(PROBE))
+    return nb
+
+
+def stage(nb: nbformat.NotebookNode, folder: Path, autograder: Path = AUTOGRADER) -> Path:
+    """Write `nb` as `folder/apple_stock.ipynb` beside a copy of its data; return the notebook path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(autograder / "data", folder / "data", dirs_exist_ok=True)
+    path = folder / f"{NAME}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def child_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def execute(nb: nbformat.NotebookNode, folder: Path, grading: bool, allow_errors: bool = False,
+            autograder: Path = AUTOGRADER) -> dict:
+    """Execute `nb` in `folder`; return seconds, CPU seconds, peak MB and the probe's numbers."""
+    path = stage(nb, folder, autograder)
+    env = grading_env(grading=grading)
+    cpu = child_cpu_seconds()
+    if allow_errors:
+        cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
+               "--ExecutePreprocessor.timeout=-1", f"--output={(folder / 'executed.ipynb').resolve()}", path.name]
+        measured = run_measured(cmd, env, cwd=folder)
+        if measured.returncode != 0:
+            raise RunError(f"executing {path} failed:\n{measured.output[-2000:]}")
+    else:
+        measured = execute_notebook(path, folder / "executed.ipynb", env)
+    result = {"seconds": round(measured.seconds, 2), "cpu_seconds": round(child_cpu_seconds() - cpu, 2),
+              "peak_rss_mb": round(measured.peak_rss_mb)}
+    probe = folder / PROBE_FILE
+    if probe.exists():
+        result.update(json.loads(probe.read_text()))
+    return result
+
+
+def grade(nb: nbformat.NotebookNode, folder: Path, autograder: Path = AUTOGRADER) -> dict:
+    """`otter run` `nb` with the autograder zip in `autograder`; return scores and seconds."""
+    path = stage(nb, folder, autograder)
+    cpu = child_cpu_seconds()
+    graded = otter_run(path, autograder / f"{NAME}-autograder.zip", folder / "results", grading_env())
+    return {"scores": graded.scores, "max_scores": graded.max_scores,
+            "seconds": round(graded.measured.seconds, 2), "cpu_seconds": round(child_cpu_seconds() - cpu, 2),
+            "peak_rss_mb": round(graded.measured.peak_rss_mb)}
+
+
+def price_baselines(csv: Path = CSV) -> dict:
+    """Dollar RMSE/MAE of simple forecasts on the test period, and the split's date and price ranges."""
+    dates = np.loadtxt(csv, delimiter=",", skiprows=1, usecols=1, dtype=str)
+    closes = np.loadtxt(csv, delimiter=",", skiprows=1, usecols=5)
+    n = len(closes)
+    n_train, n_val = int(TRAIN_FRAC * n), int(VAL_FRAC * n)
+    start = n_train + n_val
+    actual = closes[start:]
+    forecasts = {
+        "persistence": closes[start - 1:-1],
+        "mean_of_last_5": np.array([closes[t - 5:t].mean() for t in range(start, n)]),
+    }
+    design = np.array([np.append(closes[t - WINDOW:t], 1.0) for t in range(WINDOW, n_train)])
+    weights = np.linalg.lstsq(design, closes[WINDOW:n_train], rcond=None)[0]
+    forecasts[f"least_squares_on_last_{WINDOW}"] = np.array(
+        [np.append(closes[t - WINDOW:t], 1.0) @ weights for t in range(start, n)])
+    errors = {name: {"rmse": float(np.sqrt(np.mean((f - actual) ** 2))), "mae": float(np.mean(np.abs(f - actual)))}
+              for name, f in forecasts.items()}
+    periods = {name: {"days": int(b - a), "first": str(dates[a]), "last": str(dates[b - 1]),
+                      "close_min": float(closes[a:b].min()), "close_max": float(closes[a:b].max())}
+               for name, (a, b) in {"train": (0, n_train), "val": (n_train, start), "test": (start, n)}.items()}
+    return {"errors": errors, "periods": periods}
+
+
+def margins(grading_runs, student_runs, mutant_runs, upper, lower) -> dict:
+    """How far q6's factors sit from the reference's ratios and from the broken solutions' ratios."""
+    reference = [r["ratio"] for r in grading_runs + student_runs if "ratio" in r]
+    above = [(m["ratio"], m["slug"]) for m in mutant_runs if m.get("ratio", 0) > upper]
+    textbook = [(r["textbook_ratio"], f"textbook design, seed {r['seed']}") for r in student_runs if "textbook_ratio" in r]
+    leaks = [(m["student_path_ratio"], m["slug"]) for m in mutant_runs if m.get("student_path_ratio", 1) < lower]
+    return {
+        "upper": upper, "lower": lower,
+        "reference_ratio_min": min(reference), "reference_ratio_max": max(reference),
+        "upper_margin_to_reference_worst": upper - max(reference),
+        "lower_margin_to_reference_best": min(reference) - lower,
+        "lowest_ratio_above_upper": min(above + textbook, default=None),
+        "highest_student_path_ratio_below_lower": max(leaks, default=None),
+    }
+
+
+def table(report: dict) -> str:
+    """The human-readable summary printed at the end."""
+    lines = []
+    ref = report["reference_grading"]
+    lines.append(f"reference under HW3_GRADING=1 (OMP_NUM_THREADS=1, load {report['machine']['load_before']}):")
+    lines.append(f"  execute   {ref['execute']['seconds']:6.1f} s wall  {ref['execute']['cpu_seconds']:6.1f} s CPU"
+                 f"  {ref['execute']['peak_rss_mb']} MB")
+    lines.append(f"  otter run {ref['otter']['seconds']:6.1f} s wall  {ref['otter']['cpu_seconds']:6.1f} s CPU"
+                 f"  {ref['otter']['peak_rss_mb']} MB  {sum(ref['otter']['scores'].values()):g}/"
+                 f"{sum(ref['otter']['max_scores'].values()):g}")
+    base = report["baselines"]["errors"]
+    lines.append("test period baselines: " + ", ".join(f"{k} ${v['rmse']:.2f} (MAE ${v['mae']:.2f})" for k, v in base.items()))
+    lines.append(f"{'budget':<8} {'seed':>5} {'RMSE $':>7} {'x pers.':>8} {'dir.acc':>7} {'best@':>6} "
+                 f"{'exec s':>7} {'otter s':>7} {'score':>6} {'textbook x':>10} {'GRU x':>6}")
+    for budget, runs in (("grading", report["grading_seeds"]), ("student", report["student_seeds"])):
+        for r in runs:
+            score = f"{sum(r['otter']['scores'].values()):g}" if "otter" in r else "-"
+            otter_s = f"{r['otter']['seconds']:.1f}" if "otter" in r else "-"
+            lines.append(f"{budget:<8} {r['seed']:>5} {r.get('rmse', float('nan')):7.3f} {r.get('ratio', float('nan')):8.4f} "
+                         f"{r.get('directional_accuracy', float('nan')):7.3f} {r.get('best_step', '-'):>6} "
+                         f"{r['seconds']:7.1f} {otter_s:>7} {score:>6} "
+                         f"{r.get('textbook_ratio', float('nan')):10.3f} {r.get('gru_ratio', float('nan')):6.3f}")
+    if report["mutants"]:
+        lines.append(f"{'mutant':<28} {'q6 x':>7} {'path x':>7}  lost points (expected: caught by)")
+        for m in report["mutants"]:
+            lost = {q: s for q, s in m["otter"]["scores"].items() if s < m["otter"]["max_scores"][q]}
+            lines.append(f"{m['slug']:<28} {m.get('ratio', float('nan')):7.3f} {m.get('student_path_ratio', float('nan')):7.3f}"
+                         f"  {lost} ({', '.join(m['caught_by']) or 'tolerated'})")
+    g = report["margins"]
+    lines.append(f"q6 factors: upper {g['upper']} (reference worst {g['reference_ratio_max']:.4f}, margin "
+                 f"{g['upper_margin_to_reference_worst']:.3f}; lowest broken above it: {g['lowest_ratio_above_upper']}), "
+                 f"lower {g['lower']} (reference best {g['reference_ratio_min']:.4f}, margin "
+                 f"{g['lower_margin_to_reference_best']:.3f}; highest leak below it: {g['highest_student_path_ratio_below_lower']})")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="hw3 bench apple_stock", description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="*", default=list(DEFAULT_SEEDS),
+                        help=f"seeds at the grading budget, each executed and otter-run (default {DEFAULT_SEEDS})")
+    parser.add_argument("--student-seeds", type=int, nargs="*", default=list(DEFAULT_STUDENT_SEEDS),
+                        help=f"seeds at the student budget, with the textbook and GRU demos (default {DEFAULT_STUDENT_SEEDS})")
+    parser.add_argument("--no-mutants", action="store_true", help="skip the broken solutions")
+    parser.add_argument("--autograder", type=Path, default=AUTOGRADER,
+                        help="released autograder folder to bench (default: autograder/apple_stock)")
+    parser.add_argument("--out", type=Path, default=REPO / "bench-results" / f"{NAME}.json",
+                        help="JSON report (default: bench-results/apple_stock.json)")
+    args = parser.parse_args(argv)
+    if not args.seeds:
+        parser.error("give at least one --seeds value")
+    os.environ.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+    ag = args.autograder
+    reference = reference_notebook(ag)
+    report = {"machine": {"cpus": os.cpu_count(), "load_before": [round(x, 2) for x in os.getloadavg()],
+                          "threads": 1},
+              "baselines": price_baselines()}
+    try:
+        upper, lower = q6_band(ag)
+        with tempfile.TemporaryDirectory(prefix="hw3-bench-apple-") as tmp:
+            tmp = Path(tmp)
+            report["reference_grading"] = {"execute": execute(reference, tmp / "ref-exec", grading=True, autograder=ag),
+                                           "otter": grade(reference, tmp / "ref-otter", ag)}
+            print(f"reference: executed in {report['reference_grading']['execute']['seconds']} s, "
+                  f"otter run in {report['reference_grading']['otter']['seconds']} s", flush=True)
+            report["grading_seeds"] = []
+            for seed in args.seeds:
+                nb = with_seed(reference, seed)
+                run = {"seed": seed, **execute(with_probe(nb), tmp / f"g{seed}", grading=True, autograder=ag),
+                       "otter": grade(nb, tmp / f"g{seed}-otter", ag)}
+                report["grading_seeds"].append(run)
+                print(f"grading budget, seed {seed}: x{run.get('ratio', float('nan')):.4f} persistence, "
+                      f"{sum(run['otter']['scores'].values()):g} points", flush=True)
+            report["student_seeds"] = []
+            for seed in args.student_seeds:
+                run = {"seed": seed, **execute(with_probe(with_seed(reference, seed)), tmp / f"s{seed}", grading=False,
+                                                 autograder=ag)}
+                report["student_seeds"].append(run)
+                print(f"student budget, seed {seed}: x{run.get('ratio', float('nan')):.4f}, textbook "
+                      f"x{run.get('textbook_ratio', float('nan')):.3f}, {run['seconds']} s", flush=True)
+            report["mutants"] = []
+            for mutant in () if args.no_mutants else MUTANTS:
+                nb = edited(reference, mutant.edits)
+                run = {"slug": mutant.slug, "caught_by": list(mutant.caught_by), "why": mutant.why,
+                       **execute(with_probe(nb), tmp / f"m-{mutant.slug}", grading=True, allow_errors=True,
+                                 autograder=ag),
+                       "otter": grade(nb, tmp / f"m-{mutant.slug}-otter", ag)}
+                report["mutants"].append(run)
+                print(f"mutant {mutant.slug}: {run['otter']['scores']}", flush=True)
+    except RunError as err:
+        print(f"hw3 bench apple_stock: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 1
+    report["margins"] = margins(report["grading_seeds"], report["student_seeds"], report["mutants"], upper, lower)
+    report["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(table(report))
+    print(f"wrote {args.out}")
+    return 0
