@@ -31,7 +31,7 @@ class Measured:
 
 def grading_env(grading: bool = True, **extra: str) -> dict:
     """The current environment with threads pinned; `HW3_GRADING=1` unless `grading` is False."""
-    env = dict(os.environ, **GRADING_ENV, **extra)
+    env = {**os.environ, **GRADING_ENV, **extra}
     if not grading:
         env.pop("HW3_GRADING")
     return env
