@@ -6,8 +6,12 @@ second independent solution, plus two broken zips. The copy must rank first, the
 the independent pairs must not be flagged, and the report must parse and escape student text.
 """
 import csv
+import html
 import random
 import re
+import shutil
+import subprocess
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +19,7 @@ import nbformat
 import pytest
 
 from tools import cli, fingerprints, similarity, similarity_synth
+from tools.answers import answer_cells
 from tools.fingerprints import KGRAM, WINDOW
 
 REPO = Path(__file__).resolve().parents[1]
@@ -189,8 +194,7 @@ def answered(stub_source: str, body: str) -> str:
 
 def answers_from(bodies: dict[str, str]) -> dict[str, list[str]]:
     """{question: cell sources} for the answers written as bodies."""
-    stub, cells = stub_notebook(), None
-    from tools.answers import answer_cells
+    stub = stub_notebook()
     cells = answer_cells(stub)
     return {q: [answered(stub.cells[cells[q][0]].source, body)] for q, body in bodies.items()}
 
@@ -219,7 +223,7 @@ def synthetic_class(tmp_path_factory) -> Path:
     write_student(folder, BETA_WRITER, answers_from(BETA), similarity_synth.student_outputs(stub, random.Random(4)))
     (folder / NOT_A_ZIP).write_bytes(b"this was never a zip")
     broken = similarity_synth.submission_zip(folder, *BROKEN_NOTEBOOK, {})
-    with __import__("zipfile").ZipFile(broken, "a") as zf:
+    with zipfile.ZipFile(broken, "a") as zf:
         zf.writestr("hafez.ipynb", "{not json")
     return folder
 
@@ -390,16 +394,11 @@ def test_report_renders_side_by_side_with_highlights_and_escaped_student_text(re
     parser.close()
     assert not parser.errors and not parser.stack, parser.errors[:3]
     assert "script" not in parser.tags, "student text must be escaped"
-    assert html_escaped(HOSTILE_COMMENT) in page
+    assert html.escape(HOSTILE_COMMENT, quote=True) in page
     assert "pair-1" in parser.ids and 'class="side"' in page
     marked = "".join(parser.marked)
     assert "addmm" in marked and "forget_gate" in page
     assert NOT_A_ZIP in page, "skipped zips are listed"
-
-
-def html_escaped(text: str) -> str:
-    import html
-    return html.escape(text, quote=True)
 
 
 # ---------------------------------------------------------------- the command
@@ -436,3 +435,55 @@ def test_bench_finds_its_planted_copy(tmp_path, capsys):
     assert similarity.main(["--bench", "8", "--out", str(tmp_path), "--jobs", "1"]) == 0
     printed = capsys.readouterr().out
     assert "8 submissions, 28 pairs" in printed and "planted copies among the top 1 pairs: 1 of 1" in printed
+
+
+def test_report_renders_in_headless_chromium(report, tmp_path):
+    browser = shutil.which("chromium-headless-shell") or shutil.which("chromium")
+    if browser is None:
+        pytest.skip("no headless Chromium here (apt-get install chromium-headless-shell); the HTML is parsed above")
+    _, out = report
+    page = (out / similarity.HTML_NAME).resolve().as_uri()
+    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}",
+                          "--dump-dom", page], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert dom.count("<mark>") > 10 and "<script" not in dom and 'id="pair-1"' in dom
+
+
+def test_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        similarity.main(["--help"])
+    assert exit_info.value.code == 0 and "--max-common" in capsys.readouterr().out
+
+
+def test_zips_are_found_in_subfolders_once_and_never_in_the_output_folder(synthetic_class, tmp_path):
+    nested = tmp_path / "downloads" / "section 2"
+    nested.mkdir(parents=True)
+    original = sorted(synthetic_class.glob("*.zip"))[0]
+    shutil.copy(original, nested / original.name)
+    out = tmp_path / "downloads" / "report"
+    out.mkdir()
+    shutil.copy(original, out / "left-over.zip")
+    copied = nested / original.name
+    found = similarity.zip_paths([str(tmp_path / "downloads"), str(copied)], out)
+    assert found == [copied]
+
+
+def test_zip_with_an_unsafe_member_path_is_skipped(tmp_path):
+    path = tmp_path / "DL_HW3__401000009__Climber.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("hafez.ipynb", nbformat.writes(stub_notebook()))
+        zf.writestr("../escape.txt", "x")
+    stubs, _ = similarity.load_stubs(similarity.RELEASE_DIR)
+    file, why = similarity.load_submission(path, stubs)
+    assert file == str(path) and "climbs out of the zip" in why
+
+
+def test_notebook_that_only_breaks_the_schema_is_still_compared(tmp_path):
+    nb = similarity_synth.submitted_notebook(stub_notebook(), answers_from({"q2_batches": BETA["q2_batches"]}))
+    raw = nbformat.writes(nb).replace('"execution_count": 1,', '"execution_count": "one",', 1)
+    path = tmp_path / "DL_HW3__401000010__Sloppy.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("folder/hafez.ipynb", raw)
+    stubs, _ = similarity.load_stubs(similarity.RELEASE_DIR)
+    submission = similarity.load_submission(path, stubs)
+    assert isinstance(submission, similarity.Submission), submission
+    assert submission.regions["hafez:q2_batches"].prints

@@ -15,7 +15,6 @@ tokens shared by two regions yields at least one shared fingerprint, wherever it
 import builtins
 import functools
 import hashlib
-import io
 import keyword
 import re
 import tokenize

@@ -15,7 +15,9 @@ broken cells and fragments, where an AST-based measure needs code that parses. F
 the starter code are dropped, and so are those held by more than --max-common submissions: the
 natural solution many students reach on their own is not evidence. A pair's score on a question is
 its shared fingerprints over the smaller answer's (containment, which a copy padded with extra code
-cannot escape); its overall score pools every question, so a one-line answer weighs little.
+cannot escape); its overall score is all shared fingerprints over the sum, across questions, of the
+smaller answer's, so a one-line answer weighs little. A pair is flagged on its overall score, on one
+answer almost wholly contained in the other, or on outputs that only the two share.
 
 Outputs are compared separately: printed lines (loss logs, timings, progress bars, the sampled
 ghazal), images and widget ids. The notebooks fix their seeds, so correct solutions print similar
@@ -38,10 +40,13 @@ import itertools
 import math
 import os
 import re
+import resource
+import stat
 import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -49,13 +54,14 @@ from functools import partial
 from pathlib import Path
 
 import nbformat
+import nbformat.reader
 
 from tools import fingerprints
 from tools.answers import CHECK_CALL, answer_cells
 from tools.release import ASSIGNMENTS, REPO_ROOT
 from tools.submission import (MAX_DIRECTORY_BYTES, MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES, MAX_ZIP_BYTES,
                               ZIP_NAME_RE, SubmissionError, end_record, locate_members, max_bytes, mb,
-                              parse_notebook, read_member, sniff, too_many_entries)
+                              parse_notebook, read_member, sniff, too_many_entries, unsafe_reason)
 
 RELEASE_DIR = REPO_ROOT / "student"
 CSV_NAME, HTML_NAME = "similarity.csv", "similarity.html"
@@ -68,6 +74,7 @@ FLAG_QUESTION_SCORE = 0.8  # one answer this much contained in the other (and FL
 FLAG_MIN_OUTPUTS = 3  # output lines, images or widget ids shared by two students alone
 MIN_OUTPUT_CHARS = 12  # shorter printed lines ('True', '0.5') coincide by chance
 MAX_OUTPUT_CHARS = 300
+MAX_SOURCE_CHARS = 100_000  # per cell: a pasted data dump is not an answer, and tokenising it is slow
 MAX_OUTPUT_UNITS = 5000  # per notebook: a runaway log is not more evidence
 DEFAULT_TOP = 20
 DEFAULT_JOBS = 2
@@ -222,7 +229,7 @@ def build_region(cells: list[tuple[int, str]], is_starter, keep: frozenset, star
 
 def question_region(nb, indices: list[int], stub: Stub, question: str) -> Region:
     """Region of one question: its answer cells, diffed line by line against the stub's."""
-    cells = [(i, nb.cells[i].source) for i in indices]
+    cells = [(i, nb.cells[i].source[:MAX_SOURCE_CHARS]) for i in indices]
     stub_lines = [line for source in stub.questions[question] for line in source.splitlines()]
     starter: dict[int, set[int]] = {}
     for position, (_, source) in enumerate(cells):
@@ -237,13 +244,17 @@ def notebook_regions(name: str, nb, stub: Stub) -> tuple[dict[str, Region], list
     if not cells:
         notes.append(f"{name}.ipynb: has no otter answer tags (not the released notebook?): "
                      f"all its code is compared as {name}:{OTHER}")
+    long_cells = [i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code" and len(c.source) > MAX_SOURCE_CHARS]
+    if long_cells:
+        notes.append(f"{name}.ipynb: cell(s) {long_cells[:5]} hold over {MAX_SOURCE_CHARS} characters: "
+                     "only their beginning was compared")
     regions, used = {}, set()
     for question in stub.questions:
         indices = cells.get(question, [])
         used.update(indices)
         if indices:
             regions[f"{name}:{question}"] = question_region(nb, indices, stub, question)
-    extra = [(i, c.source) for i, c in enumerate(nb.cells)
+    extra = [(i, c.source[:MAX_SOURCE_CHARS]) for i, c in enumerate(nb.cells)
              if c.cell_type == "code" and i not in used and not is_check_cell(c) and c.source.strip()
              and c.source not in stub.provided_sources]  # an unchanged provided cell holds nothing of the student's
     region = build_region(extra, lambda position, n, line: not line.strip() or line.strip() in stub.provided_lines,
@@ -303,9 +314,14 @@ def label_of(path: Path) -> tuple[str, str | None]:
 def read_notebooks(path: Path, names) -> tuple[dict[str, bytes], list[str]]:
     """{name: bytes} of the notebooks in one zip, read with the submission caps, and notes.
 
-    Raises SubmissionError (one line) when the zip as a whole cannot be read safely.
+    Nothing touches the disk. The end record is checked before the directory is parsed, the declared
+    total before any member is read, and each notebook inflates under a cap; an unsafe member path
+    refuses the zip, as `hw3 grade` does. Raises SubmissionError (one line) when the zip as a whole
+    cannot be read safely.
     """
     size = path.stat().st_size
+    if size == 0:
+        raise SubmissionError("the file is empty (0 bytes): ask the student for the Quera zip again")
     if size > MAX_ZIP_BYTES:
         raise SubmissionError(f"the zip is {mb(size)} (limit {mb(MAX_ZIP_BYTES)}): ask for a smaller one")
     end = end_record(path)
@@ -323,33 +339,72 @@ def read_notebooks(path: Path, names) -> tuple[dict[str, bytes], list[str]]:
                 raise SubmissionError(too_many_entries(len(infos)))
             if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
                 raise SubmissionError(f"the zip declares over {mb(MAX_UNCOMPRESSED_BYTES)} uncompressed (a zip bomb?)")
+            for info in infos:
+                reason = unsafe_reason(info.filename)
+                if reason or stat.S_ISLNK(info.external_attr >> 16):
+                    raise SubmissionError(f"entry {info.filename!r} {reason or 'is a symbolic link'}: "
+                                          "ask the student to rebuild the zip with hw3 pack")
             located = locate_members(zf, names)
             for name in names:
                 if name not in located:
-                    notes.append(f"{name}: missing from the zip (or ambiguous): not compared")
+                    notes.append(f"{name}: missing from the zip (at its root or in one folder): not compared")
                     continue
                 try:
                     found[name] = read_member(zf, located[name], max_bytes(name))
                 except SubmissionError as err:
                     notes.append(str(err))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-        if isinstance(err, SubmissionError):
-            raise
-        raise SubmissionError(f"the zip cannot be read ({err}): ask the student for the Quera zip again") from None
+    except SubmissionError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as err:
+        raise SubmissionError(f"the zip cannot be read ({type(err).__name__}: {err}): "
+                              "ask the student for the Quera zip again") from None
     return found, notes
 
 
-def load_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[str, str]:
-    """The Submission in one zip, or (file, why it was skipped)."""
-    label, number = label_of(path)
+def read_notebook(name: str, data: bytes):
+    """(notebook, []) or (None, [one problem line]); schema slips are forgiven, as otter forgives them.
+
+    Only JSON that is not an nbformat 4 notebook at all is refused; its message is `hw3 check`'s.
+    Cells missing a type or source are patched, so later code can rely on both.
+    """
     try:
-        members, notes = read_notebooks(path, [f"{name}.ipynb" for name in stubs])
+        nb = nbformat.reader.reads(data.decode("utf-8"))
+        if nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+            raise ValueError("not nbformat 4")
+        for cell in nb.cells:
+            cell.setdefault("cell_type", "raw")
+            if not isinstance(cell.get("source"), str):
+                cell["source"] = ""
+            if not isinstance(cell.get("metadata"), dict):
+                cell["metadata"] = nbformat.from_dict({})
+            if not isinstance(cell.get("outputs", []), list):
+                cell["outputs"] = []
+        return nb, []
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError,
+            nbformat.ValidationError, nbformat.reader.NotJSONError, nbformat.NBFormatError):
+        nb, problems = parse_notebook(name, data)
+        return (None, problems) if problems else (None, [f"{name}: is not a readable notebook"])
+
+
+def load_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[str, str]:
+    """The Submission in one zip, or (file, why it was skipped); never raises for a bad zip."""
+    try:
+        return read_submission(path, stubs)
     except SubmissionError as err:
         return (str(path), str(err))
+    except (MemoryError, RecursionError, ValueError, OSError) as err:
+        # one student's odd notebook must not stop the class: report it as skipped
+        return (str(path), f"could not be compared ({type(err).__name__}: {str(err)[:100]}): open it by hand")
+
+
+def read_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[str, str]:
+    """The Submission in one zip, or (file, why it was skipped); raises SubmissionError for an unreadable zip."""
+    label, number = label_of(path)
+    members, notes = read_notebooks(path, [f"{name}.ipynb" for name in stubs])
     submission = Submission(path, label, number, notes=notes)
     for member, data in members.items():
         name = member[: -len(".ipynb")]
-        nb, problems = parse_notebook(member, data)
+        nb, problems = read_notebook(member, data)
         if nb is None:
             submission.notes += problems
             continue
@@ -358,7 +413,9 @@ def load_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[st
         submission.notes += region_notes
         submission.outputs.update(output_units(name, nb))
     if not submission.regions and not submission.outputs:
-        return (str(path), "; ".join(notes) or "no readable notebook: nothing to compare")
+        # the notebook that failed to parse says more than the one that is missing
+        reasons = sorted(submission.notes, key=lambda note: "missing from the zip" in note)
+        return (str(path), "; ".join(reasons) or "no readable notebook: nothing to compare")
     return submission
 
 
@@ -480,17 +537,28 @@ def write_csv(path: Path, result: Comparison) -> None:
                              *per_question, pair.evidence])
 
 
-def zip_paths(inputs: list[str]) -> list[Path]:
-    """The zips named by `inputs` (zips, or folders whose *.zip are taken); UsageError on a bad path."""
-    paths = []
+def zip_paths(inputs: list[str], out: Path | None = None) -> list[Path]:
+    """The zips named by `inputs`: files as given, and every *.zip under folders (recursively, as
+    `hw3 grade` finds them), none under `out`, none twice. UsageError on a bad path or no zip at all.
+    """
+    paths, seen = [], set()
+    skip = out.resolve() if out is not None else None
     for raw in inputs:
         path = Path(raw)
-        if path.is_dir():
-            paths += sorted(p for p in path.iterdir() if p.suffix.lower() == ".zip" and p.is_file())
-        elif path.is_file():
-            paths.append(path)
+        if path.is_file():
+            candidates = [path]
+        elif path.is_dir():
+            candidates = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if Path(root, d).resolve() != skip)
+                candidates += [Path(root, f) for f in sorted(files) if f.lower().endswith(".zip")]
         else:
             raise UsageError(f"{raw}: no such file or folder: give the folder of Quera zips or the zips themselves")
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                paths.append(candidate)
     if not paths:
         raise UsageError(f"{', '.join(inputs)}: holds no .zip files: give the folder the Quera zips were downloaded to")
     return paths
@@ -537,15 +605,17 @@ def summary(result: Comparison, out: Path, jobs: int) -> str:
 
 def parse_args(argv):
     """The parsed command line of `hw3 similarity`."""
-    parser = argparse.ArgumentParser(prog="hw3 similarity", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="hw3 similarity", description=__doc__.splitlines()[0],
+                                     epilog="examples: hw3 similarity submissions/ --out similarity/ ; "
+                                            "hw3 similarity --bench 300 --out /tmp/bench")
     parser.add_argument("paths", nargs="*", metavar="PATH", help="folders of Quera zips, or the zips themselves")
-    parser.add_argument("--out", type=Path, required=True, help="folder for similarity.csv and similarity.html")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for similarity.csv and similarity.html")
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help=f"pairs shown side by side (default {DEFAULT_TOP})")
     parser.add_argument("--max-common", type=int, default=None, metavar="N",
                         help=f"ignore fingerprints and outputs held by more than N submissions "
-                             f"(default: {COMMON_FRACTION:.0%} of the class, at least {COMMON_MIN})")
+                             f"(default: {COMMON_FRACTION * 100:.0f}%% of the class, at least {COMMON_MIN})")
     parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"processes reading zips (default {DEFAULT_JOBS})")
-    parser.add_argument("--release", type=Path, default=RELEASE_DIR,
+    parser.add_argument("--release", type=Path, default=RELEASE_DIR, metavar="DIR",
                         help="folder of the released notebooks, <name>/<name>.ipynb (default: student/)")
     parser.add_argument("--bench", type=int, default=None, metavar="N",
                         help="instead of PATHs, time a synthetic class of N submissions (written to a scratch folder)")
@@ -564,7 +634,7 @@ def main(argv=None) -> int:
             return bench(args)
         if not args.paths:
             raise UsageError("give the folder of Quera zips (or the zips), or --bench N")
-        result = run(zip_paths(args.paths), args.out, args.top, args.max_common, args.jobs, args.release)
+        result = run(zip_paths(args.paths, args.out), args.out, args.top, args.max_common, args.jobs, args.release)
     except UsageError as err:
         print(f"hw3 similarity: {err}", file=sys.stderr)
         return 2
@@ -579,6 +649,12 @@ def main(argv=None) -> int:
     return 0
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished children (the pool's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def bench(args) -> int:
     """Time `run` on a synthetic class of args.bench submissions with planted copies."""
     from tools import similarity_synth
@@ -589,8 +665,12 @@ def bench(args) -> int:
         planted = similarity_synth.write_class(Path(tmp), args.bench, args.release)
         print(f"generated {args.bench} synthetic submissions in {time.perf_counter() - started:.1f} s "
               f"({len(planted)} planted copies)")
+        cpu_before = cpu_seconds()
         result = run(sorted(Path(tmp).glob("*.zip")), args.out, args.top, args.max_common, args.jobs, args.release)
+        cpu = cpu_seconds() - cpu_before
     print(summary(result, args.out, args.jobs))
+    print(f"CPU time, this process and its workers: {cpu:.1f} s (wall time above grows with other load "
+          f"on the machine; load average now {os.getloadavg()[0]:.1f})")
     top = {frozenset((result.submissions[p.a].path.name, result.submissions[p.b].path.name))
            for p in result.pairs[: len(planted)]}
     hits = sum(1 for a, b in planted if frozenset((a, b)) in top)
