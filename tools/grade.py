@@ -245,6 +245,33 @@ def empty_result(status: str, notes: list[str], flags=()) -> dict:
             "flags": list(flags), "seconds": 0.0}
 
 
+def lenient_notebook(name: str, data: bytes) -> nbformat.NotebookNode | None:
+    """The notebook in `data`, or None when it is not nbformat 4 JSON at all.
+
+    A notebook that only breaks the schema (an nbformat 4.4 file with cell ids, say) is still
+    graded, as otter reads it too; `hw3 check`'s stricter line is in the row's problems already.
+    """
+    nb, _ = parse_notebook(name, data)
+    if nb is not None:
+        return nb
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or not isinstance(raw.get("cells"), list):
+        return None
+    try:
+        nb = nbformat.from_dict(raw)
+        for cell in nb.cells:
+            if not isinstance(cell.get("source"), str):
+                cell["source"] = "".join(cell.get("source") or [])
+            cell.setdefault("cell_type", "raw")
+        nb.setdefault("metadata", nbformat.from_dict({}))
+        return nb
+    except (TypeError, AttributeError, ValueError):
+        return None
+
+
 def read_summary(path: Path) -> dict | None:
     """The child's summary JSON, or None; it is untrusted, so no links, a size cap, and a shape check."""
     try:
@@ -339,9 +366,9 @@ def child_command(notebook: Path, assignment: Assignment, summary: Path, ctx: Co
 def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) -> dict:
     """Grade one notebook's bytes: integrity flags, then otter in the sandbox; a result dict."""
     name = assignment.notebook
-    nb, problems = parse_notebook(name, data)
+    nb = lenient_notebook(name, data)
     if nb is None:
-        return empty_result("invalid", [f"{problems[0]}: scored 0"])
+        return empty_result("invalid", [f"{name}: cannot be read as a notebook (see the problems above): scored 0"])
     metadata = check_otter_metadata(name, nb)
     flags = integrity.notebook_flags(assignment.released, nb, assignment.info.test_builtins)
     if metadata:  # otter writes no results for a notebook of another assignment
@@ -497,12 +524,14 @@ def make_row(path: Path, record: dict, assignments: list[Assignment]) -> dict:
     return row
 
 
-def feedback_stems(paths: list[Path], keys: dict[Path, str]) -> dict[Path, str]:
-    """File stem per zip for its feedback file; stems shared by several zips get the content hash added."""
+def feedback_stems(paths: list[Path]) -> dict[Path, str]:
+    """File stem per zip for its feedback file; a stem shared by several zips (in different folders)
+    gets a short hash of the zip's path added, stable across runs."""
     counts = {}
     for path in paths:
         counts[path.stem] = counts.get(path.stem, 0) + 1
-    return {path: path.stem if counts[path.stem] == 1 else f"{path.stem}-{keys[path][:8]}" for path in paths}
+    return {path: path.stem if counts[path.stem] == 1 else
+            f"{path.stem}-{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]}" for path in paths}
 
 
 def write_feedback(ctx: Context, path: Path, stem: str, record: dict, row: dict) -> None:
@@ -552,7 +581,7 @@ def summary_lines(ctx: Context, rows: list[dict], records: dict[str, dict]) -> l
                         ran[label] = ran.get(label, 0) + 1
                         failed[label] = failed.get(label, 0) + (not passed)
     if failed and max(failed.values()) > 0:
-        label = max(failed, key=lambda k: (failed[k], k))
+        label = min(failed, key=lambda k: (-failed[k], k))
         lines.append(f"hidden test failed most: {label} (failed by {failed[label]} of {ran[label]} graded)")
     return lines
 
@@ -619,12 +648,12 @@ def run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     lock = acquire_lock(out)
     try:
-        assignments, skipped = load_assignments(args.release.resolve())
-        for warning in skipped:
-            print(f"hw3 grade: warning: {warning}", file=sys.stderr)
         paths = find_zips(args.paths, out)
         if not paths:
             raise GradeError(f"no .zip files under {', '.join(map(str, args.paths))}: check the paths")
+        assignments, skipped = load_assignments(args.release.resolve())
+        for warning in skipped:
+            print(f"hw3 grade: warning: {warning}", file=sys.stderr)
         hidden = [out] + [p if p.is_dir() else p.parent for p in args.paths]
         cache = font_cache()
         box = sandbox.detect(hide=hidden, expose=exposed_paths(assignments, cache), disabled=args.no_sandbox)
@@ -642,7 +671,7 @@ def run(args) -> int:
             print(f"hw3 grade: warning: not sandboxed ({box.reason}): student code runs with your permissions "
                   f"and every row is flagged unsandboxed; install bubblewrap (apt-get install bubblewrap) or "
                   f"{OTTER_DOCKER_HINT}", file=sys.stderr)
-        stems = feedback_stems(paths, keys)
+        stems = feedback_stems(paths)
         by_key = {}
         for path in paths:
             by_key.setdefault(keys[path], []).append(path)

@@ -34,13 +34,22 @@ SANDBOX_TMP = "/tmp"
 
 # Applies the limits, then becomes the real command (exec keeps the pid, so --die-with-parent
 # still watches the grader). A separate interpreter because preexec_fn is unsafe with threads.
+# Unsandboxed, PR_SET_PDEATHSIG (Linux) does what --die-with-parent does for bwrap: `kill -9` of
+# the grader takes the grading process with it.
 LIMITS_LAUNCHER = """\
-import os, resource, sys
-memory, file_size = int(sys.argv[1]), int(sys.argv[2])
+import os, resource, signal, sys
+grader, memory, file_size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-os.execvp(sys.argv[3], sys.argv[3:])
+try:
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != grader:  # the grader died before the line above: nothing would kill us later
+    sys.exit(137)
+os.execvp(sys.argv[4], sys.argv[4:])
 """
 
 
@@ -194,7 +203,7 @@ def run_confined(cmd: list[str], *, sandbox: Sandbox, scratch: Path, timeout: fl
     if not sandbox.enabled:
         for var in ("HOME", "TMPDIR"):
             Path(env[var]).mkdir(parents=True, exist_ok=True)
-    launcher = [sys.executable, "-I", "-c", LIMITS_LAUNCHER, str(memory_mb * MB), str(MAX_FILE_BYTES)]
+    launcher = [sys.executable, "-I", "-c", LIMITS_LAUNCHER, str(os.getpid()), str(memory_mb * MB), str(MAX_FILE_BYTES)]
     full = launcher + (bwrap_args(sandbox, scratch) if sandbox.enabled else []) + cmd
     start = time.monotonic()
     returncode, timed_out = None, False
