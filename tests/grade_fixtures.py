@@ -1,0 +1,167 @@
+"""Submission zips for the tests and the benchmark of `hw3 grade`, built from the committed release.
+
+Nothing here is committed as a binary: every zip is written into a temporary folder from the
+released student and autograder notebooks (tools.answers.splice moves reference answers in) plus
+small edits, so the fixtures follow the notebooks when they change.
+
+    python tests/grade_fixtures.py bench [--copies N]   # seconds per good submission, --jobs 1 vs 2
+"""
+import argparse
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tools import answers  # noqa: E402
+from tools.submission import PDF_NAME  # noqa: E402
+
+NAME = "hafez"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+DOCX = b"PK\x03\x04" + b"\0" * 60  # what a Word file renamed to .pdf starts with
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 60
+HUGE_BYTES = 20 * 2**30  # over the address-space cap, under this machine's RAM + swap: only the cap refuses it
+
+
+def read(kind: str, name: str = NAME) -> nbformat.NotebookNode:
+    """The committed `student` or `autograder` notebook of an assignment."""
+    return nbformat.read(REPO / kind / name / f"{name}.ipynb", as_version=4)
+
+
+def executed(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy whose code cells carry execution counts, as a notebook saved after Run All does."""
+    nb = nbformat.from_dict(nb)
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            count += 1
+            cell["execution_count"] = count
+    return nb
+
+
+def partial(questions, name: str = NAME) -> nbformat.NotebookNode:
+    """The student notebook with the reference answers of `questions` spliced in."""
+    return answers.splice(read("student", name), read("autograder", name), questions)
+
+
+def setup_index(nb: nbformat.NotebookNode) -> int:
+    """Index just after the provided cell that imports torch (where a student's extra cell would go)."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "import torch" in cell.source:
+            return index + 1
+    return 1
+
+
+def with_cell(nb: nbformat.NotebookNode, source: str, index: int | None = None) -> nbformat.NotebookNode:
+    """A copy with a new code cell (a student's own) inserted after the setup cell, or at `index`."""
+    nb = nbformat.from_dict(nb)
+    nb.cells.insert(setup_index(nb) if index is None else index, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def answer_prepended(nb: nbformat.NotebookNode, question: str, code: str) -> nbformat.NotebookNode:
+    """A copy whose first answer cell of `question` starts with `code`."""
+    nb = nbformat.from_dict(nb)
+    index = answers.answer_cells(nb)[question][0]
+    nb.cells[index]["source"] = code + "\n" + nb.cells[index].source
+    return nb
+
+
+def marked(nb: nbformat.NotebookNode, token: str) -> nbformat.NotebookNode:
+    """A copy with a markdown cell holding `token`, to recognise its copies on disk."""
+    nb = nbformat.from_dict(nb)
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"fixture {token}"))
+    return nb
+
+
+def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
+    return nbformat.writes(nb).encode("utf-8")
+
+
+def write_zip(path: Path, members: dict) -> Path:
+    """Write a zip with `members` {name: bytes} in order (names are not checked: hostile ones allowed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def submission(nb: nbformat.NotebookNode, pdf: bytes = PDF, folder: str = "", extra: dict | None = None) -> dict:
+    """Members of a submission holding `nb` as hafez.ipynb, the PDF, and any `extra` members."""
+    members = {f"{folder}{NAME}.ipynb": notebook_bytes(nb)}
+    if pdf is not None:
+        members[f"{folder}{PDF_NAME}"] = pdf
+    members.update(extra or {})
+    return members
+
+
+class MarkerOnUnpickle:
+    """Unpickling this writes `path`: a stand-in for the code a crafted .OTTER_LOG runs in otter."""
+
+    def __init__(self, path: Path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (Path(self.path).write_text, ("unpickled",))
+
+
+def crafted_otter_log(marker: Path) -> bytes:
+    """A pickle whose loading writes `marker` (otter unpickles .OTTER_LOG before grading)."""
+    return pickle.dumps(MarkerOnUnpickle(marker))
+
+
+def hafez_only_release(root: Path) -> Path:
+    """A release folder that holds only the Hafez notebooks (links to the committed ones)."""
+    for kind in ("student", "autograder"):
+        (root / kind).mkdir(parents=True, exist_ok=True)
+        link = root / kind / NAME
+        if not link.exists():
+            link.symlink_to(REPO / kind / NAME, target_is_directory=True)
+    return root
+
+
+def good_members(tag: str) -> dict:
+    """A complete good submission: the reference Hafez answers, executed; `tag` varies the PDF (and hash)."""
+    members = submission(executed(read("autograder")), pdf=PDF + f"% {tag}\n".encode())
+    apple = REPO / "autograder" / "apple_stock" / "apple_stock.ipynb"
+    if apple.exists():
+        members["apple_stock.ipynb"] = apple.read_bytes()
+    return members
+
+
+def bench(copies: int) -> None:
+    """Seconds per good submission with --jobs 1 and --jobs 2 (the release as committed)."""
+    with tempfile.TemporaryDirectory(prefix="hw3-grade-bench-") as tmp:
+        subs = Path(tmp) / "subs"
+        for i in range(copies):
+            write_zip(subs / f"DL_HW3__40152100{i:02d}__Bench.zip", good_members(f"bench {i}"))
+        for jobs in (1, 2):
+            out = Path(tmp) / f"out{jobs}"
+            start = time.monotonic()
+            subprocess.run([sys.executable, "-m", "tools.cli", "grade", str(subs), "--out", str(out),
+                            "--jobs", str(jobs)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+            seconds = time.monotonic() - start
+            print(f"--jobs {jobs}: {copies} good submissions in {seconds:.1f} s = {seconds / copies:.1f} s each")
+            shutil.rmtree(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["bench"])
+    parser.add_argument("--copies", type=int, default=4)
+    args = parser.parse_args(argv)
+    bench(args.copies)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
