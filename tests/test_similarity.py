@@ -487,3 +487,24 @@ def test_notebook_that_only_breaks_the_schema_is_still_compared(tmp_path):
     submission = similarity.load_submission(path, stubs)
     assert isinstance(submission, similarity.Submission), submission
     assert submission.regions["hafez:q2_batches"].prints
+
+
+def test_identical_seeded_logs_without_shared_timings_do_not_flag_outputs(tmp_path):
+    # the same seeded code on the same kind of machine prints the same losses; only timings differ
+    stub = stub_notebook()
+    training = next(i for i, c in enumerate(stub.cells) if "train_lm(" in c.source and "print(" in c.source)
+    log = "".join(f"| step {step:5d} | loss {3 - step / 100:5.2f} | ppl {20 - step / 20:6.2f} |\n"
+                  for step in range(50, 251, 50))
+
+    def run_log(seconds: int, rate: float) -> dict:
+        timing = f"250 steps in {seconds} s; test perplexity 7.25\n"
+        bar = f"training: 100%| | 250/250 [00:{seconds}<00:00, {rate:.2f}it/s]"
+        return {training: [similarity_synth.stream(log + timing),
+                           nbformat.v4.new_output("stream", name="stderr", text=bar)]}
+
+    write_student(tmp_path, COPIED, answers_from(ALPHA), run_log(41, 6.1))
+    write_student(tmp_path, BETA_WRITER, answers_from(BETA), run_log(57, 4.4))
+    result = similarity.run(similarity.zip_paths([str(tmp_path)]), tmp_path / "out", jobs=1)
+    pair = pair_of(result, COPIED, BETA_WRITER)
+    assert pair.outputs_shared >= similarity.FLAG_MIN_OUTPUTS and pair.outputs_run_specific == 0
+    assert not pair.flags

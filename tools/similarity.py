@@ -19,10 +19,11 @@ cannot escape); its overall score is all shared fingerprints over the sum, acros
 smaller answer's, so a one-line answer weighs little. A pair is flagged on its overall score, on one
 answer almost wholly contained in the other, or on outputs that only the two share.
 
-Outputs are compared separately: printed lines (loss logs, timings, progress bars, the sampled
-ghazal), images and widget ids. The notebooks fix their seeds, so correct solutions print similar
-logs; lines common in the class are dropped the same way, and what two students alone share (a
-wall-clock time, a sampled ghazal) is strong evidence.
+Outputs are compared separately: printed lines (loss logs, metrics, the sampled ghazal, timings,
+progress bars), images and widget ids. The notebooks fix their seeds, so the same code on the same
+kind of machine prints the same losses, metrics, plots and ghazal: lines common in the class are
+dropped as above, and the rest flag a pair only together with run-specific units, which no honest
+rerun repeats: measured durations and rates ("1.7 s", "116.33it/s") and widget ids.
 
 Writes DIR/similarity.csv (one row per pair sharing anything, strongest first) and
 DIR/similarity.html (the top pairs side by side, shared regions highlighted; unreadable zips are
@@ -71,7 +72,8 @@ COMMON_MIN = 4  # ...or by more than this many submissions, whichever is larger 
 FLAG_SCORE = 0.5  # pooled containment from which a pair is flagged...
 FLAG_MIN_SHARED = 8  # ...when it also shares this many fingerprints (about 25 tokens, three lines)
 FLAG_QUESTION_SCORE = 0.8  # one answer this much contained in the other (and FLAG_MIN_SHARED) also flags
-FLAG_MIN_OUTPUTS = 3  # output lines, images or widget ids shared by two students alone
+FLAG_MIN_OUTPUTS = 3  # output lines, images or widget ids shared by two students alone...
+FLAG_MIN_RUN_SPECIFIC = 2  # ...of which this many can only repeat by copying: timings, rates, widget ids
 MIN_OUTPUT_CHARS = 12  # shorter printed lines ('True', '0.5') coincide by chance
 MAX_OUTPUT_CHARS = 300
 MAX_SOURCE_CHARS = 100_000  # per cell: a pasted data dump is not an answer, and tokenising it is slow
@@ -82,6 +84,9 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
 HTML_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|tr)>", re.IGNORECASE)
 HTML_TAG = re.compile(r"<[^>]*>")
+# A measured duration or rate differs on every run, even of the same seeded code on the same machine.
+RUN_SPECIFIC = re.compile(r"\d(?:\.\d+)?\s?(?:it/s|s/it)\b|\b\d+(?:\.\d+)?\s?(?:s|ms|sec|secs|seconds|min|minutes)\b")
+TEXT, RUN, IMAGE, WIDGET = "text:", "run:", "image:", "widget:"  # kinds of output unit
 
 
 class UsageError(ValueError):
@@ -129,6 +134,7 @@ class Pair:
     score: float = 0.0
     outputs_shared: int = 0
     outputs_score: float = 0.0
+    outputs_run_specific: int = 0  # of the shared outputs, those no honest rerun repeats
     flags: list[str] = field(default_factory=list)
     evidence: str = ""
 
@@ -292,12 +298,12 @@ def output_units(name: str, nb) -> dict[str, str]:
                 for mime in IMAGE_MIMES:
                     if mime in data:
                         digest = hashlib.sha256(str(data[mime]).encode()).hexdigest()[:16]
-                        units[f"image:{digest}"] = f"the same image ({mime}) in {name} cell {index + 1}"
+                        units[f"{IMAGE}{digest}"] = f"the same image ({mime}) in {name} cell {index + 1}"
                 model = data.get(WIDGET_MIME, {})
                 if isinstance(model, dict) and model.get("model_id"):
-                    units[f"widget:{model['model_id']}"] = f"the same widget id {model['model_id']} (a progress bar?)"
+                    units[f"{WIDGET}{model['model_id']}"] = f"the same widget id {model['model_id']} (a progress bar?)"
             for line in output_lines("\n".join(texts)):
-                units.setdefault(f"text:{line}", line)
+                units.setdefault(f"{RUN if RUN_SPECIFIC.search(line) else TEXT}{line}", line)
             if len(units) >= MAX_OUTPUT_UNITS:
                 return units
     return units
@@ -486,16 +492,25 @@ def compare(submissions: list[Submission], keys: list[str], max_common: int) -> 
         pair = pairs.setdefault((a, b), Pair(a, b))
         pair.outputs_shared = count
         pair.outputs_score = count / max(1, min(sizes[a], sizes[b]))
+    run_specific, _, _ = index_pairs([{u for u in s.outputs if is_run_specific(u)} for s in submissions], max_common)
+    for (a, b), count in run_specific.items():
+        pairs[a, b].outputs_run_specific = count
     for pair in pairs.values():
         describe(pair, submissions, common)
     ranked = sorted(pairs.values(), key=lambda p: (-bool(p.flags), -p.score, -p.shared, -p.outputs_shared, p.a, p.b))
     return ranked, common
 
 
+def is_run_specific(unit: str) -> bool:
+    """Whether an output unit differs between honest runs (a timing, a rate, a widget id)."""
+    return unit.startswith((RUN, WIDGET))
+
+
 def shared_outputs(a: Submission, b: Submission, common: dict[str, set]) -> list[str]:
-    """The output units two submissions share beyond the class's common ones, text lines first."""
-    units = sorted(set(a.outputs) & set(b.outputs) - common["outputs"], key=lambda u: (not u.startswith("text:"), u))
-    return units
+    """The output units two submissions share beyond the class's common ones: run-specific first, then text."""
+    order = {RUN: 0, WIDGET: 1, TEXT: 2, IMAGE: 3}
+    return sorted(set(a.outputs) & set(b.outputs) - common["outputs"],
+                  key=lambda u: (order.get(u[: u.index(":") + 1], 4), u))
 
 
 def describe(pair: Pair, submissions: list[Submission], common: dict[str, set]) -> None:
@@ -506,14 +521,15 @@ def describe(pair: Pair, submissions: list[Submission], common: dict[str, set]) 
         pair.flags.append("code")
     elif any(score >= FLAG_QUESTION_SCORE and count >= FLAG_MIN_SHARED for count, score in pair.questions.values()):
         pair.flags.append("question")
-    if pair.outputs_shared >= FLAG_MIN_OUTPUTS:
+    if pair.outputs_shared >= FLAG_MIN_OUTPUTS and pair.outputs_run_specific >= FLAG_MIN_RUN_SPECIFIC:
         pair.flags.append("outputs")
     if pair.questions:
         key, (count, score) = max(pair.questions.items(), key=lambda item: (item[1][0] * item[1][1], item[1][0]))
         parts.append(f"{key}: {count} shared fingerprints ({score:.0%} of the smaller answer)")
     if pair.outputs_shared:
         first = a.outputs[shared_outputs(a, b, common)[0]]
-        parts.append(f"{pair.outputs_shared} shared output(s), e.g. {first[:80]!r}")
+        parts.append(f"{pair.outputs_shared} shared output(s) ({pair.outputs_run_specific} run-specific), "
+                     f"e.g. {first[:80]!r}")
     if a.student_number and a.student_number == b.student_number:
         parts.append("same student number: a resubmission?")
     pair.evidence = "; ".join(parts)
@@ -525,7 +541,7 @@ def describe(pair: Pair, submissions: list[Submission], common: dict[str, set]) 
 def write_csv(path: Path, result: Comparison) -> None:
     """similarity.csv: rank, the two zips, flags, overall and per-question scores, evidence."""
     header = ["rank", "student_a", "student_b", "file_a", "file_b", "flagged", "score", "shared_fingerprints",
-              "outputs_shared", "outputs_score", *result.keys, "evidence"]
+              "outputs_shared", "outputs_run_specific", "outputs_score", *result.keys, "evidence"]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -533,7 +549,8 @@ def write_csv(path: Path, result: Comparison) -> None:
             a, b = result.submissions[pair.a], result.submissions[pair.b]
             per_question = [f"{pair.questions[k][1]:.3f}" if k in pair.questions else "" for k in result.keys]
             writer.writerow([rank, a.label, b.label, a.path.name, b.path.name, "+".join(pair.flags),
-                             f"{pair.score:.3f}", pair.shared, pair.outputs_shared, f"{pair.outputs_score:.3f}",
+                             f"{pair.score:.3f}", pair.shared, pair.outputs_shared, pair.outputs_run_specific,
+                             f"{pair.outputs_score:.3f}",
                              *per_question, pair.evidence])
 
 
@@ -567,7 +584,7 @@ def zip_paths(inputs: list[str], out: Path | None = None) -> list[Path]:
 def run(paths: list[Path], out: Path, top: int = DEFAULT_TOP, max_common: int | None = None,
         jobs: int = DEFAULT_JOBS, release_dir: Path = RELEASE_DIR) -> Comparison:
     """Compare the zips at `paths` and write the CSV and HTML report into `out`."""
-    from tools import similarity_report  # the report imports nothing from here; kept lazy for the CLI's --help
+    from tools import similarity_report  # imported here: it imports this module
     started = time.perf_counter()
     stubs, notes = load_stubs(release_dir)
     if not stubs:

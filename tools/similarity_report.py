@@ -9,6 +9,7 @@ import itertools
 from pathlib import Path
 
 from tools import fingerprints
+from tools.similarity import is_run_specific, shared_outputs
 
 MAX_SHOWN_OUTPUTS = 20
 TABLE_ROWS = 100  # pairs listed in the table (all flagged ones too); the CSV has them all
@@ -112,7 +113,7 @@ def render_pair(result, rank: int, pair) -> str:
     flags = f' <span class="flag">flagged: {esc(", ".join(pair.flags))}</span>' if pair.flags else ""
     parts = [f'<section class="pair" id="pair-{rank}"><h2>#{rank} {pair_title(result, pair)}{flags}</h2>',
              f'<p>overall {pair.score:.0%} ({pair.shared} shared fingerprints); outputs: {pair.outputs_shared} '
-             f'shared; files <code>{esc(a.path.name)}</code> and <code>{esc(b.path.name)}</code></p>']
+             f'shared, {pair.outputs_run_specific} of them run-specific; files <code>{esc(a.path.name)}</code> and <code>{esc(b.path.name)}</code></p>']
     for key in result.keys:
         if key not in pair.questions:
             continue
@@ -122,10 +123,10 @@ def render_pair(result, rank: int, pair) -> str:
         parts.append(f"<h3>{esc(key)}: {count} shared fingerprints, {score:.0%} of the smaller answer</h3>"
                      f'<div class="side"><div><b>{esc(a.label)}</b>{render_region(region_a, shared)}</div>'
                      f'<div><b>{esc(b.label)}</b>{render_region(region_b, shared)}</div></div>')
-    units = sorted(set(a.outputs) & set(b.outputs) - result.common["outputs"],
-                   key=lambda unit: (not unit.startswith("text:"), unit))
+    units = shared_outputs(a, b, result.common)
     if units:
-        items = "".join(f'<li dir="auto">{esc(a.outputs[unit])}</li>' for unit in units[:MAX_SHOWN_OUTPUTS])
+        items = "".join(f'<li dir="auto">{"<b>run-specific</b> " if is_run_specific(unit) else ""}'
+                        f"{esc(a.outputs[unit])}</li>" for unit in units[:MAX_SHOWN_OUTPUTS])
         more = f"<p class='muted'>and {len(units) - MAX_SHOWN_OUTPUTS} more</p>" if len(units) > MAX_SHOWN_OUTPUTS else ""
         parts.append(f"<h3>Outputs only these two share ({len(units)})</h3><ul class='outputs'>{items}</ul>{more}")
     parts.append("</section>")

@@ -3,8 +3,8 @@
 `disguise` is what a student hiding a copy does: rename the local variables, respace the operators,
 add comments and blank lines. `write_class` writes a class of Quera zips built from the released
 notebooks: every student answers with the reference solution in their own disguise plus helpers of
-their own and snippets a few classmates share, prints their own training log, timings and sampled
-text, and draws their own plots; one student in fifty copies another's notebook, outputs included.
+their own and snippets a few classmates share, and their run prints its own training log, timings,
+progress bars, sampled text and plots; one student in fifty copies another's notebook, outputs and all.
 """
 import base64
 import keyword
@@ -125,6 +125,10 @@ def student_outputs(stub, rng: random.Random) -> dict[int, list]:
                              f"val ppl {2.718 ** loss * rng.uniform(1.0, 1.2):6.2f} |\n")
             lines.append(f"250 steps in {rng.randint(20, 200)} s; test perplexity {rng.uniform(6, 11):.2f}\n")
             cell_outputs.append(stream("".join(lines)))
+            rate = rng.uniform(3, 12)
+            bars = "".join(f"\rtraining: {step * 100 // 250:3d}%| | {step}/250 [00:{step // rate:02.0f}<00:00, "
+                           f"{rate * rng.uniform(0.9, 1.1):.2f}it/s]" for step in range(50, 251, 50))
+            cell_outputs.append(nbformat.v4.new_output("stream", name="stderr", text=bars))
         if "plt." in cell.source:
             png = base64.b64encode(rng.randbytes(IMAGE_BYTES)).decode()
             cell_outputs.append(nbformat.v4.new_output("display_data", data={"image/png": png,
