@@ -261,7 +261,8 @@ def test_comments_docstrings_and_trailing_commas_are_ignored():
 
 def test_api_names_keep_their_text_and_local_names_do_not():
     texts = [t.text for t in fingerprints.normalise("out = torch.sigmoid(self.gate(x)) + len(x)")]
-    assert texts == ["N", "=", "N", ".", "sigmoid", "(", "self", ".", "N", "(", "N", ")", ")", "+", "len", "(", "N", ")"]
+    assert texts == ["N", "=", "N", ".", "sigmoid", "(", "self", ".", "N", "(", "N", ")", ")",
+                     "+", "len", "(", "N", ")"]
 
 
 def test_broken_code_and_magics_still_give_tokens_with_their_offsets():

@@ -71,7 +71,8 @@ COMMON_FRACTION = 0.1  # a fingerprint held by more than this share of the class
 COMMON_MIN = 4  # ...or by more than this many submissions, whichever is larger (MOSS's -m is 10)
 FLAG_SCORE = 0.5  # pooled containment from which a pair is flagged...
 FLAG_MIN_SHARED = 8  # ...when it also shares this many fingerprints (about 25 tokens, three lines)
-FLAG_QUESTION_SCORE = 0.8  # one answer this much contained in the other (and FLAG_MIN_SHARED) also flags
+FLAG_QUESTION_SCORE = 0.8  # one answer this much contained in the other also flags, when it is long enough
+FLAG_QUESTION_MIN_SHARED = 20  # to share this many fingerprints: a 3-line answer is often the same by necessity
 FLAG_MIN_OUTPUTS = 3  # output lines, images or widget ids shared by two students alone...
 FLAG_MIN_RUN_SPECIFIC = 2  # ...of which this many can only repeat by copying: timings, rates, widget ids
 MIN_OUTPUT_CHARS = 12  # shorter printed lines ('True', '0.5') coincide by chance
@@ -158,7 +159,8 @@ class Comparison:
 
 def is_check_cell(cell) -> bool:
     """A `grader.check(...)`/`check_all()` cell: provided, and its output is the grader's, not the student's."""
-    return cell.cell_type == "code" and (CHECK_CALL.search(cell.source) is not None or "grader.check_all" in cell.source)
+    source = cell.source if cell.cell_type == "code" else ""
+    return CHECK_CALL.search(source) is not None or "grader.check_all" in source
 
 
 def defined_names(sources) -> frozenset:
@@ -519,7 +521,8 @@ def describe(pair: Pair, submissions: list[Submission], common: dict[str, set]) 
     parts = []
     if pair.score >= FLAG_SCORE and pair.shared >= FLAG_MIN_SHARED:
         pair.flags.append("code")
-    elif any(score >= FLAG_QUESTION_SCORE and count >= FLAG_MIN_SHARED for count, score in pair.questions.values()):
+    elif any(score >= FLAG_QUESTION_SCORE and count >= FLAG_QUESTION_MIN_SHARED
+             for count, score in pair.questions.values()):
         pair.flags.append("question")
     if pair.outputs_shared >= FLAG_MIN_OUTPUTS and pair.outputs_run_specific >= FLAG_MIN_RUN_SPECIFIC:
         pair.flags.append("outputs")
@@ -626,12 +629,15 @@ def parse_args(argv):
                                      epilog="examples: hw3 similarity submissions/ --out similarity/ ; "
                                             "hw3 similarity --bench 300 --out /tmp/bench")
     parser.add_argument("paths", nargs="*", metavar="PATH", help="folders of Quera zips, or the zips themselves")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for similarity.csv and similarity.html")
-    parser.add_argument("--top", type=int, default=DEFAULT_TOP, help=f"pairs shown side by side (default {DEFAULT_TOP})")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="folder for similarity.csv and similarity.html")
+    parser.add_argument("--top", type=int, default=DEFAULT_TOP,
+                        help=f"pairs shown side by side (default {DEFAULT_TOP})")
     parser.add_argument("--max-common", type=int, default=None, metavar="N",
                         help=f"ignore fingerprints and outputs held by more than N submissions "
                              f"(default: {COMMON_FRACTION * 100:.0f}%% of the class, at least {COMMON_MIN})")
-    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"processes reading zips (default {DEFAULT_JOBS})")
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
+                        help=f"processes reading zips (default {DEFAULT_JOBS})")
     parser.add_argument("--release", type=Path, default=RELEASE_DIR, metavar="DIR",
                         help="folder of the released notebooks, <name>/<name>.ipynb (default: student/)")
     parser.add_argument("--bench", type=int, default=None, metavar="N",

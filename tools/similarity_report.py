@@ -113,7 +113,8 @@ def render_pair(result, rank: int, pair) -> str:
     flags = f' <span class="flag">flagged: {esc(", ".join(pair.flags))}</span>' if pair.flags else ""
     parts = [f'<section class="pair" id="pair-{rank}"><h2>#{rank} {pair_title(result, pair)}{flags}</h2>',
              f'<p>overall {pair.score:.0%} ({pair.shared} shared fingerprints); outputs: {pair.outputs_shared} '
-             f'shared, {pair.outputs_run_specific} of them run-specific; files <code>{esc(a.path.name)}</code> and <code>{esc(b.path.name)}</code></p>']
+             f'shared, {pair.outputs_run_specific} of them run-specific; files <code>{esc(a.path.name)}</code> '
+             f'and <code>{esc(b.path.name)}</code></p>']
     for key in result.keys:
         if key not in pair.questions:
             continue
@@ -127,7 +128,8 @@ def render_pair(result, rank: int, pair) -> str:
     if units:
         items = "".join(f'<li dir="auto">{"<b>run-specific</b> " if is_run_specific(unit) else ""}'
                         f"{esc(a.outputs[unit])}</li>" for unit in units[:MAX_SHOWN_OUTPUTS])
-        more = f"<p class='muted'>and {len(units) - MAX_SHOWN_OUTPUTS} more</p>" if len(units) > MAX_SHOWN_OUTPUTS else ""
+        hidden = len(units) - MAX_SHOWN_OUTPUTS
+        more = f"<p class='muted'>and {hidden} more</p>" if hidden > 0 else ""
         parts.append(f"<h3>Outputs only these two share ({len(units)})</h3><ul class='outputs'>{items}</ul>{more}")
     parts.append("</section>")
     return "".join(parts)
