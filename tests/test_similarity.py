@@ -184,6 +184,11 @@ def stub_notebook():
     return nbformat.read(STUB_PATH, as_version=4)
 
 
+def stub_keep() -> frozenset:
+    """The names the comparison keeps for hafez (builtins and what the released notebook defines)."""
+    return similarity.load_stub("hafez", STUB_PATH).keep
+
+
 def answered(stub_source: str, body: str) -> str:
     """The stub cell with its (single) TODO prompt replaced by `body`, indented like the prompt."""
     match = TODO_AND_RAISE.search(stub_source)
@@ -209,7 +214,7 @@ def synthetic_class(tmp_path_factory) -> Path:
     """The folder of zips described in the module docstring."""
     folder = tmp_path_factory.mktemp("class")
     stub = stub_notebook()
-    keep = fingerprints.BUILTIN_NAMES | similarity.defined_names(c.source for c in stub.cells if c.cell_type == "code")
+    keep = stub_keep()
     alpha = answers_from(ALPHA)
     alpha_outputs = similarity_synth.student_outputs(stub, random.Random(1))
     rng = random.Random(2)
@@ -509,3 +514,18 @@ def test_identical_seeded_logs_without_shared_timings_do_not_flag_outputs(tmp_pa
     pair = pair_of(result, COPIED, BETA_WRITER)
     assert pair.outputs_shared >= similarity.FLAG_MIN_OUTPUTS and pair.outputs_run_specific == 0
     assert not pair.flags
+
+
+def test_reformatted_starter_code_is_still_subtracted(tmp_path):
+    # both ran a formatter and renamed parameters, but wrote nothing: their starter lines no longer
+    # match the stub's, and the starter's k-grams must catch them
+    stub = stub_notebook()
+    for seed, student in enumerate(STARTER_ONLY):
+        rng = random.Random(seed)
+        answers = {q: [similarity_synth.disguise(stub.cells[i].source, rng, stub_keep()) for i in indices]
+                   for q, indices in answer_cells(stub).items()}
+        write_student(tmp_path, student, answers, {})
+    result = similarity.run(similarity.zip_paths([str(tmp_path)]), tmp_path / "out", jobs=1)
+    assert result.submissions[0].regions["hafez:q3_lstm_cell"].tokens, "the respaced starter is not a diff match"
+    pair = pair_of(result, *STARTER_ONLY)
+    assert pair is None, pair and pair.evidence

@@ -15,6 +15,7 @@ tokens shared by two regions yields at least one shared fingerprint, wherever it
 import builtins
 import functools
 import hashlib
+import itertools
 import keyword
 import re
 import tokenize
@@ -162,11 +163,23 @@ def winnow(hashes: list[int], window: int = WINDOW) -> list[tuple[int, int]]:
     return picked
 
 
-def fingerprints(tokens: list[Token], k: int = KGRAM, window: int = WINDOW) -> dict[int, list[int]]:
-    """{fingerprint hash: k-gram start positions in `tokens`} of the winnowed k-grams."""
+def fingerprints(tokens: list[Token], k: int = KGRAM, window: int = WINDOW,
+                 segments: list[int] | None = None) -> dict[int, list[int]]:
+    """{fingerprint hash: k-gram start positions in `tokens`} of the winnowed k-grams.
+
+    `segments` (one id per token) splits `tokens` into runs that were contiguous in the source; no
+    k-gram spans two runs, so the tokens either side of a removed starter line never join into a
+    k-gram that neither the student nor the stub wrote.
+    """
+    if segments is None:
+        segments = [0] * len(tokens)
     prints: dict[int, list[int]] = {}
-    for value, position in winnow(kgram_hashes(tokens, k), window):
-        prints.setdefault(value, []).append(position)
+    first = 0
+    for _, run in itertools.groupby(segments):
+        length = sum(1 for _ in run)
+        for value, position in winnow(kgram_hashes(tokens[first:first + length], k), window):
+            prints.setdefault(value, []).append(first + position)
+        first += length
     return prints
 
 

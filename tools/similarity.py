@@ -184,7 +184,9 @@ def defined_names(sources) -> frozenset:
 
 def load_stub(name: str, path: Path) -> Stub:
     """The Stub of assignment `name` from its released student notebook at `path`."""
-    nb = nbformat.read(path, as_version=4)
+    nb, problems = read_notebook(path.name, path.read_bytes())
+    if nb is None:
+        raise UsageError(f"{path}: the released notebook is unreadable ({problems[0]}): run hw3 release again")
     cells = answer_cells(nb)
     answer_indices = {i for indices in cells.values() for i in indices}
     provided = [c.source for i, c in enumerate(nb.cells) if c.cell_type == "code" and i not in answer_indices]
@@ -222,16 +224,22 @@ def starter_line_numbers(lines: list[str], stub_lines: list[str]) -> set[int]:
 
 def build_region(cells: list[tuple[int, str]], is_starter, keep: frozenset, starter_kgrams: set) -> Region:
     """Region of `cells`; `is_starter(cell position, line number, line)` says which lines the stub gave."""
-    tokens, starter_ranges = [], []
+    tokens, segments, starter_ranges = [], [], []
+    segment = 0
     for position, (_, source) in enumerate(cells):
         lines = source.splitlines(keepends=True)
         line_starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
         starter = {n for n, line in enumerate(lines) if is_starter(position, n, line)}
         starter_ranges.append([(line_starts[n], line_starts[n + 1]) for n in sorted(starter)])
+        segment += 1  # a new cell starts a new run
         for token in fingerprints.normalise(source, position, keep):
-            if bisect.bisect_right(line_starts, token.start) - 1 not in starter:
+            if bisect.bisect_right(line_starts, token.start) - 1 in starter:
+                segment += 1  # the student's run is broken by starter code
+            else:
                 tokens.append(token)
-    prints = {h: positions for h, positions in fingerprints.fingerprints(tokens).items() if h not in starter_kgrams}
+                segments.append(segment)
+    found = fingerprints.fingerprints(tokens, segments=segments)
+    prints = {h: positions for h, positions in found.items() if h not in starter_kgrams}
     return Region(cells, starter_ranges, tokens, prints)
 
 
