@@ -462,3 +462,26 @@ def test_both_notebooks_of_the_release_are_graded(tmp_path):
     row = read_gradebook(tmp_path / "out")["DL_HW3__4015210041__Both.zip"]
     assert row["hafez_status"] == "ok" and row["apple_stock_status"] == "ok", row["problems"]
     assert row["status"] == "ok" and row["apple_stock_total"] == "0"
+
+
+def test_extract_only_writes_just_the_notebooks_for_otter_grade(tmp_path, release):
+    subs = tmp_path / "subs"
+    stub_zip(subs, "DL_HW3__4015210051__One.zip")
+    fx.write_zip(subs / "DL_HW3__4015210052__Slip.zip", fx.submission(fx.read("student"), extra={"../x": b"x"}))
+    assert run_grade([subs], tmp_path / "out", release, "--extract-only") == 0
+    written = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*.ipynb"))
+    assert written == [Path("notebooks/hafez/DL_HW3__4015210051__One.ipynb")]
+
+
+@pytest.mark.parametrize("name", [n for n in grade.ASSIGNMENTS
+                                  if (REPO / "autograder" / n / f"{n}-autograder.zip").exists()])
+def test_autograder_zips_have_what_otter_grade_and_gradescope_need(name):
+    with zipfile.ZipFile(REPO / "autograder" / name / f"{name}-autograder.zip") as zf:
+        members = set(zf.namelist())
+        environment = zf.read("environment.yml").decode()
+        config = json.loads(zf.read("otter_config.json"))
+    assert {"run_autograder", "run_otter.py", "setup.sh", "environment.yml", "otter_config.json"} <= members
+    assert any(m.startswith("tests/") and m.endswith(".py") for m in members)
+    assert "torch" in environment and "otter-grader" in environment  # the Docker/Gradescope image needs both
+    assert config.get("assignment_name") == name
+    assert not any(".OTTER_LOG" in m or m.startswith("__MACOSX") for m in members)

@@ -109,3 +109,13 @@ def test_ok_format_tests_are_read_too(tmp_path):
         zf.writestr("tests/q1.py", source)
         zf.writestr("otter_config.json", "{}")
     assert list(read_autograder(path).questions) == ["q1"]
+
+
+def test_the_seed_line_otter_assign_rewrites_is_not_an_edit():
+    nb = nbformat.from_dict(STUDENT)
+    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "rng_seed = " in c.source)
+    nb.cells[index]["source"] = "\n".join("rng_seed = 42" if line.startswith("rng_seed = ") else line
+                                          for line in nb.cells[index].source.splitlines())
+    assert notebook_flags(STUDENT, nb, seed_variable="rng_seed") == []
+    assert notebook_flags(STUDENT, nb) == [f"edited-provided({index + 1})"]
+    assert read_autograder(fx.REPO / "autograder" / "hafez" / "hafez-autograder.zip").seed_variable == "rng_seed"

@@ -8,12 +8,14 @@ not shadow (otter runs the tests in the notebook's own globals).
 import ast
 import builtins
 import hashlib
+import json
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 TESTS_FOLDER = "tests/"
+CONFIG = "otter_config.json"
 MAX_TEST_FILE_BYTES = 1024 * 1024
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
@@ -37,10 +39,11 @@ class Question:
 
 @dataclass
 class AutograderInfo:
-    """Questions by name, the builtins the tests use, and the zip's sha256."""
+    """Questions by name, the builtins the tests use, the zip's sha256, and otter's seed variable."""
     questions: dict[str, Question]
     test_builtins: frozenset
     sha256: str
+    seed_variable: str | None = None
 
 
 class AutograderError(ValueError):
@@ -106,8 +109,11 @@ def read_autograder(path: Path) -> AutograderInfo:
     """The questions and test builtins of an otter autograder zip (its `tests/*.py`)."""
     try:
         data = Path(path).read_bytes()
-        questions, used = {}, set()
+        questions, used, seed_variable = {}, set(), None
         with zipfile.ZipFile(path) as zf:
+            if CONFIG in zf.namelist():
+                config = json.loads(zf.read(CONFIG))
+                seed_variable = config.get("seed_variable") if isinstance(config, dict) else None
             for info in sorted(zf.infolist(), key=lambda i: i.filename):
                 member = PurePosixPath(info.filename)
                 if not info.filename.startswith(TESTS_FOLDER) or member.suffix != ".py" or len(member.parts) != 2:
@@ -117,8 +123,9 @@ def read_autograder(path: Path) -> AutograderInfo:
                 question, names = parse_test_file(member.stem, zf.read(info).decode("utf-8"))
                 questions[question.name] = question
                 used |= names
-    except (OSError, zipfile.BadZipFile, SyntaxError, UnicodeDecodeError) as err:
+    except (OSError, zipfile.BadZipFile, SyntaxError, UnicodeDecodeError, ValueError) as err:
         raise AutograderError(f"{path}: cannot read the autograder zip ({err}): rebuild it with hw3 release") from None
     if not questions:
         raise AutograderError(f"{path}: holds no tests/*.py: rebuild it with hw3 release")
-    return AutograderInfo(questions, frozenset(used), hashlib.sha256(data).hexdigest())
+    return AutograderInfo(questions, frozenset(used), hashlib.sha256(data).hexdigest(),
+                          seed_variable if isinstance(seed_variable, str) else None)

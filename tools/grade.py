@@ -370,7 +370,11 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
     if nb is None:
         return empty_result("invalid", [f"{name}: cannot be read as a notebook (see the problems above): scored 0"])
     metadata = check_otter_metadata(name, nb)
-    flags = integrity.notebook_flags(assignment.released, nb, assignment.info.test_builtins)
+    try:
+        flags = integrity.notebook_flags(assignment.released, nb, assignment.info.test_builtins,
+                                         assignment.info.seed_variable)
+    except Exception:  # noqa: BLE001 - malformed cells the checker cannot walk; otter may still grade them
+        flags = ["unreadable-cells"]
     if metadata:  # otter writes no results for a notebook of another assignment
         return empty_result("invalid", [f"{metadata[0]}: scored 0"], flags)
     scratch = ctx.out / SCRATCH_DIR / f"{key[:SHORT_HASH]}-{assignment.name}"
@@ -606,6 +610,9 @@ def parse_args(argv):
                         help="folder holding student/ and autograder/ (default: the repository)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="do not use bubblewrap even when it works (rows are flagged unsandboxed)")
+    parser.add_argument("--extract-only", action="store_true",
+                        help="only write each zip's notebooks (read safely) to DIR/notebooks/<assignment>/<zip stem>.ipynb, "
+                             "for `otter grade` (Docker) or Gradescope")
     args = parser.parse_args(argv)
     for option in ("jobs", "timeout", "cell_timeout", "memory"):
         if getattr(args, option) < 1:
@@ -643,6 +650,28 @@ def acquire_lock(out: Path):
     return handle
 
 
+def extract_only(paths: list[Path], out: Path, assignments: list[Assignment]) -> int:
+    """Write the notebooks of every zip to DIR/notebooks/<assignment>/<stem>.ipynb; print what could not be."""
+    stems = feedback_stems(paths)
+    written = 0
+    for path in paths:
+        datas, missing, refused = read_notebooks(path, [a.notebook for a in assignments])
+        if refused:
+            print(f"{path}: refused, {refused}: nothing written")
+        for assignment in assignments:
+            data = datas.get(assignment.notebook)
+            if data is None:
+                if not refused:
+                    print(f"{path}: {missing.get(assignment.notebook, assignment.notebook + ' is missing')}")
+                continue
+            target = out / "notebooks" / assignment.name / f"{stems[path]}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            written += 1
+    print(f"hw3 grade: {written} notebook(s) from {len(paths)} zip(s) in {out / 'notebooks'}/")
+    return 0
+
+
 def run(args) -> int:
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -654,6 +683,8 @@ def run(args) -> int:
         assignments, skipped = load_assignments(args.release.resolve())
         for warning in skipped:
             print(f"hw3 grade: warning: {warning}", file=sys.stderr)
+        if args.extract_only:
+            return extract_only(paths, out, assignments)
         hidden = [out] + [p if p.is_dir() else p.parent for p in args.paths]
         cache = font_cache()
         box = sandbox.detect(hide=hidden, expose=exposed_paths(assignments, cache), disabled=args.no_sandbox)

@@ -52,9 +52,12 @@ GRADER_PATH = re.compile(
 SOURCE_FALLBACK = re.compile(r"\b(?:" + "|".join(sorted(OTTER_NAMES | BUILTINS_NAMES)) + r")\b")
 
 
-def normalise(source: str) -> str:
-    """Cell source without trailing spaces or blank lines at either end (what editors change silently)."""
-    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+def normalise(source: str, seed_variable: str | None = None) -> str:
+    """Cell source without trailing spaces or blank lines at either end (what editors change silently),
+    and without `<seed_variable> = <int>` lines, whose value otter assign sets per copy (42 in the
+    reference, another number in the student's)."""
+    seed = re.compile(rf"^\s*{re.escape(seed_variable)}\s*=\s*-?\d+\s*$") if seed_variable else None
+    return "\n".join(line.rstrip() for line in source.strip().splitlines() if not (seed and seed.match(line)))
 
 
 def is_answer(cell) -> bool:
@@ -62,19 +65,19 @@ def is_answer(cell) -> bool:
     return any(tag in cell.get("metadata", {}).get("tags", []) for tag in ANSWER_TAGS)
 
 
-def provided_code(nb) -> list[tuple[int, str]]:
+def provided_code(nb, seed_variable: str | None = None) -> list[tuple[int, str]]:
     """(1-based cell number, normalised source) of each non-empty code cell that is not an answer cell."""
-    return [(number, normalise(cell.source)) for number, cell in enumerate(nb.cells, start=1)
+    return [(number, normalise(cell.source, seed_variable)) for number, cell in enumerate(nb.cells, start=1)
             if cell.cell_type == "code" and not is_answer(cell) and cell.source.strip()]
 
 
-def provided_changes(released, submitted) -> tuple[list[int], list[int]]:
+def provided_changes(released, submitted, seed_variable: str | None = None) -> tuple[list[int], list[int]]:
     """(edited, deleted): released cell numbers of provided code cells changed or missing in `submitted`.
 
     The two sequences of provided cells are aligned (difflib): cells the student added anywhere are
     allowed; a released cell replaced by other code is edited, one with nothing in its place deleted.
     """
-    ours, theirs = provided_code(released), provided_code(submitted)
+    ours, theirs = provided_code(released, seed_variable), provided_code(submitted, seed_variable)
     matcher = difflib.SequenceMatcher(None, [s for _, s in ours], [s for _, s in theirs], autojunk=False)
     edited, deleted = [], []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -291,18 +294,18 @@ def describe(code: str, details) -> str:
 
 
 def notebook_flags(released: nbformat.NotebookNode, submitted: nbformat.NotebookNode,
-                   test_builtins=frozenset()) -> list[str]:
+                   test_builtins=frozenset(), seed_variable: str | None = None) -> list[str]:
     """Integrity flags of `submitted` against the released student notebook, in a fixed order."""
-    edited, deleted = provided_changes(released, submitted)
+    edited, deleted = provided_changes(released, submitted, seed_variable)
     flags = {}
     if edited:
         flags["edited-provided"] = set(edited)
     if deleted:
         flags["deleted-provided"] = set(deleted)
-    unchanged = {source for _, source in provided_code(released)}
+    unchanged = {source for _, source in provided_code(released, seed_variable)}
     guarded = frozenset(test_builtins) | CORE_BUILTINS
     for cell in submitted.cells:
-        if cell.cell_type != "code" or not cell.source.strip() or normalise(cell.source) in unchanged:
+        if cell.cell_type != "code" or not cell.source.strip() or normalise(cell.source, seed_variable) in unchanged:
             continue
         for code, details in scan_source(cell.source, guarded).items():
             flags.setdefault(code, set()).update(details)
