@@ -529,3 +529,18 @@ def test_reformatted_starter_code_is_still_subtracted(tmp_path):
     assert result.submissions[0].regions["hafez:q3_lstm_cell"].tokens, "the respaced starter is not a diff match"
     pair = pair_of(result, *STARTER_ONLY)
     assert pair is None, pair and pair.evidence
+
+
+def test_out_that_is_a_file_is_one_line_error(synthetic_class, tmp_path, capsys):
+    taken = tmp_path / "report.txt"
+    taken.write_text("not a folder")
+    assert similarity.main([str(synthetic_class), "--out", str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert "is a file: give --out a folder" in err and len(err.strip().splitlines()) == 1
+
+
+def test_fewer_than_two_readable_submissions_still_writes_the_report_and_exits_1(synthetic_class, tmp_path, capsys):
+    lone = sorted(synthetic_class.glob("*.zip"))[0]
+    assert similarity.main([str(lone), str(synthetic_class / NOT_A_ZIP), "--out", str(tmp_path)]) == 1
+    assert "fewer than two readable submissions" in capsys.readouterr().err
+    assert NOT_A_ZIP in (tmp_path / similarity.HTML_NAME).read_text(encoding="utf-8")
