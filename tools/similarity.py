@@ -3,8 +3,8 @@
     hw3 similarity SUBMISSIONS/ --out report/ [--top 20]
     hw3 similarity --bench 300 --out /tmp/bench      # time a synthetic class of 300
 
-Reads the Quera zips (a folder of them, or the zips themselves) without extracting them, and
-compares only what each student wrote: the answer cells of every autograded question, less the
+Reads the Quera zips (the zips themselves, or folders searched recursively as `hw3 grade` does)
+without extracting them, and compares only what each student wrote: the answer cells of every autograded question, less the
 lines of the released stub cell (signature, docstring, the `raise NotImplementedError` prompt), plus
 any code cell a student added, less the lines of the provided cells. Two students who wrote nothing
 share nothing.
@@ -25,7 +25,7 @@ kind of machine prints the same losses, metrics, plots and ghazal: lines common 
 dropped as above, and the rest flag a pair only together with run-specific units, which no honest
 rerun repeats: measured durations and rates ("1.7 s", "116.33it/s") and widget ids.
 
-Writes DIR/similarity.csv (one row per pair sharing anything, strongest first) and
+Writes DIR/similarity.csv (one row per pair sharing anything, flagged pairs first, then by score) and
 DIR/similarity.html (the top pairs side by side, shared regions highlighted; unreadable zips are
 listed there as skipped). Exit 0 when written, 1 with fewer than two readable submissions, 2 on bad
 arguments.
