@@ -47,6 +47,7 @@ def stage_data(name: str, stage: Path) -> None:
 def normalise_notebook(path: Path) -> None:
     """Give every cell a positional id (otter inserts cells with random ids) and drop execution timings."""
     nb = nbformat.read(path, as_version=4)
+    nb.nbformat_minor = max(nb.nbformat_minor, 5)  # cell ids exist from nbformat 4.5 on
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index:03d}"
         cell.get("metadata", {}).pop("execution", None)
