@@ -142,13 +142,17 @@ MUTANTS = (
            (("best_state, stale = copy.deepcopy(model.state_dict()), 0",
              "best_state, stale = model.state_dict(), 0"),),
            ("q5_train",), "the 'best' state_dict aliases the live weights, so the last ones are kept"),
+    Mutant("patience_ignored",
+           (("        if patience is not None and stale >= patience:\n", "        if False:\n"),),
+           ("q5_train",), "early stopping that never stops: the whole budget runs whatever `patience` says"),
     Mutant("model_returns_last_input",
            ((LSTM_FORWARD_END, LSTM_FORWARD_END.replace("self.head(out[:, -1])", "x[:, -1, :1] + 0 * self.head(out[:, -1])")),),
            ("q4_model",), "a 'model' that returns its last input: tomorrow's return = today's"),
     Mutant("model_predicts_mean_return",
            ((LSTM_FORWARD_END, LSTM_FORWARD_END.replace("self.head(out[:, -1])", "0 * self.head(out[:, -1])")),),
-           ("q4_model",), "persistence plus the training drift: q6 lets it pass on purpose "
-                          "(it is as good as persistence), q4 does not (not an LSTM forecaster)"),
+           ("q4_model",), "persistence plus the training drift: q6's RMSE band lets it through on "
+                          "purpose (it is as good as persistence); q4 (output ignores the window) and q6's "
+                          "never-trained check (its weights cannot move) do not"),
     Mutant("trained_on_the_test_period",
            (("train_xy, val_xy, test_xy = (make_windows(z, WINDOW) for z in (train_z, val_z, test_z))",
              "train_xy, val_xy, test_xy = (make_windows(z, WINDOW) for z in (train_z, val_z, test_z))\n"
