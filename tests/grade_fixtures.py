@@ -7,6 +7,7 @@ small edits, so the fixtures follow the notebooks when they change.
     python tests/grade_fixtures.py bench [--copies N]   # seconds per good submission, --jobs 1 vs 2
 """
 import argparse
+import csv
 import pickle
 import shutil
 import subprocess
@@ -150,7 +151,11 @@ def bench(copies: int) -> None:
             subprocess.run([sys.executable, "-m", "tools.cli", "grade", str(subs), "--out", str(out),
                             "--jobs", str(jobs)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
             seconds = time.monotonic() - start
-            print(f"--jobs {jobs}: {copies} good submissions in {seconds:.1f} s = {seconds / copies:.1f} s each")
+            with (out / "gradebook.csv").open(newline="") as handle:
+                rows = list(csv.DictReader(handle))
+            scores = sorted({f"{r['status']} {r['total']}/{r['max_total']}" for r in rows})
+            print(f"--jobs {jobs}: {copies} good submissions in {seconds:.1f} s = {seconds / copies:.1f} s each "
+                  f"({', '.join(scores)})")
             shutil.rmtree(out)
 
 

@@ -51,6 +51,7 @@ def full(*questions) -> dict[str, float]:
 
 
 ZERO = full()
+QUOTED = sorted(AUTOGRADER.hidden_lines)[0]  # a line of a hidden test that a forged message could quote
 ALL = full(*MAX)
 
 
@@ -107,7 +108,8 @@ def test_hidden_messages_never_reach_feedback_and_forged_scores_are_clamped(tmp_
     questions = {}
     for q, question in AUTOGRADER.questions.items():
         questions[q] = {"score": 1000, "max_score": 1000, "passed": [False] * len(question.cases),
-                        "messages": [f"SECRET hidden source of {q}" if case.hidden else f"public message of {q}"
+                        "messages": [f"SECRET hidden source of {q}" if case.hidden else
+                                     f"public message of {q}\n  quoting {QUOTED}"
                                      for case in question.cases]}
     questions["q_invented"] = {"score": 50}
     summary = {"error": None, "interrupted": [], "questions": questions}
@@ -117,7 +119,7 @@ def test_hidden_messages_never_reach_feedback_and_forged_scores_are_clamped(tmp_
     row = read_gradebook(tmp_path / "out")["DL_HW3__4015210001__Forger.zip"]
     assert scores_of(row) == MAX and "q_invented" not in " ".join(row)
     text = (tmp_path / "out" / "feedback" / "DL_HW3__4015210001__Forger.md").read_text()
-    assert "SECRET" not in text and "public message of q1_vocab" in text
+    assert "SECRET" not in text and QUOTED not in text and "public message of q1_vocab" in text
     hidden = next(c for c in AUTOGRADER.questions["q1_vocab"].cases if c.hidden)
     assert f"hidden test `{hidden.name}`: failed" in text
 
@@ -323,6 +325,7 @@ def fixture_run(tmp_path_factory):
 @needs_sandbox
 def test_every_fixture_zip_gets_one_row_with_its_status_scores_and_flags(fixture_run):
     assert fixture_run["code"] == 0
+    assert fixture_run["seconds"] < int(GENEROUS[1])  # bounded: no fixture gets near a notebook's time limit
     rows = fixture_run["rows"]
     assert sorted(rows) == sorted(name for name, *_ in fixture_run["table"])
     for name, _, status, scores, flags, problem in fixture_run["table"]:

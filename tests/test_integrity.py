@@ -100,10 +100,10 @@ def test_autograder_tests_are_read_with_hidden_cases_and_points():
 def test_ok_format_tests_are_read_too(tmp_path):
     source = ("test = {'name': 'q1', 'points': 2, 'suites': [{'cases': ["
               "{'code': '>>> bool(len(x))\\nTrue', 'hidden': False}, {'code': '>>> y', 'hidden': True}]}]}")
-    question, used = parse_test_file("q1", source)
+    question, used, hidden = parse_test_file("q1", source)
     assert (question.name, question.points) == ("q1", 2.0)
     assert [(c.name, c.hidden) for c in question.cases] == [("q1 - 1", False), ("q1 - 2", True)]
-    assert {"bool", "len"} <= used
+    assert {"bool", "len"} <= used and hidden == set()  # '>>> y' is too short to identify the test
     path = tmp_path / "a.zip"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("tests/q1.py", source)

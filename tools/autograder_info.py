@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 TESTS_FOLDER = "tests/"
 CONFIG = "otter_config.json"
 MAX_TEST_FILE_BYTES = 1024 * 1024
+MIN_SECRET_CHARS = 12  # shorter lines (`import torch`, `)`) say nothing about a hidden test
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
@@ -44,6 +45,7 @@ class AutograderInfo:
     test_builtins: frozenset
     sha256: str
     seed_variable: str | None = None
+    hidden_lines: frozenset = frozenset()  # source lines of hidden tests, to scrub from anything shown
 
 
 class AutograderError(ValueError):
@@ -71,12 +73,19 @@ def decorator_case(func: ast.FunctionDef) -> Case | None:
     return None
 
 
-def parse_test_file(stem: str, source: str) -> tuple[Question, set[str]]:
-    """(Question, builtins used) of one test file, in otter's exception-style or OK format."""
+def secret_lines(text: str) -> set[str]:
+    """The stripped lines of `text` long enough to identify it."""
+    return {line.strip() for line in text.splitlines() if len(line.strip()) >= MIN_SECRET_CHARS}
+
+
+def parse_test_file(stem: str, source: str) -> tuple[Question, set[str], set[str]]:
+    """(Question, builtins used, hidden source lines) of one test file, in otter's exception-style or OK format."""
     tree = ast.parse(source)
     top = {}
     cases: list[Case] = []
     used: set[str] = set()
+    hidden: set[str] = set()
+    public: set[str] = set()  # a line a public test shows too is no secret
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             top[node.targets[0].id] = literal(node.value)
@@ -84,6 +93,11 @@ def parse_test_file(stem: str, source: str) -> tuple[Question, set[str]]:
             case = decorator_case(node)
             if case is not None:
                 cases.append(case)
+                lines = secret_lines(ast.get_source_segment(source, node) or "")
+                if case.hidden:
+                    hidden |= lines
+                else:
+                    public |= lines
     used |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in BUILTIN_NAMES}
     ok_test = top.get("test") if isinstance(top.get("test"), dict) else None
     if ok_test is not None:
@@ -93,6 +107,11 @@ def parse_test_file(stem: str, source: str) -> tuple[Question, set[str]]:
             for case in suite.get("cases", []):
                 number += 1
                 cases.append(Case(f"{name} - {number}", bool(case.get("hidden", False)), case.get("points")))
+                lines = secret_lines(str(case.get("code", "")))
+                if case.get("hidden"):
+                    hidden |= lines
+                else:
+                    public |= lines
                 used |= set(IDENTIFIER.findall(str(case.get("code", "")))) & BUILTIN_NAMES
         points = ok_test.get("points")
     else:
@@ -102,14 +121,14 @@ def parse_test_file(stem: str, source: str) -> tuple[Question, set[str]]:
         points = sum(p for p in points if isinstance(p, (int, float)))
     if not isinstance(points, (int, float)):
         points = sum(c.points for c in cases if isinstance(c.points, (int, float)))
-    return Question(name, float(points), cases), used
+    return Question(name, float(points), cases), used, hidden - public
 
 
 def read_autograder(path: Path) -> AutograderInfo:
     """The questions and test builtins of an otter autograder zip (its `tests/*.py`)."""
     try:
         data = Path(path).read_bytes()
-        questions, used, seed_variable = {}, set(), None
+        questions, used, hidden, seed_variable = {}, set(), set(), None
         with zipfile.ZipFile(path) as zf:
             if CONFIG in zf.namelist():
                 config = json.loads(zf.read(CONFIG))
@@ -120,12 +139,13 @@ def read_autograder(path: Path) -> AutograderInfo:
                     continue
                 if info.file_size > MAX_TEST_FILE_BYTES:
                     raise AutograderError(f"{path}: {info.filename} is over {MAX_TEST_FILE_BYTES} bytes: rebuild it with hw3 release")
-                question, names = parse_test_file(member.stem, zf.read(info).decode("utf-8"))
+                question, names, secrets = parse_test_file(member.stem, zf.read(info).decode("utf-8"))
                 questions[question.name] = question
                 used |= names
+                hidden |= secrets
     except (OSError, zipfile.BadZipFile, SyntaxError, UnicodeDecodeError, ValueError) as err:
         raise AutograderError(f"{path}: cannot read the autograder zip ({err}): rebuild it with hw3 release") from None
     if not questions:
         raise AutograderError(f"{path}: holds no tests/*.py: rebuild it with hw3 release")
     return AutograderInfo(questions, frozenset(used), hashlib.sha256(data).hexdigest(),
-                          seed_variable if isinstance(seed_variable, str) else None)
+                          seed_variable if isinstance(seed_variable, str) else None, frozenset(hidden))

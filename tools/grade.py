@@ -183,7 +183,10 @@ def load_assignments(release_root: Path) -> tuple[list[Assignment], list[str]]:
         if not student_nb.is_file():
             raise GradeError(f"{student_nb} is missing (needed for the integrity flags): run hw3 release")
         info = read_autograder(autograder_zip)
-        released = nbformat.read(student_nb, as_version=4)
+        try:
+            released = nbformat.read(student_nb, as_version=4)
+        except (OSError, ValueError, nbformat.ValidationError) as err:
+            raise GradeError(f"{student_nb}: cannot be read ({type(err).__name__}): run hw3 release") from None
         found.append(Assignment(name, autograder_zip.resolve(), info, released,
                                 question_order(released, info.questions)))
     if not found:
@@ -302,9 +305,19 @@ def number(value, low: float, high: float) -> float:
     return min(max(value, low), high) if value == value else low
 
 
+def scrub(text: str, info: AutograderInfo) -> str:
+    """`text` without any line that quotes a hidden test's source.
+
+    What the grader reads back comes from the student's kernel, which can read the tests; this
+    keeps their source out of the feedback unless it is disguised on purpose.
+    """
+    kept = [line for line in text.splitlines() if not any(secret in line for secret in info.hidden_lines)]
+    return "\n".join(kept)
+
+
 def scores_from_summary(summary: dict, info: AutograderInfo) -> tuple[dict, dict, dict]:
     """(scores, passed, messages) per question of `info`, validated against the tests: unknown
-    questions dropped, scores clamped to [0, points], messages kept only for public cases."""
+    questions dropped, scores clamped to [0, points], messages kept only for public cases and scrubbed."""
     scores, passed, messages = {}, {}, {}
     for name, question in info.questions.items():
         got = summary["questions"].get(name)
@@ -316,7 +329,7 @@ def scores_from_summary(summary: dict, info: AutograderInfo) -> tuple[dict, dict
         if isinstance(flags, list) and len(flags) == len(question.cases):
             passed[name] = [flag is True for flag in flags]
             texts = texts if isinstance(texts, list) and len(texts) == len(flags) else [None] * len(flags)
-            messages[name] = [text if isinstance(text, str) and not case.hidden else None
+            messages[name] = [scrub(text, info) if isinstance(text, str) and not case.hidden else None
                               for case, text in zip(question.cases, texts)]
     return scores, passed, messages
 
@@ -332,11 +345,11 @@ def cell_number(submitted: nbformat.NotebookNode, source: str) -> str:
 
 
 def error_note(notebook: str, error: str) -> str:
-    """One line for a notebook whose grading stopped, naming the likely cause."""
+    """One line for the student about a notebook whose grading stopped (the raw error is for the TA only)."""
     if KERNEL_DIED in error:
         return (f"{notebook}: the kernel died while grading (os._exit, a crash, or memory past the cap): "
                 "scored 0; run the notebook top to bottom locally to find the cell")
-    return f"{notebook}: grading stopped ({error}): scored 0"
+    return f"{notebook}: grading stopped with an error: scored 0; run the notebook top to bottom locally"
 
 
 def keep_log(ctx: Context, log: Path, key: str, assignment: Assignment) -> str:
@@ -397,10 +410,12 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
                 result = empty_result("error", [f"{name}: the grader exited ({outcome.returncode}) without "
                                                 "results: scored 0"], flags)
             elif summary.get("error"):
-                result = empty_result("error", [error_note(name, str(summary["error"])[:300])], flags)
+                result = empty_result("error", [error_note(name, str(summary["error"]))], flags)
+                result["detail"] = f"{name}: otter: {scrub(str(summary['error']), assignment.info)[:300]}"
             else:
                 scores, passed, messages = scores_from_summary(summary, assignment.info)
-                interrupted = [s for s in summary.get("interrupted") or [] if isinstance(s, str)]
+                interrupted = summary.get("interrupted")
+                interrupted = [s for s in interrupted if isinstance(s, str)] if isinstance(interrupted, list) else []
                 notes = [f"{name}: {cell_number(nb, s)} ran past {ctx.cell_timeout} s (--cell-timeout) and was "
                          "interrupted; the cells after it still ran" for s in interrupted[:3]]
                 result = {"status": "timeout" if interrupted else "ok", "scores": scores, "passed": passed,
@@ -518,6 +533,8 @@ def make_row(path: Path, record: dict, assignments: list[Assignment]) -> dict:
         statuses.append(result["status"])
         total, max_total = total + got, max_total + possible
         problems += [note for note in result["notes"] if note not in problems]
+        if result.get("detail"):
+            problems.append(result["detail"])
         if result.get("log"):
             problems.append(f"{assignment.notebook}: grader log in {result['log']}")
         flags += [f"{assignment.name}:{flag}" for flag in result["flags"]]
@@ -753,6 +770,10 @@ def main(argv=None) -> int:
         return run(args)
     except (GradeError, AutograderError) as err:
         print(f"hw3 grade: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:  # the output folder: permissions, a full disk
+        print(f"hw3 grade: {err.filename or args.out}: {err.strerror or err}: check that --out is writable "
+              "and has free space", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("hw3 grade: interrupted; run the same command again to finish (graded zips are kept)", file=sys.stderr)
