@@ -36,6 +36,7 @@ Path("probe.json").write_text(json.dumps({
     "val_ppl": evaluate_perplexity(model, val_ids),
     "untrained_test_ppl": evaluate_perplexity(untrained, test_ids),
     "train_steps": TRAIN_STEPS,
+    "kernel_cpu_seconds": time.process_time(),
 }))
 """
 

@@ -6,6 +6,7 @@ import sys
 VERBS = {
     "release": ("release", "build student/ and autograder/ from reference/ (otter assign)"),
     "bench": ("bench", "time the reference notebooks and report their metrics"),
+    "calibrate": ("calibrate", "grade the reference on several seeds and every mutant; report pass rates and margins"),
     "demo": ("demo", "build the release in a scratch folder and grade the reference and the unchanged student notebooks"),
     "diagram": ("diagram", "draw the LSTM cell diagram for the theory answers (SVG or PNG)"),
     "solutions-pdf": ("solutions_pdf", "render reference/theory/answers.md to PDF with pandoc"),

@@ -68,6 +68,7 @@ STATE_DIR = ".state"
 SCRATCH_DIR = ".scratch"
 LOCK_FILE = ".lock"
 MAX_SUMMARY_BYTES = 8 * 1024 * 1024
+MAX_METRICS_BYTES = 64 * 1024
 LOG_TAIL_BYTES = 64 * 1024
 HASH_CHUNK = 1024 * 1024
 SHORT_HASH = 12
@@ -296,6 +297,28 @@ def read_summary(path: Path) -> dict | None:
     return summary
 
 
+def read_metrics(path: Path) -> list[dict]:
+    """The values threshold tests measured (`HW3_METRICS_LOG`), for `hw3 calibrate`.
+
+    Written from inside the student's process, so only well-formed entries are kept and they never
+    affect a score.
+    """
+    entries = []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace")[:MAX_METRICS_BYTES].splitlines()
+    except OSError:
+        return entries
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            if entry["pass_if"] in ("below", "above"):
+                entries.append({"metric": str(entry["metric"])[:200], "value": float(entry["value"]),
+                                "limit": float(entry["limit"]), "pass_if": entry["pass_if"]})
+        except (ValueError, KeyError, TypeError):
+            continue
+    return entries
+
+
 def number(value, low: float, high: float) -> float:
     """`value` as a float clamped to [low, high]; `low` when it is not a finite number."""
     try:
@@ -419,7 +442,8 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
                 notes = [f"{name}: {cell_number(nb, s)} ran past {ctx.cell_timeout} s (--cell-timeout) and was "
                          "interrupted; the cells after it still ran" for s in interrupted[:3]]
                 result = {"status": "timeout" if interrupted else "ok", "scores": scores, "passed": passed,
-                          "messages": messages, "notes": notes, "flags": flags, "seconds": 0.0}
+                          "messages": messages, "notes": notes, "flags": flags, "seconds": 0.0,
+                          "metrics": read_metrics(scratch / sandbox.METRICS_LOG_NAME)}
         result["seconds"] = round(outcome.seconds, 1)
         if result["status"] in ("error", "timeout"):
             kept = keep_log(ctx, log, key, assignment)

@@ -30,6 +30,8 @@ PROBE_TIMEOUT_S = 20
 KILL_WAIT_S = 10
 POLL_S = 0.5
 RUN_TOKEN_VAR = "HW3_GRADE_RUN"  # marks every process of one run, to find strays when unsandboxed
+METRICS_LOG_VAR = "HW3_METRICS_LOG"  # threshold tests append their measured values here (hw3 calibrate)
+METRICS_LOG_NAME = "metrics.jsonl"
 SANDBOX_TMP = "/tmp"
 
 # Applies the limits, then becomes the real command (exec keeps the pid, so --die-with-parent
@@ -144,6 +146,7 @@ def confined_env(sandbox: Sandbox, scratch: Path, token: str) -> dict:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUSERBASE": user_base(),
         RUN_TOKEN_VAR: token,
+        METRICS_LOG_VAR: str(scratch / METRICS_LOG_NAME),
         **GRADING_ENV,
     }
     return env
