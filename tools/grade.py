@@ -24,8 +24,6 @@ import statistics
 import stat
 import sys
 import threading
-import zipfile
-import zlib
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,27 +31,19 @@ from pathlib import Path
 import nbformat
 
 from tools import feedback, integrity, sandbox
+from tools.intake import IntakeError, find_zips, read_notebooks
 from tools.autograder_info import AutograderError, AutograderInfo, read_autograder
 from tools.release import ASSIGNMENTS, REPO_ROOT
 from tools.submission import (
     LOOSE_ZIP_NAME_RE,
-    MAX_DIRECTORY_BYTES,
-    MAX_MEMBERS,
-    MAX_NOTEBOOK_BYTES,
-    MAX_UNCOMPRESSED_BYTES,
     ZIP_NAME_RE,
-    SubmissionError,
     check_identity,
     check_otter_metadata,
     check_zip_name,
-    end_record,
     inspect_zip,
-    locate_members,
     parse_notebook,
-    read_member,
     suggest_full_name,
     suggest_student_number,
-    unsafe_reason,
 )
 
 DEFAULT_TIMEOUT_S = 900  # per notebook; the references grade in ~30-60 s on 2 cores
@@ -109,29 +99,6 @@ class Context:
 
 
 # ---------------------------------------------------------------- inputs
-
-
-def find_zips(paths: list[Path], out: Path) -> list[Path]:
-    """Every `.zip` under the folders in `paths` (recursively), plus files named directly; none under `out`."""
-    found, seen = [], set()
-    out = out.resolve()
-    for path in paths:
-        if not path.exists():
-            raise GradeError(f"{path}: no such file or folder: check the path")
-        if path.is_file():
-            candidates = [path]
-        else:
-            candidates = []
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not (Path(root, d).resolve() == out))
-                candidates += [Path(root, f) for f in sorted(files) if f.lower().endswith(".zip")]
-        for candidate in candidates:
-            resolved = candidate.resolve()
-            if resolved in seen or sandbox.inside(resolved, out):
-                continue
-            seen.add(resolved)
-            found.append(candidate)
-    return found
 
 
 def sha256_file(path: Path) -> str:
@@ -196,48 +163,6 @@ def load_assignments(release_root: Path) -> tuple[list[Assignment], list[str]]:
 
 
 # ---------------------------------------------------------------- reading a zip
-
-
-def read_notebooks(path: Path, names: list[str]) -> tuple[dict[str, bytes], dict[str, str], str]:
-    """({notebook: bytes}, {notebook: why unreadable}, why the whole zip is refused or '').
-
-    Nothing touches the disk: the entry count and directory size are checked from the end record
-    before the directory is parsed, the declared total before any member is read, every member
-    path (an unsafe one refuses the zip), and each notebook is inflated with a cap.
-    """
-    try:
-        size = path.stat().st_size
-        if size == 0:
-            return {}, {}, "the file is empty"
-        end = end_record(path)
-        if end is None:
-            return {}, {}, "the file is not a zip"
-        count, directory_bytes = end
-        if count > MAX_MEMBERS or directory_bytes > MAX_DIRECTORY_BYTES:
-            return {}, {}, f"the zip has {count} entries (limit {MAX_MEMBERS})"
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_MEMBERS:
-                return {}, {}, f"the zip has {len(infos)} entries (limit {MAX_MEMBERS})"
-            if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-                return {}, {}, f"the zip expands past {MAX_UNCOMPRESSED_BYTES // 2**20} MB"
-            for info in infos:
-                reason = unsafe_reason(info.filename)
-                if reason or stat.S_ISLNK(info.external_attr >> 16):
-                    return {}, {}, f"entry {info.filename!r} {reason or 'is a symbolic link'}"
-            located = locate_members(zf, names)
-            datas, missing = {}, {}
-            for name in names:
-                if name not in located:
-                    missing[name] = f"{name} is not in the zip (at its root or in one folder)"
-                    continue
-                try:
-                    datas[name] = read_member(zf, located[name], MAX_NOTEBOOK_BYTES)
-                except SubmissionError as err:
-                    missing[name] = str(err)
-            return datas, missing, ""
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as err:
-        return {}, {}, f"the zip cannot be read ({type(err).__name__})"
 
 
 # ---------------------------------------------------------------- grading one notebook
@@ -718,7 +643,10 @@ def run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     lock = acquire_lock(out)
     try:
-        paths = find_zips(args.paths, out)
+        try:
+            paths = find_zips(args.paths, out)
+        except IntakeError as err:
+            raise GradeError(str(err)) from None
         if not paths:
             raise GradeError(f"no .zip files under {', '.join(map(str, args.paths))}: check the paths")
         assignments, skipped = load_assignments(args.release.resolve())

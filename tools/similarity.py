@@ -42,12 +42,9 @@ import math
 import os
 import re
 import resource
-import stat
 import sys
 import tempfile
 import time
-import zipfile
-import zlib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -59,10 +56,9 @@ import nbformat.reader
 
 from tools import fingerprints
 from tools.answers import CHECK_CALL, answer_cells
+from tools.intake import IntakeError, find_zips, read_notebooks
 from tools.release import ASSIGNMENTS, REPO_ROOT
-from tools.submission import (MAX_DIRECTORY_BYTES, MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES, MAX_ZIP_BYTES,
-                              ZIP_NAME_RE, SubmissionError, end_record, locate_members, max_bytes, mb,
-                              parse_notebook, read_member, sniff, too_many_entries, unsafe_reason)
+from tools.submission import ZIP_NAME_RE, SubmissionError, parse_notebook
 
 RELEASE_DIR = REPO_ROOT / "student"
 CSV_NAME, HTML_NAME = "similarity.csv", "similarity.html"
@@ -327,56 +323,6 @@ def label_of(path: Path) -> tuple[str, str | None]:
     return path.stem, None
 
 
-def read_notebooks(path: Path, names) -> tuple[dict[str, bytes], list[str]]:
-    """{name: bytes} of the notebooks in one zip, read with the submission caps, and notes.
-
-    Nothing touches the disk. The end record is checked before the directory is parsed, the declared
-    total before any member is read, and each notebook inflates under a cap; an unsafe member path
-    refuses the zip, as `hw3 grade` does. Raises SubmissionError (one line) when the zip as a whole
-    cannot be read safely.
-    """
-    size = path.stat().st_size
-    if size == 0:
-        raise SubmissionError("the file is empty (0 bytes): ask the student for the Quera zip again")
-    if size > MAX_ZIP_BYTES:
-        raise SubmissionError(f"the zip is {mb(size)} (limit {mb(MAX_ZIP_BYTES)}): ask for a smaller one")
-    end = end_record(path)
-    if end is None:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-        raise SubmissionError(f"not a zip file (it looks like {sniff(head)}): ask the student for the Quera zip")
-    if end[0] > MAX_MEMBERS or end[1] > MAX_DIRECTORY_BYTES:
-        raise SubmissionError(too_many_entries(end[0], f" in a {end[1]} B directory"))
-    found, notes = {}, []
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_MEMBERS:
-                raise SubmissionError(too_many_entries(len(infos)))
-            if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-                raise SubmissionError(f"the zip declares over {mb(MAX_UNCOMPRESSED_BYTES)} uncompressed (a zip bomb?)")
-            for info in infos:
-                reason = unsafe_reason(info.filename)
-                if reason or stat.S_ISLNK(info.external_attr >> 16):
-                    raise SubmissionError(f"entry {info.filename!r} {reason or 'is a symbolic link'}: "
-                                          "ask the student to rebuild the zip with hw3 pack")
-            located = locate_members(zf, names)
-            for name in names:
-                if name not in located:
-                    notes.append(f"{name}: missing from the zip (at its root or in one folder): not compared")
-                    continue
-                try:
-                    found[name] = read_member(zf, located[name], max_bytes(name))
-                except SubmissionError as err:
-                    notes.append(str(err))
-    except SubmissionError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as err:
-        raise SubmissionError(f"the zip cannot be read ({type(err).__name__}: {err}): "
-                              "ask the student for the Quera zip again") from None
-    return found, notes
-
-
 def read_notebook(name: str, data: bytes):
     """(notebook, []) or (None, [one problem line]); schema slips are forgiven, as otter forgives them.
 
@@ -416,7 +362,10 @@ def load_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[st
 def read_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[str, str]:
     """The Submission in one zip, or (file, why it was skipped); raises SubmissionError for an unreadable zip."""
     label, number = label_of(path)
-    members, notes = read_notebooks(path, [f"{name}.ipynb" for name in stubs])
+    members, missing, refused = read_notebooks(path, [f"{name}.ipynb" for name in stubs])
+    if refused:
+        raise SubmissionError(refused)
+    notes = [f"{why}: not compared" for why in missing.values()]
     submission = Submission(path, label, number, notes=notes)
     for member, data in members.items():
         name = member[: -len(".ipynb")]
@@ -430,7 +379,7 @@ def read_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[st
         submission.outputs.update(output_units(name, nb))
     if not submission.regions and not submission.outputs:
         # the notebook that failed to parse says more than the one that is missing
-        reasons = sorted(submission.notes, key=lambda note: "missing from the zip" in note)
+        reasons = sorted(submission.notes, key=lambda note: "is not in the zip" in note)
         return (str(path), "; ".join(reasons) or "no readable notebook: nothing to compare")
     return submission
 
@@ -566,27 +515,11 @@ def write_csv(path: Path, result: Comparison) -> None:
 
 
 def zip_paths(inputs: list[str], out: Path | None = None) -> list[Path]:
-    """The zips named by `inputs`: files as given, and every *.zip under folders (recursively, as
-    `hw3 grade` finds them), none under `out`, none twice. UsageError on a bad path or no zip at all.
-    """
-    paths, seen = [], set()
-    skip = out.resolve() if out is not None else None
-    for raw in inputs:
-        path = Path(raw)
-        if path.is_file():
-            candidates = [path]
-        elif path.is_dir():
-            candidates = []
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if Path(root, d).resolve() != skip)
-                candidates += [Path(root, f) for f in sorted(files) if f.lower().endswith(".zip")]
-        else:
-            raise UsageError(f"{raw}: no such file or folder: give the folder of Quera zips or the zips themselves")
-        for candidate in candidates:
-            resolved = candidate.resolve()
-            if resolved not in seen:
-                seen.add(resolved)
-                paths.append(candidate)
+    """The zips named by `inputs`, found as `hw3 grade` finds them; UsageError on a bad path or no zip at all."""
+    try:
+        paths = find_zips([Path(raw) for raw in inputs], out)
+    except IntakeError as err:
+        raise UsageError(str(err)) from None
     if not paths:
         raise UsageError(f"{', '.join(inputs)}: holds no .zip files: give the folder the Quera zips were downloaded to")
     return paths
