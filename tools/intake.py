@@ -11,6 +11,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from tools.sandbox import inside
 from tools.submission import (
     MAX_DIRECTORY_BYTES,
     MAX_MEMBERS,
@@ -31,11 +32,6 @@ READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, No
 
 class IntakeError(ValueError):
     """A path to read zips from is wrong; the message names it and the fix."""
-
-
-def inside(path: Path, folder: Path) -> bool:
-    """True when resolved `path` is `folder` or below it."""
-    return path == folder or folder in path.parents
 
 
 def find_zips(paths: list[Path], out: Path | None = None) -> list[Path]:
