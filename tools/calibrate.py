@@ -159,6 +159,10 @@ def gate_problems(report: dict) -> list[str]:
     return problems
 
 
+def fmt(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def markdown(report: dict) -> str:
     """The report as Markdown tables."""
     lines = [f"# Grader calibration ({len(report['seeds'])} seeds: {', '.join(map(str, report['seeds']))})", ""]
@@ -172,9 +176,8 @@ def markdown(report: dict) -> str:
             for metric, m in a["metrics"].items():
                 s = m["reference_summary"]
                 ref = f"{s['min']:.3f} / {s['median']:.3f} / {s['max']:.3f}" if s else "-"
-                lines.append(f"| {metric} (pass if {m['pass_if']}) | {m['limit']} | {ref} | "
-                             f"{m.get('reference_margin', float('nan')):.3f} | {m.get('nearest_failing_mutant', '-')} | "
-                             f"{m.get('mutant_margin', '-')} |")
+                cells = [fmt(m.get(k)) for k in ("reference_margin", "nearest_failing_mutant", "mutant_margin")]
+                lines.append(f"| {metric} (pass if {m['pass_if']}) | {m['limit']} | {ref} | {' | '.join(cells)} |")
         lines += ["", "| mutant | question | must fail | score | failed hidden tests |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| {r['mutant']} | {r['question']} | {'yes' if r['must_fail'] else 'no'} | {r['score']:g}/{a['max_total']:g} | "
                   f"{'; '.join(r['failed_hidden_tests']) or '**none**'} |" for r in a["mutants"]]
