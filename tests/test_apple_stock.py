@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import EXPECTED_SCORES, REPO, grade, released
-from tools import answers, bench_apple_stock, stock_data
+from tools import answers, mutants, stock_data
 
 NAME = "apple_stock"
 EXPECTED = EXPECTED_SCORES[NAME]
@@ -126,31 +126,9 @@ def test_student_notebook_stubs_raise_by_question_name():
     assert named >= set(EXPECTED["max"]) | {"q7_plot"}
 
 
-def test_mutant_edits_still_match_the_reference():
-    reference = read("autograder")
-    for mutant in bench_apple_stock.MUTANTS:
-        bench_apple_stock.edited(reference, mutant.edits)
-
-
 @pytest.mark.slow
-def test_reference_scores_full_marks(tmp_path):
-    assert grade(read("autograder"), NAME, tmp_path) == EXPECTED["max"]
-
-
-@pytest.mark.slow
-def test_unchanged_student_notebook_scores_zero(tmp_path):
-    assert grade(read("student"), NAME, tmp_path) == {q: 0 for q in EXPECTED["max"]}
-
-
-@pytest.mark.slow
-def test_partial_notebook_scores_exactly_as_expected(tmp_path):
-    partial = answers.splice(read("student"), read("autograder"), EXPECTED["partial"]["answered"])
-    assert grade(partial, NAME, tmp_path) == EXPECTED["partial"]["scores"]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mutant", [m for m in bench_apple_stock.MUTANTS if m.caught_by], ids=lambda m: m.slug)
+@pytest.mark.parametrize("mutant", [m for m in mutants.load(NAME) if m.caught_by], ids=lambda m: m.slug)
 def test_broken_solution_loses_points_where_expected(mutant, tmp_path):
-    scores = grade(bench_apple_stock.edited(read("autograder"), mutant.edits), NAME, tmp_path)
+    scores = grade(mutant.apply(read("autograder")), NAME, tmp_path)
     for question in mutant.caught_by:
         assert scores[question] < EXPECTED["max"][question], f"{mutant.slug} ({mutant.why}) kept {question}"

@@ -23,12 +23,12 @@ import shutil
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import numpy as np
 
+from tools import mutants
 from tools.notebook_run import RunError, execute_notebook, grading_env, otter_run, run_measured
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,8 +42,6 @@ TRAIN_FRAC, VAL_FRAC = 0.70, 0.15
 SEED_CALLS = ("torch.manual_seed(rng_seed)", "np.random.seed(rng_seed)")
 BAND = re.compile(r"UPPER, LOWER, WINDOW = \(?([\d.]+), ([\d.]+), (\d+)\)?")
 PROBE_FILE = "bench_probe.json"
-LSTM_FORWARD_END = ("        return self.head(out[:, -1])   # (B, 1)\n        # END SOLUTION\n"
-                    "        \"\"\" # BEGIN PROMPT\n        # TODO (about 2 lines): run the RNN")
 PROBE = f'''
 import copy as _copy
 import json as _json
@@ -90,78 +88,6 @@ with open("{PROBE_FILE}", "w") as _f:
 '''
 
 
-@dataclass(frozen=True)
-class Mutant:
-    """A realistic wrong solution: text edits to the reference, and the questions that must lose points.
-
-    `caught_by` empty means the mistake is tolerated on purpose; `why` says why.
-    """
-    slug: str
-    edits: tuple
-    caught_by: tuple
-    why: str
-
-
-MUTANTS = (
-    Mutant("scaler_fit_on_full_series",
-           (("scaler = LogReturnScaler().fit(train_close)",
-             "scaler = LogReturnScaler().fit(np.concatenate([train_close, val_close, test_close]))"),),
-           ("q2_scale",), "statistics leak from the validation and test periods"),
-    Mutant("random_split",
-           (("    n_train = int(train_frac * len(df))\n",
-             "    df = df.sample(frac=1.0, random_state=0)\n    n_train = int(train_frac * len(df))\n"),),
-           ("q1_load_split",), "rows shuffled before splitting: tomorrow's prices in the training set"),
-    Mutant("target_is_last_input",
-           (("y = s[window - 1 + horizon:window - 1 + horizon + n, :1]",
-             "y = s[window - 2 + horizon:window - 2 + horizon + n, :1]"),),
-           ("q3_windows",), "off by one: the target is the window's last element, which the input holds"),
-    Mutant("rmse_on_scaled_values",
-           (('"rmse": rmse(actual, predicted)',
-             '"rmse": rmse(np.log(actual / previous), np.log(predicted / previous))'),),
-           ("q6_evaluate",), "RMSE of log returns, not of dollars"),
-    Mutant("no_inverse_transform",
-           (("return np.asarray(scaler.inverse_transform(z, closes[start - 1:-1]), dtype=np.float64)",
-             "return np.asarray(z, dtype=np.float64)"),),
-           ("q6_evaluate",), "forecasts left as scaled returns"),
-    Mutant("window_includes_target_day",
-           (("X = np.stack([scaler.transform(closes[t - window - 1:t]) for t in range(start, len(closes))])",
-             "X = np.stack([scaler.transform(closes[t - window:t + 1]) for t in range(start, len(closes))])"),
-            ("return np.asarray(scaler.inverse_transform(z, closes[start - 1:-1]), dtype=np.float64)",
-             "return np.asarray(scaler.inverse_transform(z, closes[start:]), dtype=np.float64)")),
-           ("q6_evaluate",), "predictions shifted by one day: each forecast reads the close it forecasts"),
-    Mutant("forecasts_one_day_late",
-           (("X = np.stack([scaler.transform(closes[t - window - 1:t]) for t in range(start, len(closes))])",
-             "X = np.stack([scaler.transform(closes[t - window - 2:t - 1]) for t in range(start, len(closes))])"),
-            ("return np.asarray(scaler.inverse_transform(z, closes[start - 1:-1]), dtype=np.float64)",
-             "return np.asarray(scaler.inverse_transform(z, closes[start - 2:-2]), dtype=np.float64)")),
-           ("q6_evaluate",), "predictions shifted by one day the other way: each is yesterday's forecast"),
-    Mutant("keeps_last_weights",
-           (("    model.load_state_dict(best_state)\n", ""),),
-           ("q5_train",), "early stopping that returns the last weights, not the best"),
-    Mutant("best_state_not_copied",
-           (("best_state, stale = copy.deepcopy(model.state_dict()), 0",
-             "best_state, stale = model.state_dict(), 0"),),
-           ("q5_train",), "the 'best' state_dict aliases the live weights, so the last ones are kept"),
-    Mutant("patience_ignored",
-           (("        if patience is not None and stale >= patience:\n", "        if False:\n"),),
-           ("q5_train",), "early stopping that never stops: the whole budget runs whatever `patience` says"),
-    Mutant("model_returns_last_input",
-           ((LSTM_FORWARD_END, LSTM_FORWARD_END.replace("self.head(out[:, -1])", "x[:, -1, :1] + 0 * self.head(out[:, -1])")),),
-           ("q4_model",), "a 'model' that returns its last input: tomorrow's return = today's"),
-    Mutant("model_predicts_mean_return",
-           ((LSTM_FORWARD_END, LSTM_FORWARD_END.replace("self.head(out[:, -1])", "0 * self.head(out[:, -1])")),),
-           ("q4_model",), "persistence plus the training drift: q6's RMSE band lets it through on "
-                          "purpose (it is as good as persistence); q4 (output ignores the window) and q6's "
-                          "never-trained check (its weights cannot move) do not"),
-    Mutant("trained_on_the_test_period",
-           (("train_xy, val_xy, test_xy = (make_windows(z, WINDOW) for z in (train_z, val_z, test_z))",
-             "train_xy, val_xy, test_xy = (make_windows(z, WINDOW) for z in (train_z, val_z, test_z))\n"
-             "train_xy = make_windows(scaler.transform(prices.close.to_numpy()), WINDOW)"),),
-           (), "windows from the whole series: a leak that the budget cannot exploit (the q6 ratio "
-               "stays near 1), so no test can tell it from an honest model, and it earns nothing either"),
-)
-
-
 def reference_notebook(autograder: Path = AUTOGRADER) -> nbformat.NotebookNode:
     return nbformat.read(autograder / f"{NAME}.ipynb", as_version=4)
 
@@ -173,22 +99,6 @@ def q6_band(autograder: Path = AUTOGRADER) -> tuple[float, float]:
     if not match:
         raise RunError("no `UPPER, LOWER, WINDOW = ...` line in the q6 hidden test")
     return float(match[1]), float(match[2])
-
-
-def edited(nb: nbformat.NotebookNode, edits) -> nbformat.NotebookNode:
-    """Copy of `nb` with each (old, new) edit applied; each `old` must occur exactly once."""
-    nb = nbformat.from_dict(nb)
-    for old, new in edits:
-        hits = [c for c in nb.cells if c.cell_type == "code" and old in c.source]
-        if len(hits) != 1 or hits[0].source.count(old) != 1:
-            raise RunError(f"edit target occurs {len(hits)} times, not once: {old.strip()[:60]!r}")
-        hits[0].source = hits[0].source.replace(old, new)
-    return nb
-
-
-def with_mutant(nb: nbformat.NotebookNode, slug: str) -> nbformat.NotebookNode:
-    mutant = next(m for m in MUTANTS if m.slug == slug)
-    return edited(nb, mutant.edits)
 
 
 def with_seed(nb: nbformat.NotebookNode, seed: int) -> nbformat.NotebookNode:
@@ -377,8 +287,8 @@ def main(argv=None) -> int:
                 print(f"student budget, seed {seed}: x{run.get('ratio', float('nan')):.4f}, textbook "
                       f"x{run.get('textbook_ratio', float('nan')):.3f}, {run['seconds']} s", flush=True)
             report["mutants"] = []
-            for mutant in () if args.no_mutants else MUTANTS:
-                nb = edited(reference, mutant.edits)
+            for mutant in () if args.no_mutants else mutants.load(NAME):
+                nb = mutant.apply(reference)
                 run = {"slug": mutant.slug, "caught_by": list(mutant.caught_by), "why": mutant.why,
                        **execute(with_probe(nb), tmp / f"m-{mutant.slug}", grading=True, allow_errors=True,
                                  autograder=ag),

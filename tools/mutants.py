@@ -1,25 +1,26 @@
-"""Wrong solutions ("mutants"): one readable patch of one answer of a reference notebook.
+"""Wrong solutions ("mutants"): readable patches of a reference notebook, one student mistake each.
 
 A mutant file `tests/mutants/<assignment>/<slug>.txt` reads:
 
-    question: q2_batches            (or `provided`: a mistake in a provided cell)
-    must_fail: yes
+    question: q2_batches            (the answer the mistake is in; `provided` for a provided cell)
+    must_fail: yes                  (no: a fair grader may pass it; `why` says why)
     why: targets not shifted; the model learns to copy the character it is given
+    caught_by: q2_batches, q6_perplexity     (optional: questions that must lose points)
     --- reference
-    <lines exactly as they stand in the reference answer>
+    <lines exactly as they stand in the reference notebook, once>
     +++ mutant
     <the lines that replace them>
+
+and may hold several `--- reference` / `+++ mutant` pairs when one mistake touches several places.
 """
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from tools.answers import answer_cells, is_answer_cell
-
 MUTANTS_DIR = Path(__file__).resolve().parent.parent / "tests" / "mutants"
-PROVIDED = "provided"
 REFERENCE_MARK, MUTANT_MARK = "--- reference\n", "+++ mutant\n"
+REQUIRED_FIELDS = {"question", "must_fail", "why"}
 
 
 class MutantError(ValueError):
@@ -28,45 +29,41 @@ class MutantError(ValueError):
 
 @dataclass(frozen=True)
 class Mutant:
-    """One student mistake as a text substitution inside one question's answer cells."""
+    """One student mistake as text substitutions in a reference notebook's code cells."""
     assignment: str
     slug: str
     question: str
     must_fail: bool
     why: str
-    reference: str
-    replacement: str
+    caught_by: tuple
+    edits: tuple  # ((reference lines, replacement lines), ...)
 
     def apply(self, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-        """Copy of the reference `notebook` with this mistake patched into its answer."""
+        """Copy of the reference `notebook` with this mistake patched in."""
         result = nbformat.from_dict(notebook)
-        if self.question == PROVIDED:
-            cells = [i for i, c in enumerate(result.cells) if c.cell_type == "code" and not is_answer_cell(c)]
-        else:
-            cells = answer_cells(result).get(self.question, [])
-        hits = [i for i in cells if self.reference in result.cells[i].source]
-        if len(hits) != 1 or result.cells[hits[0]].source.count(self.reference) != 1:
-            raise MutantError(f"{self.assignment}/{self.slug}: the reference lines occur {len(hits)} "
-                              f"times in {self.question}'s answer; update the mutant file")
-        cell = result.cells[hits[0]]
-        cell.source = cell.source.replace(self.reference, self.replacement)
+        for old, new in self.edits:
+            hits = [c for c in result.cells if c.cell_type == "code" and old in c.source]
+            if len(hits) != 1 or hits[0].source.count(old) != 1:
+                raise MutantError(f"{self.assignment}/{self.slug}: the reference lines occur "
+                                  f"{sum(c.source.count(old) for c in hits)} times, not once: update the mutant file")
+            hits[0].source = hits[0].source.replace(old, new)
         return result
 
 
 def parse(path: Path) -> Mutant:
     """Read one mutant file (format in the module docstring)."""
     text = path.read_text(encoding="utf-8")
-    if REFERENCE_MARK not in text or MUTANT_MARK not in text:
-        raise MutantError(f"{path}: needs a '--- reference' and a '+++ mutant' section")
-    header, rest = text.split(REFERENCE_MARK, 1)
-    reference, replacement = rest.split(MUTANT_MARK, 1)
-    fields = dict(line.split(":", 1) for line in header.strip().splitlines())
-    fields = {k.strip(): v.strip() for k, v in fields.items()}
-    missing = {"question", "must_fail", "why"} - fields.keys()
+    header, *blocks = text.split(REFERENCE_MARK)
+    if not blocks or any(MUTANT_MARK not in block for block in blocks):
+        raise MutantError(f"{path}: needs '--- reference' / '+++ mutant' sections")
+    fields = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in header.strip().splitlines())}
+    missing = REQUIRED_FIELDS - fields.keys()
     if missing:
         raise MutantError(f"{path}: missing {', '.join(sorted(missing))}")
+    edits = tuple(tuple(part.rstrip("\n") for part in block.split(MUTANT_MARK, 1)) for block in blocks)
+    caught_by = tuple(q.strip() for q in fields.get("caught_by", "").split(",") if q.strip())
     return Mutant(path.parent.name, path.stem, fields["question"], fields["must_fail"] == "yes",
-                  fields["why"], reference.rstrip("\n"), replacement.rstrip("\n"))
+                  fields["why"], caught_by, edits)
 
 
 def load(assignment: str, root: Path = MUTANTS_DIR) -> list[Mutant]:
