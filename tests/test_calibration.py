@@ -35,7 +35,7 @@ def test_seeded_release_changes_only_the_otter_seed(tmp_path):
 
 
 @pytest.mark.slow
-def test_reference_full_marks_on_three_seeds_and_every_must_fail_mutant_killed(tmp_path):
+def test_reference_full_marks_on_three_seeds_every_must_fail_mutant_killed_and_regrading_identical(tmp_path):
     status = calibrate.main(["--seeds", str(GATE_SEEDS), "--out", str(tmp_path), "--jobs", "2"])
     report = json.loads((tmp_path / "calibration.json").read_text())
     assert calibrate.gate_problems(report) == []
@@ -43,3 +43,4 @@ def test_reference_full_marks_on_three_seeds_and_every_must_fail_mutant_killed(t
     for name, result in report["assignments"].items():
         assert len(result["reference_totals"]) == GATE_SEEDS
         assert result["kill_rate"] == 1.0, name
+        assert report["regraded_identically"][name], name

@@ -7,7 +7,8 @@ Grades, through `hw3 grade` exactly as TAs run it, (1) the reference notebooks o
 `tests/mutants/<assignment>/` once. Writes `DIR/calibration.json` and `DIR/calibration.md`: per
 hidden test its reference pass rate and measured values, per mutant the hidden tests that fail it
 and its score, the kill rate, and each threshold beside the reference's worst value and the
-nearest mutant value. Exits 1 when a must-fail mutant survives or a reference seed loses a point.
+nearest mutant value; and whether the reference graded a second time gets identical scores. Exits 1
+when a must-fail mutant survives, a reference seed loses a point, or regrading changes a score.
 """
 import argparse
 import json
@@ -57,6 +58,11 @@ def submission(folder: Path, number: int | str, full_name: str, notebooks: dict[
     return path
 
 
+def zip_path_of(out: Path, seed: int) -> Path:
+    """Where the reference submission graded with `seed` is written."""
+    return out / "submissions" / f"seed-{seed}" / f"DL_HW3__{REFERENCE_NUMBER}__Reference.zip"
+
+
 def camel(slug: str) -> str:
     return "".join(part.capitalize() for part in slug.split("_"))
 
@@ -92,8 +98,13 @@ def calibrate(seeds: list[int], out: Path, jobs: int) -> dict:
     seed_results = {}
     for seed in seeds:
         root = seeded_release(out / "releases" / f"seed-{seed}", names, seed)
-        zip_path = submission(out / "submissions" / f"seed-{seed}", REFERENCE_NUMBER, "Reference", references)
+        zip_path = submission(zip_path_of(out, seed).parent, REFERENCE_NUMBER, "Reference", references)
         seed_results[seed] = graded_records([zip_path], root, out / "graded" / f"seed-{seed}", jobs)[zip_path]
+    again_root = out / "releases" / f"seed-{seeds[0]}"
+    again = graded_records([zip_path_of(out, seeds[0])], again_root, out / "graded" / "regraded", jobs)
+    report["regraded_identically"] = {
+        n: again[zip_path_of(out, seeds[0])]["notebooks"][n].get("scores") == seed_results[seeds[0]]["notebooks"][n].get("scores")
+        for n in names}
     catalogue = [m for n in names for m in mutants.load(n)]
     mutant_zips = {}
     for index, mutant in enumerate(catalogue):
@@ -150,7 +161,8 @@ def calibrate(seeds: list[int], out: Path, jobs: int) -> dict:
 
 def gate_problems(report: dict) -> list[str]:
     """Why the grader is not calibrated: a reference seed losing points, or a surviving must-fail mutant."""
-    problems = []
+    problems = [f"{name}: the same reference graded twice got different scores"
+                for name, same in report["regraded_identically"].items() if not same]
     for name, a in report["assignments"].items():
         problems += [f"{name}: reference scored {t:g}/{a['max_total']:g} with seed {s}"
                      for s, t in a["reference_totals"].items() if t != a["max_total"]]
@@ -165,7 +177,9 @@ def fmt(value) -> str:
 
 def markdown(report: dict) -> str:
     """The report as Markdown tables."""
-    lines = [f"# Grader calibration ({len(report['seeds'])} seeds: {', '.join(map(str, report['seeds']))})", ""]
+    lines = [f"# Grader calibration ({len(report['seeds'])} seeds: {', '.join(map(str, report['seeds']))})", "",
+             "Graded twice, the reference got identical scores: " +
+             ", ".join(f"{n} {'yes' if same else '**no**'}" for n, same in report["regraded_identically"].items()), ""]
     for name, a in report["assignments"].items():
         lines += [f"## {name}: kill rate {a['kill_rate']:.0%}", "",
                   "| hidden test | reference pass rate |", "| --- | --- |"]
