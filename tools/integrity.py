@@ -161,23 +161,12 @@ class Scanner(ast.NodeVisitor):
             self.check_globals_item(target)
         self.generic_visit(node)
 
-    def visit_AnnAssign(self, node):
+    def visit_single_target(self, node):
+        """Statements and expressions that bind one `target`: x: T = v, x += v, (x := v), for x in ..."""
         self.bind_target(node.target)
         self.generic_visit(node)
 
-    def visit_AugAssign(self, node):
-        self.bind_target(node.target)
-        self.generic_visit(node)
-
-    def visit_NamedExpr(self, node):
-        self.bind_target(node.target)
-        self.generic_visit(node)
-
-    def visit_For(self, node):
-        self.bind_target(node.target)
-        self.generic_visit(node)
-
-    visit_AsyncFor = visit_For
+    visit_AnnAssign = visit_AugAssign = visit_NamedExpr = visit_For = visit_AsyncFor = visit_single_target
 
     def visit_With(self, node):
         for item in node.items:
