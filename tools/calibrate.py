@@ -8,7 +8,8 @@ Grades, through `hw3 grade` exactly as TAs run it, (1) the reference notebooks o
 hidden test its reference pass rate and measured values, per mutant the hidden tests that fail it
 and its score, the kill rate, and each threshold beside the reference's worst value and the
 nearest mutant value; and whether the reference graded a second time gets identical scores. Exits 1
-when a must-fail mutant survives, a reference seed loses a point, or regrading changes a score.
+when a must-fail mutant survives or keeps full points in a question its file says must catch it, a
+reference seed loses a point, or regrading changes a score.
 """
 import argparse
 import json
@@ -134,8 +135,11 @@ def calibrate(seeds: list[int], out: Path, jobs: int) -> dict:
             for m in result.get("metrics", []):
                 metrics.setdefault(m["metric"], {"limit": m["limit"], "pass_if": m["pass_if"], "reference": [], "mutants": {}})
                 metrics[m["metric"]]["mutants"][mutant.slug] = m["value"]
+            scores = result.get("scores", {})
+            kept = [q for q in mutant.caught_by if scores.get(q, 0) >= info.questions[q].points]
             rows.append({"mutant": mutant.slug, "question": mutant.question, "why": mutant.why,
-                         "must_fail": mutant.must_fail, "score": sum(result.get("scores", {}).values()),
+                         "must_fail": mutant.must_fail, "score": sum(scores.values()),
+                         "caught_by": list(mutant.caught_by), "kept_points_in": kept,
                          "status": result.get("status"), "failed_hidden_tests": failed,
                          "killed": bool(failed)})
         must = [r for r in rows if r["must_fail"]]
@@ -168,6 +172,8 @@ def gate_problems(report: dict) -> list[str]:
                      for s, t in a["reference_totals"].items() if t != a["max_total"]]
         problems += [f"{name}: mutant {r['mutant']} ({r['why']}) fails no hidden test"
                      for r in a["mutants"] if r["must_fail"] and not r["killed"]]
+        problems += [f"{name}: mutant {r['mutant']} keeps full points in {', '.join(r['kept_points_in'])}"
+                     for r in a["mutants"] if r["kept_points_in"]]
     return problems
 
 
