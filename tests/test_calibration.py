@@ -4,7 +4,7 @@ import json
 import pytest
 
 from conftest import REPO
-from tools import calibrate, mutants
+from tools import calibrate, mutants, release
 
 GATE_SEEDS = 3
 
@@ -12,7 +12,7 @@ GATE_SEEDS = 3
 def test_every_mutant_file_parses_and_patches_its_reference():
     import nbformat
 
-    for name in calibrate.released_assignments(REPO):
+    for name in release.mastered_assignments():
         reference = nbformat.read(REPO / "autograder" / name / f"{name}.ipynb", as_version=4)
         catalogue = mutants.load(name)
         assert catalogue, f"{name} has no mutants"
@@ -23,7 +23,7 @@ def test_every_mutant_file_parses_and_patches_its_reference():
 def test_seeded_release_changes_only_the_otter_seed(tmp_path):
     import zipfile
 
-    name = calibrate.released_assignments(REPO)[0]
+    name = release.mastered_assignments()[0]
     root = calibrate.seeded_release(tmp_path, [name], 7)
     original = zipfile.ZipFile(REPO / "autograder" / name / f"{name}-autograder.zip")
     seeded = zipfile.ZipFile(root / "autograder" / name / f"{name}-autograder.zip")

@@ -14,10 +14,6 @@ SOLUTION_MARKERS = re.compile(r"BEGIN SOLUTION|END SOLUTION|# SOLUTION|otter_ass
 HIDDEN_TEST = re.compile(r"@test_case\(points=[\d.]+, hidden=True\)\ndef (\w+)")
 
 
-def released_assignments():
-    return [name for name in release.ASSIGNMENTS if (REPO / "reference" / name / f"{name}.ipynb").exists()]
-
-
 def tree(root: Path) -> dict:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -28,7 +24,7 @@ def hidden_test_names(name: str) -> set:
     return {match for source in sources for match in HIDDEN_TEST.findall(source)}
 
 
-@pytest.mark.parametrize("name", released_assignments())
+@pytest.mark.parametrize("name", release.mastered_assignments())
 def test_student_tree_has_no_solution_or_hidden_test(name):
     hidden = hidden_test_names(name)
     assert hidden, "the autograder zip should hold hidden tests"
@@ -42,7 +38,7 @@ def test_student_tree_has_no_solution_or_hidden_test(name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", released_assignments())
+@pytest.mark.parametrize("name", release.mastered_assignments())
 def test_release_is_byte_identical_to_what_is_committed(name, tmp_path):
     assert release.main([name, "--out", str(tmp_path)]) == 0
     for kind in ("student", "autograder"):
@@ -63,6 +59,6 @@ def test_student_extras_match_what_is_committed_and_bundle_reproducibly(tmp_path
     with zipfile.ZipFile(io.BytesIO(bundles[0])) as zf:
         names = set(zf.namelist())
     expected = {"HW3/README.md", "HW3/theory/HW3__Solution.tex", "HW3/theory/lstm_diagram.png"}
-    expected |= {f"HW3/{name}/{name}.ipynb" for name in released_assignments()}
+    expected |= {f"HW3/{name}/{name}.ipynb" for name in release.mastered_assignments()}
     assert expected <= names, f"missing from the bundle: {expected - names}"
     assert not any(name.endswith(".zip") or "autograder" in name for name in names)

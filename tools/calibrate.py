@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 from tools import grade, mutants
-from tools.release import ASSIGNMENTS, REPO_ROOT
+from tools.release import REPO_ROOT, mastered_assignments
 from tools.zips import write_deterministic_zip
 
 import nbformat
@@ -29,10 +29,6 @@ GRADING_SEED = 42
 OTTER_CONFIG = "otter_config.json"
 REFERENCE_NUMBER = "1000000"
 MUTANT_NUMBER_BASE = 2000000
-
-
-def released_assignments(root: Path) -> list[str]:
-    return [n for n in ASSIGNMENTS if (root / "autograder" / n / f"{n}-autograder.zip").is_file()]
 
 
 def seeded_release(root: Path, names: list[str], seed: int) -> Path:
@@ -92,7 +88,7 @@ def summarise_metrics(values: list[float]) -> dict:
 
 
 def calibrate(seeds: list[int], out: Path, jobs: int) -> dict:
-    names = released_assignments(REPO_ROOT)
+    names = mastered_assignments()
     infos = {n: grade.read_autograder(REPO_ROOT / "autograder" / n / f"{n}-autograder.zip") for n in names}
     references = {n: nbformat.read(REPO_ROOT / "autograder" / n / f"{n}.ipynb", as_version=4) for n in names}
     report = {"seeds": seeds, "assignments": {}}

@@ -22,12 +22,6 @@ STUDENTS = (("4000000001", "Reference", "autograder"), ("4000000002", "Unchanged
 SHOWN = ("student_number", "full_name", "status")
 
 
-def released_assignments() -> list[str]:
-    """The assignments whose master exists in reference/ (all of them once the course is complete)."""
-    return [name for name in release.ASSIGNMENTS
-            if (release.REPO_ROOT / "reference" / name / f"{name}.ipynb").is_file()]
-
-
 def pack_students(root: Path, names: list[str], out: Path) -> list[str]:
     """Write one zip per demo student into `out`; [] or the problems."""
     problems = []
@@ -50,7 +44,7 @@ def print_gradebook(path: Path, names: list[str]) -> None:
 
 
 def run(root: Path, jobs: list[str]) -> int:
-    names = released_assignments()
+    names = release.mastered_assignments()
     if release.main(["--out", str(root / "release"), *names]) != 0:
         return 1
     problems = pack_students(root / "release", names, root / "submissions")

@@ -33,6 +33,11 @@ class ReleaseError(RuntimeError):
     """otter assign failed or an input is missing; the message says which and why."""
 
 
+def mastered_assignments(reference_root: Path = REPO_ROOT / "reference") -> list[str]:
+    """The assignments whose master notebook exists under `reference_root`, in course order."""
+    return [name for name in ASSIGNMENTS if (reference_root / name / f"{name}.ipynb").is_file()]
+
+
 def stage_data(name: str, stage: Path) -> None:
     """Write the data files the `name` notebook reads into `stage/data/`."""
     if name == "hafez":
