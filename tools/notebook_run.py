@@ -22,9 +22,10 @@ class RunError(RuntimeError):
 
 @dataclass
 class Measured:
-    """Outcome of one child process: exit status, wall seconds, peak RSS of it and its children."""
+    """Outcome of one child process: exit status, wall and CPU seconds, peak RSS of it and its children."""
     returncode: int
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
     output: str
 
@@ -48,13 +49,19 @@ def run_measured(cmd: list[str], env: dict, cwd: Path | None = None) -> Measured
     output = proc.stdout.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(proc.returncode, time.perf_counter() - start, usage.ru_maxrss / 1024, output)
+    return Measured(proc.returncode, time.perf_counter() - start, usage.ru_utime + usage.ru_stime,
+                    usage.ru_maxrss / 1024, output)
 
 
-def execute_notebook(notebook: Path, out: Path, env: dict) -> Measured:
-    """Execute `notebook` in its own folder with nbconvert, saving the executed copy to `out`."""
+def execute_notebook(notebook: Path, out: Path, env: dict, allow_errors: bool = False) -> Measured:
+    """Execute `notebook` in its own folder with nbconvert, saving the executed copy to `out`.
+
+    With `allow_errors` a failing cell is recorded in `out` and execution goes on.
+    """
     cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
            "--ExecutePreprocessor.timeout=-1", f"--output={out.resolve()}", notebook.name]
+    if allow_errors:
+        cmd.insert(-1, "--allow-errors")
     result = run_measured(cmd, env, cwd=notebook.parent)
     if result.returncode != 0:
         raise RunError(f"executing {notebook} failed:\n{result.output[-3000:]}")
