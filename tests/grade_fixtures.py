@@ -1,7 +1,7 @@
 """Submission zips for the tests and the benchmark of `hw3 grade`, built from the committed release.
 
 Nothing here is committed as a binary: every zip is written into a temporary folder from the
-released student and autograder notebooks (tools.answers.splice moves reference answers in) plus
+released student and autograder notebooks (hw3.common.answers.splice moves reference answers in) plus
 small edits, so the fixtures follow the notebooks when they change.
 
     python tests/grade_fixtures.py bench [--copies N]   # seconds per good submission, --jobs 1 vs 2
@@ -19,14 +19,12 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from tools import answers  # noqa: E402
-from tools.submission import PDF_NAME  # noqa: E402
+from hw3.common import answers
+from hw3.submission.rules import PDF_NAME
+from hw3.common.pdfwrite import one_page_pdf
+from support import PDF, REPO
 
 NAME = "hafez"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 DOCX = b"PK\x03\x04" + b"\0" * 60  # what a Word file renamed to .pdf starts with
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 60
 HUGE_BYTES = 20 * 2**30  # over the address-space cap, under this machine's RAM + swap: only the cap refuses it
@@ -132,7 +130,7 @@ def hafez_only_release(root: Path) -> Path:
 
 def good_members(tag: str) -> dict:
     """A complete good submission: the reference Hafez answers, executed; `tag` varies the PDF (and hash)."""
-    members = submission(executed(read("autograder")), pdf=PDF + f"% {tag}\n".encode())
+    members = submission(executed(read("autograder")), pdf=one_page_pdf(f"Theory answers {tag}"))
     apple = REPO / "autograder" / "apple_stock" / "apple_stock.ipynb"
     if apple.exists():
         members["apple_stock.ipynb"] = apple.read_bytes()
@@ -148,7 +146,7 @@ def bench(copies: int) -> None:
         for jobs in (1, 2):
             out = Path(tmp) / f"out{jobs}"
             start = time.monotonic()
-            subprocess.run([sys.executable, "-m", "tools.cli", "grade", str(subs), "--out", str(out),
+            subprocess.run([sys.executable, "-m", "hw3", "grade", str(subs), "--out", str(out),
                             "--jobs", str(jobs)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
             seconds = time.monotonic() - start
             with (out / "gradebook.csv").open(newline="") as handle:

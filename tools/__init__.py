@@ -1,1 +1,18 @@
-"""The `hw3` command line tool: release, benchmark, pack, check and grade DL HW3."""
+"""DL HW3 tooling, the `hw3` command: release, pack and check, grade, screen, calibrate, benchmark.
+
+One sub-package per role, each with a typed API and a thin `cli` module:
+
+| package | owns |
+| --- | --- |
+| `release` | otter assign on the masters, reproducible `student/` and `autograder/`, the student bundle |
+| `submission` | the submission rules (`rules`, standard library only), `hw3 pack`, `hw3 check`, the students' `submit.py` |
+| `grading` | intake, sandbox, otter child, integrity flags, results, state, gradebook and feedback |
+| `similarity` | the honor-code screen: fingerprints, comparison, report, synthetic classes |
+| `calibration` | the mutant catalogue (`reference/mutants/`) and `hw3 calibrate` |
+| `bench` | the benchmarks and their baselines (Kneser-Ney n-grams) |
+| `theory` | the LaTeX template, the LSTM diagram, the solutions PDF |
+| `datasets` | the Hafez corpus and the AAPL prices |
+| `common` | the notebook and zip readers, atomic and reproducible writes, notebook runs |
+
+`errors` holds the one error root and exit-code policy; `project` finds the course repository.
+"""

@@ -1,80 +1,92 @@
-"""`hw3 demo`: build the release, submit the reference and the unchanged notebooks as two students, grade them with `hw3 grade`.
+"""`hw3 demo`: release into a scratch folder, submit the reference and the unchanged notebooks as two students,
+grade them with `hw3 grade`, and print the gradebook.
 
-    hw3 demo [--workdir DIR] [--jobs N]
-
-In DIR (default: a temporary folder, deleted at the end) it writes `release/` (hw3 release),
-`submissions/` (two Quera zips: `DL_HW3__4000000001__Reference.zip` holds the reference
-solutions, `DL_HW3__4000000002__Unchanged.zip` the student notebooks as released) and `graded/`
-(hw3 grade: gradebook.csv and feedback/). It prints the gradebook and where the files are.
+In DIR it writes `release/` (hw3 release), `submissions/` (two Quera zips: `DL_HW3__4000000001__Reference.zip`
+holds the reference solutions, `DL_HW3__4000000002__Unchanged.zip` the student notebooks as released) and
+`graded/` (gradebook.csv and feedback/).
 """
+from __future__ import annotations
+
 import argparse
 import csv
-import sys
+import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from tools import grade, pack, release
-from tools.submission import PDF_NAME, zip_name
+from hw3.common.pdfwrite import one_page_pdf
+from hw3.common.zipwrite import write_deterministic_zip
+from hw3.errors import EXIT_FINDINGS, EXIT_OK, run_verb
+from hw3.grading.run import GradeRun, grade
+from hw3.project import Repository, find_repository
+from hw3.release import release
+from hw3.submission.rules import PDF_NAME, zip_name
 
-# the smallest file the submission rules accept as a PDF; the theory answers are not graded here
-DEMO_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 STUDENTS = (("4000000001", "Reference", "autograder"), ("4000000002", "Unchanged", "student"))
 SHOWN = ("student_number", "full_name", "status")
 
 
-def pack_students(root: Path, names: list[str], out: Path) -> list[str]:
-    """Write one zip per demo student into `out`; [] or the problems."""
-    problems = []
+@dataclass
+class DemoRun:
+    """Where the demo wrote its release, submissions and grading, and the grading run itself."""
+    workdir: Path
+    names: list[str]
+    graded: GradeRun
+
+
+def write_submissions(release_root: Path, names: list[str], out: Path) -> list[Path]:
+    """One zip per demo student in `out`: the released notebooks of its kind and a one-page PDF."""
+    paths = []
     for number, full_name, kind in STUDENTS:
-        members = {f"{name}.ipynb": (root / kind / name / f"{name}.ipynb").read_bytes() for name in names}
-        members[PDF_NAME] = DEMO_PDF
-        problems += pack.write_atomically(out / zip_name(number, full_name), members)
-    return problems
+        members = {f"{name}.ipynb": (release_root / kind / name / f"{name}.ipynb").read_bytes() for name in names}
+        members[PDF_NAME] = one_page_pdf(f"Theory answers of {full_name}")
+        paths.append(write_deterministic_zip(out / zip_name(number, full_name), members))
+    return paths
 
 
-def print_gradebook(path: Path, names: list[str]) -> None:
+def demo(*, repo: Repository, workdir: Path, jobs: int = os.cpu_count() or 1) -> DemoRun:
+    """Release, submit and grade in `workdir` (see the module docstring)."""
+    released = release(repo=repo, out=workdir / "release")
+    write_submissions(released.out, released.names, workdir / "submissions")
+    graded = grade(paths=[workdir / "submissions"], out=workdir / "graded", release_root=released.out, jobs=jobs)
+    return DemoRun(workdir, released.names, graded)
+
+
+def gradebook_table(path: Path, names: list[str]) -> list[str]:
     """The gradebook's main columns, one line per student."""
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     columns = list(SHOWN) + [f"{name}_total" for name in names] + ["total", "max_total", "flags"]
     widths = {c: max(len(c), *(len(r.get(c, "")) for r in rows)) for c in columns}
-    print("  ".join(f"{c:<{widths[c]}}" for c in columns))
-    for row in rows:
-        print("  ".join(f"{row.get(c, ''):<{widths[c]}}" for c in columns))
+    return ["  ".join(f"{c:<{widths[c]}}" for c in columns)] + [
+        "  ".join(f"{row.get(c, ''):<{widths[c]}}" for c in columns) for row in rows]
 
 
-def run(root: Path, jobs: list[str]) -> int:
-    names = release.mastered_assignments()
-    if release.main(["--out", str(root / "release"), *names]) != 0:
-        return 1
-    problems = pack_students(root / "release", names, root / "submissions")
-    if problems:
-        for problem in problems:
-            print(f"hw3 demo: {problem}", file=sys.stderr)
-        return 1
-    graded = root / "graded"
-    code = grade.main([str(root / "submissions"), "--out", str(graded), "--release", str(root / "release"), *jobs])
-    if code != 0:
-        return code
-    print()
-    print_gradebook(graded / grade.GRADEBOOK, names)
-    return 0
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="hw3 demo", description=__doc__.splitlines()[0])
+def demo_main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="hw3 demo", description="Build the release in a scratch folder and grade the reference and the "
+        "unchanged student notebooks.", epilog="Writes DIR/release, DIR/submissions (two zips) and DIR/graded "
+        "(gradebook.csv, feedback/), then prints the gradebook. Exit 0 both graded as expected, 1 otherwise, "
+        "2 usage or setup error.")
     parser.add_argument("--workdir", type=Path, help="where to build, submit and grade (default: a temporary folder)")
-    parser.add_argument("--jobs", type=int, help="passed to hw3 grade (default: number of cores)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="passed to hw3 grade (default: cores)")
+    parser.add_argument("--repo", type=Path, default=None, help="the course repository (default: found from here)")
     args = parser.parse_args(argv)
-    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-    if args.workdir:
-        code = run(args.workdir, jobs)
-        if code == 0:
+
+    def run_in(workdir: Path) -> int:
+        run = demo(repo=find_repository(args.repo), workdir=workdir, jobs=args.jobs)
+        print("\n".join(run.graded.summary + [""] + gradebook_table(run.graded.gradebook, run.names)))
+        return EXIT_OK if run.graded.all_ok else EXIT_FINDINGS
+
+    def body() -> int:
+        if args.workdir:
+            code = run_in(args.workdir)
             print(f"\nfiles: {args.workdir}/release (hw3 release), {args.workdir}/submissions (the two zips), "
                   f"{args.workdir}/graded (gradebook.csv, feedback/)")
-        return code
-    with tempfile.TemporaryDirectory(prefix="hw3-demo-") as tmp:
-        code = run(Path(tmp), jobs)
-        if code == 0:
+            return code
+        with tempfile.TemporaryDirectory(prefix="hw3-demo-") as tmp:
+            code = run_in(Path(tmp))
             print(f"\nfiles: {tmp} (temporary, deleted now; keep them with --workdir DIR)")
-        return code
+            return code
+
+    return run_verb("hw3 demo", body)

@@ -1,0 +1,91 @@
+"""Reading a folder of Quera zips safely: find them, and take only the notebooks out, in memory.
+
+Shared by `hw3 grade` and `hw3 similarity`, on top of `hw3.common.safezip`: nothing is extracted
+to disk, the caps are checked before anything is inflated, and an unsafe member path or a symlink
+refuses the whole zip.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+from hw3.common.folders import inside
+from hw3.common.safezip import (
+    READ_ERRORS,
+    MemberError,
+    directory_refusal,
+    file_refusal,
+    is_symlink,
+    locate_members,
+    read_member,
+    unsafe_reason,
+)
+from hw3.errors import Hw3Error
+from hw3.submission.rules import REQUIRED_FILES, max_bytes
+
+ASK_AGAIN = "ask the student for the Quera zip again"
+
+
+class IntakeError(Hw3Error):
+    """A path to read zips from is wrong; the message names it and the fix."""
+
+
+def find_zips(paths: list[Path], out: Path | None = None) -> list[Path]:
+    """Every `.zip` under the folders in `paths` (recursively) plus files named directly, each once, none under `out`."""
+    found, seen = [], set()
+    skip = out.resolve() if out is not None else None
+    for path in paths:
+        if not path.exists():
+            raise IntakeError(f"{path}: no such file or folder: give the folder the Quera zips were downloaded to")
+        if path.is_file():
+            candidates = [path]
+        else:
+            candidates = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if Path(root, d).resolve() != skip)
+                candidates += [Path(root, f) for f in sorted(files) if f.lower().endswith(".zip")]
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved in seen or (skip is not None and inside(resolved, skip)):
+                continue
+            seen.add(resolved)
+            found.append(candidate)
+    return found
+
+
+def unsafe_archive(infos: list[zipfile.ZipInfo]) -> str:
+    """Why an opened zip's directory must not be read further, or ''."""
+    refused = directory_refusal(infos, ", ".join(REQUIRED_FILES))
+    if refused:
+        return refused
+    for info in infos:
+        reason = unsafe_reason(info.filename)
+        if reason or is_symlink(info):
+            return f"entry {info.filename!r} {reason or 'is a symbolic link'}: {ASK_AGAIN}, built with submit.py"
+    return ""
+
+
+def read_notebooks(path: Path, names: list[str]) -> tuple[dict[str, bytes], dict[str, str], str]:
+    """({notebook: bytes}, {notebook: why it could not be read}, why the whole zip is refused or '')."""
+    try:
+        refused = file_refusal(path, ", ".join(REQUIRED_FILES))
+        if refused:
+            return {}, {}, f"{refused}: {ASK_AGAIN}"
+        with zipfile.ZipFile(path) as zf:
+            refused = unsafe_archive(zf.infolist())
+            if refused:
+                return {}, {}, refused
+            located = locate_members(zf, names)
+            datas, missing = {}, {}
+            for name in names:
+                if name not in located:
+                    missing[name] = f"{name} is not in the zip (at its root or in one folder)"
+                    continue
+                try:
+                    datas[name] = read_member(zf, located[name], max_bytes(name))
+                except MemberError as err:
+                    missing[name] = str(err)
+            return datas, missing, ""
+    except READ_ERRORS as err:
+        return {}, {}, f"the zip cannot be read ({type(err).__name__}): {ASK_AGAIN}"

@@ -1,0 +1,175 @@
+"""Grading one zip: the rules' problems, then each notebook's integrity flags and its otter run in the sandbox.
+
+Untrusted bytes reach otter only as one notebook file written into a fresh scratch folder; otter
+runs in the confined child (`otter_child`), and what it reports is validated (`results`).
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from hw3.common.notebooks import parse_lenient
+from hw3.grading import integrity, sandbox
+from hw3.grading.assignments import Assignment
+from hw3.grading.intake import read_notebooks
+from hw3.grading.results import (
+    NotebookResult,
+    SubmissionRecord,
+    read_metrics,
+    read_summary,
+    scores_from_summary,
+    scrub,
+)
+from hw3.submission.rules import check_otter_metadata, check_zip_name, inspect_zip
+
+SCRATCH_DIR = ".scratch"
+LOG_DIR = "logs"
+LOG_TAIL_BYTES = 64 * 1024
+SHORT_HASH = 12
+CELL_HEAD = 40
+MAX_DETAIL_CHARS = 300
+MAX_INTERRUPTED_NOTES = 3
+KERNEL_DIED = "DeadKernelError"
+
+
+@dataclass
+class Context:
+    """Everything a grading worker needs; read-only once the run starts."""
+    out: Path
+    assignments: list[Assignment]
+    sandbox: sandbox.Sandbox
+    timeout: int
+    cell_timeout: int
+    memory_mb: int
+    font_cache: Path | None
+    stop: threading.Event  # set on Ctrl-C: running notebooks are killed, no new ones start
+
+
+def cell_number(submitted: nbformat.NotebookNode, source: str) -> str:
+    """`cell 5 ('for epoch in ...')` for the submitted code cell that otter ran as `source`."""
+    for number, cell in enumerate(submitted.cells, start=1):
+        body = cell.source.strip() if cell.cell_type == "code" else ""
+        if body and body in source:
+            head = body.splitlines()[0][:CELL_HEAD]
+            return f"cell {number} ({head!r})"
+    return "a cell"
+
+
+def error_note(notebook: str, error: str) -> str:
+    """One line for the student about a notebook whose grading stopped (the raw error is for the TA only)."""
+    if KERNEL_DIED in error:
+        return (f"{notebook}: the kernel died while grading (os._exit, a crash, or memory past the cap): "
+                "scored 0; run the notebook top to bottom locally to find the cell")
+    return f"{notebook}: grading stopped with an error: scored 0; run the notebook top to bottom locally"
+
+
+def keep_log(ctx: Context, log: Path, key: str, assignment: Assignment) -> str:
+    """Copy the tail of a failed run's log to DIR/logs/ and return its path relative to DIR."""
+    target = ctx.out / LOG_DIR / f"{key[:SHORT_HASH]}-{assignment.name}.log"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with log.open("rb") as handle:
+            handle.seek(max(0, log.stat().st_size - LOG_TAIL_BYTES))
+            target.write_bytes(handle.read())
+    except OSError:
+        return ""
+    return str(target.relative_to(ctx.out))
+
+
+def child_command(notebook: Path, assignment: Assignment, summary: Path, ctx: Context) -> list[str]:
+    """The command that grades one notebook inside the sandbox (hw3.grading.otter_child)."""
+    cmd = [sys.executable, "-m", "hw3.grading.otter_child", str(notebook), str(assignment.autograder_zip),
+           str(summary), "--cell-timeout", str(ctx.cell_timeout)]
+    if ctx.font_cache:
+        cmd += ["--font-cache", str(ctx.font_cache)]
+    return cmd
+
+
+def graded_result(ctx: Context, assignment: Assignment, nb: nbformat.NotebookNode, scratch: Path,
+                  summary_path: Path, outcome: sandbox.Outcome, flags: list[str]) -> NotebookResult:
+    """The result of one finished (or stopped) sandboxed run, from its summary."""
+    name = assignment.notebook
+    if outcome.timed_out:
+        return NotebookResult("timeout", notes=[f"{name}: still running after {ctx.timeout} s (--timeout): "
+                                                "stopped and scored 0"], flags=flags)
+    summary = read_summary(summary_path)
+    if summary is None:
+        return NotebookResult("error", notes=[f"{name}: the grader exited ({outcome.returncode}) without results: "
+                                              "scored 0"], flags=flags)
+    if summary.get("error"):
+        return NotebookResult("error", notes=[error_note(name, str(summary["error"]))], flags=flags,
+                              detail=f"{name}: otter: {scrub(str(summary['error']), assignment.info)[:MAX_DETAIL_CHARS]}")
+    scores, passed, messages = scores_from_summary(summary, assignment.info)
+    interrupted = summary.get("interrupted")
+    interrupted = [s for s in interrupted if isinstance(s, str)] if isinstance(interrupted, list) else []
+    notes = [f"{name}: {cell_number(nb, s)} ran past {ctx.cell_timeout} s (--cell-timeout) and was "
+             "interrupted; the cells after it still ran" for s in interrupted[:MAX_INTERRUPTED_NOTES]]
+    return NotebookResult("timeout" if interrupted else "ok", scores, passed, messages, notes, flags,
+                          metrics=read_metrics(scratch / sandbox.METRICS_LOG_NAME))
+
+
+def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) -> NotebookResult:
+    """Grade one notebook's bytes: integrity flags, then otter in the sandbox."""
+    name = assignment.notebook
+    nb, _ = parse_lenient(name, data)
+    if nb is None:
+        return NotebookResult("invalid", notes=[f"{name}: cannot be read as a notebook (see the problems above): scored 0"])
+    metadata = check_otter_metadata(name, nb)
+    try:
+        flags = integrity.notebook_flags(assignment.released, nb, assignment.info.test_builtins,
+                                         assignment.info.seed_variable)
+    except Exception:  # noqa: BLE001 - malformed cells the checker cannot walk; otter may still grade them
+        flags = ["unreadable-cells"]
+    if metadata:  # otter writes no results for a notebook of another assignment
+        return NotebookResult("invalid", notes=[f"{metadata[0]}: scored 0"], flags=flags)
+    scratch = ctx.out / SCRATCH_DIR / f"{key[:SHORT_HASH]}-{assignment.name}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        notebook = scratch / name
+        notebook.write_bytes(data)
+        summary_path, log = scratch / "summary.json", scratch / "otter.log"
+        outcome = sandbox.run_confined(child_command(notebook, assignment, summary_path, ctx),
+                                       sandbox=ctx.sandbox, scratch=scratch, timeout=ctx.timeout,
+                                       memory_mb=ctx.memory_mb, log_path=log, stop=ctx.stop)
+        result = graded_result(ctx, assignment, nb, scratch, summary_path, outcome, flags)
+        result.seconds = round(outcome.seconds, 1)
+        if result.status in ("error", "timeout"):
+            result.log = keep_log(ctx, log, key, assignment)
+        return result
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def grade_zip(ctx: Context, path: Path, key: str) -> SubmissionRecord:
+    """The record of one submission: its content problems and one result per assignment."""
+    naming = set(check_zip_name(path.name))
+    problems = [p for p in inspect_zip(path, allow_unanswered=True) if p not in naming]
+    record = SubmissionRecord(key, {a.name: a.info.sha256 for a in ctx.assignments}, ctx.sandbox.enabled, problems)
+    datas, missing, refused = read_notebooks(path, [a.notebook for a in ctx.assignments])
+    for assignment in ctx.assignments:
+        name = assignment.notebook
+        if ctx.stop.is_set():
+            raise KeyboardInterrupt
+        if refused:
+            result = NotebookResult("invalid", notes=[f"{name}: not graded, {refused}: scored 0"])
+        elif name not in datas:
+            result = NotebookResult("invalid", notes=[f"{missing.get(name, name + ' is missing')}: scored 0"])
+        else:
+            result = grade_notebook(ctx, assignment, datas[name], key)
+        record.notebooks[assignment.name] = result
+    if ctx.stop.is_set():  # killed half-way: not a result to keep
+        raise KeyboardInterrupt
+    return record
+
+
+def failed_record(ctx: Context, key: str, why: str) -> SubmissionRecord:
+    """A record (not saved, so the next run retries) for a zip whose grading failed inside hw3 grade."""
+    return SubmissionRecord(key, {}, ctx.sandbox.enabled, [], {
+        a.name: NotebookResult("error", notes=[f"{a.notebook}: not graded, {why}: rerun hw3 grade"])
+        for a in ctx.assignments})

@@ -1,0 +1,120 @@
+"""Grade one notebook with otter inside the sandbox, with a per-cell timeout; write a summary JSON.
+
+    python -m hw3.grading.otter_child NOTEBOOK AUTOGRADER_ZIP SUMMARY_JSON --cell-timeout SEC [--font-cache DIR]
+
+Runs in the confined process that `hw3 grade` starts (hw3/grading/sandbox.py): everything here, otter's
+unpickling of the kernel's results included, is as untrusted as the student's code, so the summary
+is only data for the parent to validate. Its format:
+
+    {"error": null or one line,
+     "interrupted": [source of each cell stopped by the per-cell timeout, as otter ran it],
+     "questions": {name: {"score": float, "max_score": float, "passed": [bool per test case],
+                          "messages": [str or null per test case; null for hidden cases]}}}
+
+otter 7.0.0 has no timeout (upstream issue #469); it builds its nbconvert ExecutePreprocessor by
+name at call time, so replacing that name with a subclass that has `timeout` and
+`interrupt_on_timeout` interrupts a hung cell and lets the rest of the notebook grade. otter's
+results.json is not written: it holds the hidden tests' source.
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+MAX_MESSAGE_CHARS = 4000  # a public test's failure message; student output can make it huge
+MAX_SOURCE_CHARS = 2000  # of an interrupted cell, for the parent to find it in the submission
+
+
+def install_cell_timeout(seconds: int, interrupted: list) -> None:
+    """Make otter's notebook executor interrupt any cell that runs longer than `seconds`."""
+    import nbconvert.preprocessors
+    from traitlets import Bool, Dict, Integer
+
+    base = nbconvert.preprocessors.ExecutePreprocessor
+    # Without error_on_timeout nbclient keeps waiting for the interrupted cell's reply and re-sends
+    # SIGINT in a tight loop; with it, the cell counts as failed at once and the next one runs.
+    reply = {"ename": "CellTimeoutError", "traceback": [],
+             "evalue": f"interrupted after {seconds} s (hw3 grade --cell-timeout)"}
+
+    class CellTimeoutPreprocessor(base):
+        timeout = Integer(seconds, allow_none=True).tag(config=True)
+        interrupt_on_timeout = Bool(True).tag(config=True)
+        error_on_timeout = Dict(reply, allow_none=True).tag(config=True)
+
+        async def _async_handle_timeout(self, timeout, cell=None):
+            source = cell.source[:MAX_SOURCE_CHARS] if cell is not None else ""
+            if source not in interrupted:
+                interrupted.append(source)
+            return await super()._async_handle_timeout(timeout, cell)
+
+    nbconvert.preprocessors.ExecutePreprocessor = CellTimeoutPreprocessor
+
+
+def copy_font_cache(source: Path | None) -> None:
+    """Seed matplotlib's fresh config folder with the TA's font list (saves rebuilding it, ~2 s)."""
+    target = os.environ.get("MPLCONFIGDIR")
+    if not source or not target or not source.is_dir():
+        return
+    Path(target).mkdir(parents=True, exist_ok=True)
+    for font_list in source.glob("fontlist-*.json"):
+        shutil.copy(font_list, target)
+
+
+def summarise(results) -> dict:
+    """The per-question part of the summary from otter's GradingResults; hidden messages left out."""
+    questions = {}
+    for name, test_file in results.results.items():
+        outcome = {tcr.test_case.name: tcr for tcr in test_file.test_case_results}
+        passed, messages = [], []
+        for case in test_file.test_cases:
+            tcr = outcome.get(case.name)
+            passed.append(bool(tcr and tcr.passed))
+            text = None if case.hidden or tcr is None else (tcr.message or "")[:MAX_MESSAGE_CHARS]
+            messages.append(text)
+        questions[str(name)] = {"score": float(test_file.score), "max_score": float(test_file.possible),
+                                "passed": passed, "messages": messages}
+    return questions
+
+
+def one_line(err: BaseException) -> str:
+    """`Type: first line of message` of an exception."""
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0][:200]}" if text else type(err).__name__
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hw3.grading.otter_child", description=__doc__.splitlines()[0])
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("autograder", type=Path)
+    parser.add_argument("summary", type=Path)
+    parser.add_argument("--cell-timeout", type=int, required=True)
+    parser.add_argument("--font-cache", type=Path)
+    args = parser.parse_args(argv)
+    for var in ("HOME", "TMPDIR", "JUPYTER_RUNTIME_DIR"):
+        if os.environ.get(var):
+            Path(os.environ[var]).mkdir(parents=True, exist_ok=True)
+    copy_font_cache(args.font_cache)
+
+    interrupted: list[str] = []
+    summary = {"error": None, "interrupted": interrupted, "questions": {}}
+    try:
+        install_cell_timeout(args.cell_timeout, interrupted)
+        from otter.run import main as otter_run
+
+        results = otter_run(str(args.notebook), autograder=str(args.autograder), output_dir=None, no_logo=True)
+        if results.catastrophic_error is not None:
+            summary["error"] = f"otter found no results ({one_line(results.catastrophic_error)})"
+        else:
+            summary["questions"] = summarise(results)
+    except BaseException as err:  # noqa: BLE001 - any failure becomes the notebook's error line
+        summary["error"] = one_line(err)
+    tmp = args.summary.with_suffix(".part")
+    tmp.write_text(json.dumps(summary), encoding="utf-8")
+    os.replace(tmp, args.summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

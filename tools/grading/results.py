@@ -1,0 +1,157 @@
+"""What grading one submission produced, and the reading of the sandboxed child's untrusted summary.
+
+The child (`otter_child`) runs as untrusted as the student's code, so its summary is only data:
+read without following links and under a size cap, validated against the autograder's own
+questions, scores clamped to each question's points, and public messages scrubbed of any line that
+quotes a hidden test. Records are saved as JSON in the run's state folder (`state.py`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from hw3.grading.autograder_info import AutograderInfo
+
+STATUSES = ("ok", "invalid", "timeout", "error")  # rising severity: a row shows its worst notebook's
+SKIPPED = "skipped"
+RECORD_VERSION = 2
+MAX_SUMMARY_BYTES = 8 * 1024 * 1024
+MAX_METRICS_BYTES = 64 * 1024
+MAX_METRIC_NAME = 200
+
+
+@dataclass
+class NotebookResult:
+    """One graded notebook: status, per-question scores, per-case pass/fail and public messages, notes
+    for the student, integrity flags, seconds, measured threshold values, and TA-only details."""
+    status: str
+    scores: dict[str, float] = field(default_factory=dict)
+    passed: dict[str, list[bool]] = field(default_factory=dict)
+    messages: dict[str, list[str | None]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    metrics: list[dict] = field(default_factory=list)
+    detail: str = ""  # the raw error, for the TA's gradebook only
+    log: str = ""  # the kept log of a failed run, relative to the output folder
+
+    @classmethod
+    def from_json(cls, data: dict) -> "NotebookResult":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class SubmissionRecord:
+    """Everything graded for one zip content (its sha256): the rules' problems and one result per notebook."""
+    sha256: str
+    autograders: dict[str, str]  # assignment -> autograder zip sha256 it was graded with
+    sandboxed: bool
+    problems: list[str] = field(default_factory=list)
+    notebooks: dict[str, NotebookResult] = field(default_factory=dict)
+    version: int = RECORD_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "SubmissionRecord | None":
+        """The record in `text`, or None when it is unreadable or of another version."""
+        try:
+            data = json.loads(text)
+            if data.get("version") != RECORD_VERSION:
+                return None
+            data["notebooks"] = {k: NotebookResult.from_json(v) for k, v in data["notebooks"].items()}
+            return cls(**data)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+def worst(statuses) -> str:
+    """The most severe status among `statuses` (ok when there are none)."""
+    ranked = [s for s in statuses if s in STATUSES]
+    return max(ranked, key=STATUSES.index, default="ok")
+
+
+def read_summary(path: Path) -> dict | None:
+    """The child's summary JSON, or None; it is untrusted, so no links, a size cap, and a shape check."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        data = handle.read(MAX_SUMMARY_BYTES + 1)
+    if len(data) > MAX_SUMMARY_BYTES:
+        return None
+    try:
+        summary = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(summary, dict) or not isinstance(summary.get("questions", {}), dict):
+        return None
+    return summary
+
+
+def read_metrics(path: Path) -> list[dict]:
+    """The values threshold tests measured (`HW3_METRICS_LOG`), for `hw3 calibrate`.
+
+    Written from inside the student's process, so only well-formed entries are kept and they never
+    affect a score.
+    """
+    entries = []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace")[:MAX_METRICS_BYTES].splitlines()
+    except OSError:
+        return entries
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            if entry["pass_if"] in ("below", "above"):
+                entries.append({"metric": str(entry["metric"])[:MAX_METRIC_NAME], "value": float(entry["value"]),
+                                "limit": float(entry["limit"]), "pass_if": entry["pass_if"]})
+        except (ValueError, KeyError, TypeError):
+            continue
+    return entries
+
+
+def clamp(value, low: float, high: float) -> float:
+    """`value` as a float clamped to [low, high]; `low` when it is not a finite number."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return low
+    return min(max(value, low), high) if value == value else low
+
+
+def scrub(text: str, info: AutograderInfo) -> str:
+    """`text` without any line that quotes a hidden test's source.
+
+    What the grader reads back comes from the student's kernel, which can read the tests; this
+    keeps their source out of the feedback unless it is disguised on purpose.
+    """
+    kept = [line for line in text.splitlines() if not any(secret in line for secret in info.hidden_lines)]
+    return "\n".join(kept)
+
+
+def scores_from_summary(summary: dict, info: AutograderInfo) -> tuple[dict, dict, dict]:
+    """(scores, passed, messages) per question of `info`, validated against the tests: unknown
+    questions dropped, scores clamped to [0, points], messages kept only for public cases and scrubbed."""
+    scores, passed, messages = {}, {}, {}
+    for name, question in info.questions.items():
+        got = summary["questions"].get(name)
+        if not isinstance(got, dict):
+            scores[name] = 0.0
+            continue
+        scores[name] = clamp(got.get("score"), 0.0, question.points)
+        flags, texts = got.get("passed"), got.get("messages")
+        if isinstance(flags, list) and len(flags) == len(question.cases):
+            passed[name] = [flag is True for flag in flags]
+            texts = texts if isinstance(texts, list) and len(texts) == len(flags) else [None] * len(flags)
+            messages[name] = [scrub(text, info) if isinstance(text, str) and not case.hidden else None
+                              for case, text in zip(question.cases, texts)]
+    return scores, passed, messages

@@ -1,0 +1,73 @@
+"""Command line of `hw3 similarity`.
+
+    hw3 similarity SUBMISSIONS/ --out report/ [--top 20] [--release DIR]
+    hw3 similarity --bench 300 --out /tmp/bench      # time a synthetic class of 300
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hw3.errors import EXIT_FINDINGS, EXIT_OK, run_verb
+from hw3.project import find_repository
+from hw3.similarity.compare import COMMON_FRACTION, COMMON_MIN
+from hw3.similarity.run import DEFAULT_JOBS, DEFAULT_TOP, bench, load_note, similarity, summary, zip_paths
+from hw3.similarity.stubs import UsageError
+
+EPILOG = """outputs: DIR/similarity.csv (one row per pair sharing anything, flagged pairs first) and DIR/similarity.html
+(the top pairs side by side, shared code highlighted; skipped zips listed).
+exit: 0 written, 1 written but fewer than two readable submissions, 2 usage error (bad path, no release).
+examples: hw3 similarity submissions/ --out similarity/ ; hw3 similarity --bench 300 --out /tmp/bench"""
+
+
+def parse_args(argv):
+    """The parsed command line of `hw3 similarity`."""
+    parser = argparse.ArgumentParser(
+        prog="hw3 similarity", description="Rank pairs of submissions by shared answers and outputs (honor code "
+        "screen).", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders of Quera zips, or the zips themselves")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="folder for similarity.csv and similarity.html")
+    parser.add_argument("--top", type=int, default=DEFAULT_TOP, help=f"pairs shown side by side (default {DEFAULT_TOP})")
+    parser.add_argument("--max-common", type=int, default=None, metavar="N",
+                        help=f"ignore fingerprints and outputs held by more than N submissions "
+                             f"(default: {COMMON_FRACTION * 100:.0f}%% of the class, at least {COMMON_MIN})")
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"processes reading zips (default {DEFAULT_JOBS})")
+    parser.add_argument("--release", type=Path, default=None, metavar="DIR",
+                        help="folder holding the release's student/ and autograder/ (default: the repository found from here)")
+    parser.add_argument("--bench", type=int, default=None, metavar="N",
+                        help="instead of PATHs, time a synthetic class of N submissions (written to a scratch folder)")
+    return parser.parse_args(argv)
+
+
+def similarity_main(argv=None) -> int:
+    """Compare the submissions (or a synthetic class with --bench) and write the report."""
+    args = parse_args(argv)
+
+    def body() -> int:
+        if args.top < 0 or args.jobs < 1 or (args.max_common is not None and args.max_common < 1):
+            raise UsageError("--top must be >= 0, --jobs and --max-common >= 1")
+        if args.out.exists() and not args.out.is_dir():
+            raise UsageError(f"{args.out}: is a file: give --out a folder (it is created if missing)")
+        release = args.release if args.release is not None else find_repository(option="--release DIR").root
+        if args.bench is not None:
+            timed = bench(size=args.bench, out=args.out, release_dir=release / "student",
+                          autograder_dir=release / "autograder", top=args.top, max_common=args.max_common,
+                          jobs=args.jobs)
+            print(summary(timed.comparison, args.out, args.jobs))
+            print(f"CPU time, this process and its workers: {timed.cpu_seconds:.1f} s (wall time above grows with "
+                  f"other load on the machine; {load_note()})")
+            print(f"planted copies among the top {timed.planted} pairs: {timed.planted_on_top} of {timed.planted}")
+            return EXIT_OK
+        if not args.paths:
+            raise UsageError("give the folder of Quera zips (or the zips), or --bench N")
+        result = similarity(paths=zip_paths(args.paths, args.out), out=args.out, release_dir=release / "student",
+                            top=args.top, max_common=args.max_common, jobs=args.jobs)
+        print(summary(result, args.out, args.jobs))
+        if len(result.submissions) < 2:
+            print("hw3 similarity: fewer than two readable submissions: nothing was compared", file=sys.stderr)
+            return EXIT_FINDINGS
+        return EXIT_OK
+
+    return run_verb("hw3 similarity", body)

@@ -1,0 +1,131 @@
+"""The outputs of `hw3 similarity`: the CSV of every pair, and one self-contained HTML page.
+
+The page (a jinja2 template, autoescaped: student text can hold anything) shows what was compared
+and how, the submissions skipped and why, the ranked pairs, and for the top pairs each shared
+question side by side: both students' answer cells, starter lines greyed, the tokens of shared
+fingerprints in <mark>, then the outputs the two alone share.
+"""
+from __future__ import annotations
+
+import csv
+import itertools
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from hw3.common.atomic import write_atomic
+from hw3.similarity import fingerprints
+from hw3.similarity.compare import Comparison, Pair, is_run_specific, shared_outputs
+
+MAX_SHOWN_OUTPUTS = 20
+TABLE_ROWS = 100  # pairs listed in the table (all flagged ones too); the CSV has them all
+TEMPLATES = Path(__file__).parent / "templates"
+ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                                 undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def write_csv(path: Path, result: Comparison) -> None:
+    """similarity.csv: rank, the two zips, flags, overall and per-question scores, evidence."""
+    header = ["rank", "student_a", "student_b", "file_a", "file_b", "flagged", "score", "shared_fingerprints",
+              "outputs_shared", "outputs_run_specific", "outputs_score", *result.keys, "evidence"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for rank, pair in enumerate(result.pairs, start=1):
+            a, b = result.submissions[pair.a], result.submissions[pair.b]
+            per_question = [f"{pair.questions[k][1]:.3f}" if k in pair.questions else "" for k in result.keys]
+            writer.writerow([rank, a.label, b.label, a.path.name, b.path.name, "+".join(pair.flags),
+                             f"{pair.score:.3f}", pair.shared, pair.outputs_shared, pair.outputs_run_specific,
+                             f"{pair.outputs_score:.3f}", *per_question, pair.evidence])
+
+
+def merged_spans(spans) -> list[tuple[int, int]]:
+    """Overlapping or touching (start, end) spans merged, sorted."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def shared_spans(region, shared: set) -> dict[int, list[tuple[int, int]]]:
+    """{cell position: character spans} of the tokens covered by the `shared` fingerprints.
+
+    Spans of consecutive tokens are joined across whitespace, so a match reads as one highlight.
+    """
+    covered = set()
+    for value in shared:
+        for position in region.prints.get(value, []):
+            covered.update(range(position, min(position + fingerprints.KGRAM, len(region.tokens))))
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for index in sorted(covered):
+        token = region.tokens[index]
+        cell_spans = spans.setdefault(token.cell, [])
+        source = region.cells[token.cell][1]
+        if cell_spans and not source[cell_spans[-1][1]:token.start].strip():
+            cell_spans[-1] = (cell_spans[-1][0], token.end)
+        else:
+            cell_spans.append((token.start, token.end))
+    return spans
+
+
+def marked_source(source: str, marks, starter) -> Markup:
+    """`source` escaped, with `marks` in <mark> and `starter` spans greyed."""
+    style = bytearray(len(source))  # bit 1: shared, bit 2: starter
+    for start, end in merged_spans(marks):
+        style[start:end] = bytes(b | 1 for b in style[start:end])
+    for start, end in starter:
+        style[start:end] = bytes(b | 2 for b in style[start:end])
+    parts, at = [], 0
+    for flag, run in itertools.groupby(style):
+        length = sum(1 for _ in run)
+        text = escape(source[at:at + length])
+        if flag & 1:
+            text = Markup("<mark>{}</mark>").format(text)
+        if flag & 2:
+            text = Markup('<span class="starter">{}</span>').format(text)
+        parts.append(text)
+        at += length
+    return Markup("").join(parts)
+
+
+def region_cells(region, shared: set) -> list[dict]:
+    """The answer cells of one student for one question: cell number and marked-up source."""
+    spans = shared_spans(region, shared)
+    return [{"number": cell_index + 1, "source": marked_source(source, spans.get(position, []), region.starter[position])}
+            for position, (cell_index, source) in enumerate(region.cells)]
+
+
+def pair_view(result: Comparison, rank: int, pair: Pair) -> dict:
+    """What the template shows of one top pair."""
+    a, b = result.submissions[pair.a], result.submissions[pair.b]
+    questions = []
+    for key in result.keys:
+        if key in pair.questions:
+            region_a, region_b = a.regions[key], b.regions[key]
+            shared = (set(region_a.prints) & set(region_b.prints)) - result.common[key]
+            count, score = pair.questions[key]
+            questions.append({"key": key, "count": count, "score": score,
+                              "a": region_cells(region_a, shared), "b": region_cells(region_b, shared)})
+    units = shared_outputs(a, b, result.common)
+    outputs = [{"run_specific": is_run_specific(unit), "text": a.outputs[unit]} for unit in units[:MAX_SHOWN_OUTPUTS]]
+    return {"rank": rank, "pair": pair, "a": a, "b": b, "questions": questions, "outputs": outputs,
+            "outputs_total": len(units), "outputs_hidden": max(0, len(units) - MAX_SHOWN_OUTPUTS)}
+
+
+def write_html(path: Path, result: Comparison, top: int) -> None:
+    """Write the report of `result` to `path`."""
+    flagged = sum(1 for pair in result.pairs if pair.flags)
+    listed = result.pairs[:max(top, TABLE_ROWS, flagged)]
+    notes = [escape(note) for note in result.notes]
+    notes += [Markup("<code>{}</code>: {}").format(s.path.name, note) for s in result.submissions for note in s.notes]
+    page = ENVIRONMENT.get_template("report.html.j2").render(
+        result=result, flagged=flagged, top=top, listed=listed, more=len(result.pairs) - len(listed),
+        timing=", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items()),
+        kgram=fingerprints.KGRAM, window=fingerprints.WINDOW, notes=notes,
+        skipped=[(Path(file).name, why) for file, why in result.skipped],
+        pairs=[pair_view(result, rank, pair) for rank, pair in enumerate(result.pairs[:top], start=1)])
+    write_atomic(path, page)

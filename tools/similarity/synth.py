@@ -1,0 +1,214 @@
+"""Synthetic submissions for `hw3 similarity --bench` and its tests: copies in disguise and a class.
+
+`disguise` is what a student hiding a copy does: rename the local variables, respace the operators,
+add comments and blank lines. `write_class` writes a class of Quera zips built from the released
+notebooks: every student answers with the reference solution in their own disguise plus helpers of
+their own and snippets a few classmates share, and their run prints its own training log, timings,
+progress bars, sampled text and plots; one student in fifty copies another's notebook, outputs and all.
+"""
+import base64
+import keyword
+import random
+import re
+import tokenize
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+from hw3.common.answers import answer_cells
+from hw3.common.pdfwrite import one_page_pdf
+from hw3.project import ASSIGNMENTS
+from hw3.similarity import fingerprints
+from hw3.similarity.stubs import defined_names
+from hw3.submission.rules import PDF_NAME, zip_name
+
+SOLUTION_MARKER = re.compile(r"^[ \t]*# (?:BEGIN|END) SOLUTION.*\n?", re.MULTILINE)
+PROMPT_BLOCK = re.compile(r'^[ \t]*""" # BEGIN PROMPT.*?""" # END PROMPT[^\n]*\n?', re.MULTILINE | re.DOTALL)
+PDF_PLACEHOLDER = one_page_pdf("synthetic theory answers")
+COPY_EVERY = 50  # one planted copy per this many students
+SHARED_SNIPPETS_PER_STUDENT = 3
+IMAGE_BYTES = 45_000  # a matplotlib PNG of a loss curve is about this size
+PERSIAN = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی "
+METHODS = ("sum", "mean", "float", "detach", "abs", "exp", "log1p", "sqrt", "clamp", "softmax", "norm", "max",
+           "min", "flatten", "squeeze", "unsqueeze", "transpose", "contiguous", "cumsum", "argmax", "tanh",
+           "sigmoid", "relu", "round", "sign", "neg", "square", "std", "var", "prod")
+OPERATORS = ("+", "-", "*", "/", "@", "//")
+FIRST_NAMES = ("Ali", "Sara", "Reza", "Maryam", "Hossein", "Zahra", "Mohammad", "Fatemeh", "Amir", "Narges")
+NAME_WORDS = ("val", "tmp", "res", "out", "buf", "acc", "cur", "nxt", "item", "part", "data", "vec", "arr")
+OPEN_LINE = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING}
+WORDLIKE = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
+
+
+def reference_answers(name: str, autograder_dir: Path) -> dict[str, list[str]]:
+    """{question: answer cell sources} of the reference solution, its otter markers and prompts removed."""
+    nb = nbformat.read(autograder_dir / name / f"{name}.ipynb", as_version=4)
+    return {q: [SOLUTION_MARKER.sub("", PROMPT_BLOCK.sub("", nb.cells[i].source)) for i in indices]
+            for q, indices in answer_cells(nb).items()}
+
+
+def disguise(source: str, rng: random.Random, keep: frozenset = fingerprints.BUILTIN_NAMES) -> str:
+    """`source` with local names renamed, operators respaced, comments and blank lines added.
+
+    Names in `keep`, attributes and keyword arguments are left alone, so what the code calls stays.
+    """
+    raw = fingerprints.raw_tokens(source)
+    renames: dict[str, str] = {}
+    brackets: list[str] = []  # "call" or "def" for each open parenthesis, "[" / "{" for the others
+    out, at = [], 0
+    for index, (kind, text, start, end) in enumerate(raw):
+        if start < at:
+            continue
+        gap = source[at:start]
+        previous = raw[index - 1] if index else None
+        if previous and previous[0] not in OPEN_LINE and "\n" not in gap and not gap.strip() and gap != "":
+            both_words = previous[0] in WORDLIKE and kind in WORDLIKE
+            gap = " " if both_words or rng.random() < 0.5 else ""
+        out.append(gap)
+        if kind == tokenize.OP and text in "([{":
+            after_def = index > 1 and raw[index - 2][1] == "def"
+            brackets.append(("def" if after_def else "call") if text == "(" else text)
+        elif kind == tokenize.OP and text in ")]}" and brackets:
+            brackets.pop()
+        following = raw[index + 1][1] if index + 1 < len(raw) else ""
+        keyword_argument = (following == "=" and brackets[-1:] == ["call"]
+                            and previous is not None and previous[1] in ("(", ","))
+        renameable = (kind == tokenize.NAME and text not in keep and text != fingerprints.SELF
+                      and not text.isupper() and not text.startswith("__") and not keyword_argument
+                      and not (previous and previous[1] in (".", "def", "class")) and not is_keyword(text))
+        if renameable:
+            text = renames.setdefault(text, f"{rng.choice(NAME_WORDS)}_{len(renames)}{rng.choice('abcxyz')}")
+        if kind == tokenize.NEWLINE and rng.random() < 0.25:
+            text = f"  # {rng.choice(('why not', 'works', 'check', 'see lecture'))}{text}"
+        if kind == tokenize.NEWLINE and rng.random() < 0.15:
+            text += "\n"
+        out.append(text)
+        at = end
+    out.append(source[at:])
+    return "".join(out)
+
+
+def is_keyword(text: str) -> bool:
+    """Python keywords, soft ones included (`match`, `case`, `_`)."""
+    return keyword.iskeyword(text) or keyword.issoftkeyword(text)
+
+
+def helper_source(rng: random.Random, tag: str) -> str:
+    """A small helper function of the student's own: random lines of tensor arithmetic."""
+    lines = [f"def check_{tag}(values, scale={rng.randint(2, 9)}):"]
+    for _ in range(rng.randint(2, 4)):
+        lines.append(f"    values = values.{rng.choice(METHODS)}() {rng.choice(OPERATORS)} "
+                     f"values.{rng.choice(METHODS)}() * scale + {rng.randint(1, 99)}")
+    lines.append(f"    return values.{rng.choice(METHODS)}()")
+    return "\n".join(lines) + "\n"
+
+
+def stream(text: str):
+    """A stdout stream output."""
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def student_outputs(stub, rng: random.Random) -> dict[int, list]:
+    """{cell index: outputs} of one student's run: logs and timings that differ from run to run."""
+    outputs: dict[int, list] = {}
+    for index, cell in enumerate(stub.cells):
+        if cell.cell_type != "code" or "grader.check" in cell.source:
+            continue
+        cell_outputs = []
+        if "print(" in cell.source:
+            cell_outputs.append(stream(f"torch 2.13.0 on cpu; cell {index} ran\n"))  # the same for everyone
+        if "loss" in cell.source and "print(" in cell.source:
+            loss = rng.uniform(2.8, 3.4)
+            lines = []
+            for step in range(50, 251, 50):
+                loss *= rng.uniform(0.8, 0.95)
+                lines.append(f"| step {step:5d} | loss {loss:5.2f} | ppl {2.718 ** loss:6.2f} | "
+                             f"val ppl {2.718 ** loss * rng.uniform(1.0, 1.2):6.2f} |\n")
+            lines.append(f"250 steps in {rng.randint(20, 200)} s; test perplexity {rng.uniform(6, 11):.2f}\n")
+            cell_outputs.append(stream("".join(lines)))
+            rate = rng.uniform(3, 12)
+            bars = "".join(f"\rtraining: {step * 100 // 250:3d}%| | {step}/250 [00:{step // rate:02.0f}<00:00, "
+                           f"{rate * rng.uniform(0.9, 1.1):.2f}it/s]" for step in range(50, 251, 50))
+            cell_outputs.append(nbformat.v4.new_output("stream", name="stderr", text=bars))
+        if "plt." in cell.source:
+            png = base64.b64encode(rng.randbytes(IMAGE_BYTES)).decode()
+            cell_outputs.append(nbformat.v4.new_output("display_data", data={"image/png": png,
+                                                                              "text/plain": "<Figure>"}))
+        if "sample(" in cell.source:
+            text = "<br>".join("".join(rng.choice(PERSIAN) for _ in range(40)) for _ in range(6))
+            cell_outputs.append(nbformat.v4.new_output("display_data", data={
+                "text/html": f'<div dir="rtl">{text}</div>', "text/plain": "<IPython.core.display.HTML object>"}))
+        if cell_outputs:
+            outputs[index] = cell_outputs
+    return outputs
+
+
+def submitted_notebook(stub, answers: dict[str, list[str]], outputs: dict[int, list] | None = None):
+    """Copy of the released notebook `stub`, run: `answers` in its answer cells, `outputs` attached."""
+    nb = nbformat.from_dict(stub)
+    for question, indices in answer_cells(nb).items():
+        for index, source in zip(indices, answers.get(question, [])):
+            nb.cells[index].source = source
+    count = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count
+            cell.outputs = list((outputs or {}).get(index, []))
+    return nb
+
+
+def submission_zip(folder: Path, student_number: str, full_name: str, notebooks: dict[str, object]) -> Path:
+    """Write the Quera zip of one student holding `notebooks` ({assignment: notebook}) and a PDF."""
+    path = folder / zip_name(student_number, full_name)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, nb in notebooks.items():
+            zf.writestr(f"{name}.ipynb", nbformat.writes(nb))
+        zf.writestr(PDF_NAME, PDF_PLACEHOLDER)
+    return path
+
+
+def student_identity(index: int) -> tuple[str, str]:
+    """(student number, CamelCase name) of synthetic student `index`."""
+    return f"40{index:07d}", f"{FIRST_NAMES[index % len(FIRST_NAMES)]}Synthetic{chr(65 + index % 26)}"
+
+
+def write_class(folder: Path, count: int, release_dir: Path, autograder_dir: Path) -> list[tuple[str, str]]:
+    """Write `count` synthetic zips into `folder` from the released notebooks in `release_dir` and the reference
+    solutions in `autograder_dir`; returns the planted copies as (original, copy) file names."""
+    rng = random.Random(count)
+    stubs = {}
+    for name in ASSIGNMENTS:
+        path = release_dir / name / f"{name}.ipynb"
+        if path.exists() and (autograder_dir / name / f"{name}.ipynb").exists():
+            stub = nbformat.read(path, as_version=4)
+            keep = fingerprints.BUILTIN_NAMES | defined_names(c.source for c in stub.cells if c.cell_type == "code")
+            stubs[name] = (stub, keep, reference_answers(name, autograder_dir))
+    snippets = [helper_source(rng, f"shared{k}") for k in range(max(1, count // 2))]
+    copies = {k: rng.randrange(k) for k in range(COPY_EVERY - 1, count, COPY_EVERY)} or {count - 1: 0}
+    written, planted = {}, []
+    for index in range(count):
+        student_rng = random.Random(f"{count}-{index}")
+        notebooks = {}
+        for name, (stub, keep, reference) in stubs.items():
+            if index in copies:
+                original = written[copies[index]][name]
+                answers = {q: [disguise(s, student_rng, keep) for s in sources]
+                           for q, sources in original["answers"].items()}
+                outputs = original["outputs"]  # copied the executed notebook
+            else:
+                answers = {}
+                for question, sources in reference.items():
+                    extra = [helper_source(student_rng, f"{index}_{question}")]
+                    extra += student_rng.sample(snippets, min(SHARED_SNIPPETS_PER_STUDENT, len(snippets)))
+                    answers[question] = [disguise(s, student_rng, keep) for s in sources]
+                    answers[question][-1] += "\n\n" + "\n\n".join(extra)
+                outputs = student_outputs(stub, student_rng)
+            notebooks[name] = {"answers": answers, "outputs": outputs}
+        written[index] = notebooks
+        path = submission_zip(folder, *student_identity(index),
+                              {name: submitted_notebook(stubs[name][0], nb["answers"], nb["outputs"])
+                               for name, nb in notebooks.items()})
+        if index in copies:
+            planted.append((zip_name(*student_identity(copies[index])), path.name))
+    return planted
