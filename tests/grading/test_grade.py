@@ -272,7 +272,7 @@ def fixture_table(tmp_path: Path, token: str) -> tuple[list[tuple], list[Path]]:
         ("DL_HW3__4015210010__Bomb.zip", fx.submission(stub, extra={"data.bin": b"\0" * (2 * MAX_UNCOMPRESSED_BYTES)}),
          "invalid", ZERO, [], "zip bomb"),
         ("DL_HW3__4015210011__NotZip.zip", fx.PNG, "invalid", ZERO, [], "not a zip file"),
-        ("DL_HW3__4015210012__Empty.zip", b"", "invalid", ZERO, [], "empty file"),
+        ("DL_HW3__4015210012__Empty.zip", b"", "invalid", ZERO, [], "is empty"),
         ("DL_HW3__4015210013__Exception.zip",
          fx.submission(fx.marked(fx.answer_prepended(fx.partial(["q1_vocab", "q2_batches"]), "q2_batches",
                                                      "raise RuntimeError('a bug in my answer')"), token)),
