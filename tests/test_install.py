@@ -36,7 +36,7 @@ def test_non_editable_install_grades_the_demo_class_from_another_folder(tmp_path
     assert outside.returncode == 2 and "--release" in outside.stderr  # no repository here: it says what to pass
     graded = subprocess.run([hw3, "grade", "downloads", "--out", "graded", "--release", str(REPO), "--jobs", "2"],
                             cwd=elsewhere, capture_output=True, text=True)
-    assert graded.returncode == 0, graded.stderr[-3000:]
+    assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
     with (elsewhere / "graded" / "gradebook.csv").open(newline="") as handle:
         rows = {row["full_name"]: row for row in csv.DictReader(handle)}
     assert rows["Reference"]["total"] == rows["Reference"]["max_total"] != "0"

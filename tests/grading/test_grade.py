@@ -19,14 +19,16 @@ from pathlib import Path
 import pytest
 
 import grade_fixtures as fx
+import hw3
 from hw3.common.folders import inside
 from hw3.common.pdfwrite import one_page_pdf
 from hw3.common.safezip import MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES
 from hw3.grading import sandbox
+from hw3.grading.allowlist import readable_paths
 from hw3.grading.autograder_info import read_autograder
 from hw3.grading.cli import grade_main
 from hw3.grading.intake import find_zips, read_notebooks
-from hw3.grading.notebook import SCRATCH_DIR
+from hw3.grading.notebook import FONT_DIR, SCRATCH_DIR
 from hw3.grading.state import STATE_DIR
 from hw3.project import ASSIGNMENTS
 from hw3.submission.rules import PDF_NAME
@@ -34,7 +36,8 @@ from hw3.submission.rules import PDF_NAME
 REPO = fx.REPO
 AUTOGRADER = read_autograder(REPO / "autograder" / "hafez" / "hafez-autograder.zip")
 MAX = {q: question.points for q, question in AUTOGRADER.questions.items()}
-SANDBOX_REASON = sandbox.probe()
+PACKAGE_DIR = Path(hw3.__file__).parent
+SANDBOX_REASON = sandbox.probe(readable_paths(PACKAGE_DIR, []))
 needs_sandbox = pytest.mark.skipif(bool(SANDBOX_REASON), reason=f"no working bwrap here: {SANDBOX_REASON}")
 REQUIRED_COLUMNS = ["file", "student_number", "full_name", "status", "hafez_total", "apple_stock_total",
                     "total", "max_total", "flags", "problems"]
@@ -70,7 +73,7 @@ def fake_runner(calls: list, summary: dict | None = None):
     """A run_confined stand-in: records the scratch folder's files, writes `summary` (default: all passed)."""
 
     def run_confined(cmd, *, sandbox, scratch, timeout, memory_mb, log_path, stop=None):
-        calls.append(sorted(p.name for p in scratch.iterdir()))
+        calls.append(sorted(p.name for p in scratch.iterdir() if p.name != FONT_DIR))  # the TA's font list
         log_path.write_text("fake otter run\n")
         questions = {q: {"score": MAX[q], "max_score": MAX[q], "passed": [True] * len(c.cases),
                          "messages": [None if case.hidden else "" for case in c.cases]}
@@ -202,20 +205,22 @@ def test_notebooks_are_found_in_one_nested_folder(tmp_path):
     assert not refused and set(datas) == {"hafez.ipynb"} and "apple_stock.ipynb" in missing
 
 
-def test_sandbox_hides_folders_but_keeps_python_and_makes_only_scratch_writable(tmp_path):
-    (tmp_path / "py").mkdir()
-    out = REPO / "graded-somewhere"
-    scratch = str(out / ".scratch" / "x")
-    box = sandbox.Sandbox(True, hide=[out, REPO, tmp_path / "subs"], expose=[REPO / "tools", tmp_path / "py"])
-    args = sandbox.bwrap_args(box, Path(scratch))
-    pairs = list(zip(args, args[1:]))
-    assert ("--ro-bind", "/") in pairs and ("--tmpfs", "/tmp") in pairs
-    assert ("--tmpfs", str(out)) in pairs
-    assert ("--tmpfs", str(REPO)) not in pairs  # it holds the tools the grader runs
-    assert ("--tmpfs", str(tmp_path / "subs")) not in pairs  # under /tmp, hidden already
-    assert ("--ro-bind", str(tmp_path / "py")) in pairs  # /tmp is hidden, so a needed path in it is bound back
-    assert {"--die-with-parent", "--unshare-all", "--new-session"} <= set(args)
-    assert args[-6:] == ["--bind", scratch, scratch, "--chdir", scratch, "--"]
+def test_a_long_or_encoded_public_message_is_cut_flagged_and_kept_for_the_ta(tmp_path, release, monkeypatch):
+    payload = "QUJD" * 30  # 120 characters of base64, as a notebook exfiltrating a file would raise
+    questions = {q: {"score": 0, "max_score": MAX[q], "passed": [False] * len(question.cases),
+                     "messages": [None if case.hidden else f"ValueError: {payload}\n" + "more\n" * 30
+                                  for case in question.cases]}
+                 for q, question in AUTOGRADER.questions.items()}
+    monkeypatch.setattr(sandbox, "run_confined", fake_runner([], {"error": None, "interrupted": [],
+                                                                  "questions": questions}))
+    stub_zip(tmp_path / "subs", "DL_HW3__4015210001__Loud.zip")
+    assert run_grade([tmp_path / "subs"], tmp_path / "out", release) == 0
+    row = read_gradebook(tmp_path / "out")["DL_HW3__4015210001__Loud.zip"]
+    assert "hafez:long-message" in row["flags"]
+    text = (tmp_path / "out" / "feedback" / "DL_HW3__4015210001__Loud.md").read_text()
+    assert payload not in text and "[encoded data removed]" in text and "more\nmore" in text
+    kept = list((tmp_path / "out" / "logs").glob("*-hafez.messages.txt"))
+    assert len(kept) == 1 and payload in kept[0].read_text() and kept[0].name in row["problems"]
 
 
 def test_a_missing_path_is_one_line_naming_it(tmp_path, release, capsys):
@@ -283,7 +288,7 @@ def fixture_table(tmp_path: Path, token: str) -> tuple[list[tuple], list[Path]]:
         ("DL_HW3__4015210015__Exit.zip", fx.submission(fx.with_cell(stub, "import os\nos._exit(0)")), "error", ZERO,
          [], "kernel died"),
         ("DL_HW3__4015210016__Escape.zip", fx.submission(fx.with_cell(stub, escape_cell(escape_targets))), "ok",
-         ZERO, [], None),
+         ZERO, ["hafez:reads-filesystem("], None),
         ("DL_HW3__4015210017__Cheat.zip", fx.submission(fx.with_cell(stub, CHEAT_CELL)), "ok", None,
          ["hafez:otter-internals(", "hafez:shadows-builtin(bool)"], None),
         ("DL_HW3__4015210018__EditedCell.zip",

@@ -119,3 +119,20 @@ def test_the_seed_line_otter_assign_rewrites_is_not_an_edit():
     assert notebook_flags(STUDENT, nb, seed_variable="rng_seed") == []
     assert notebook_flags(STUDENT, nb) == [f"edited-provided({index + 1})"]
     assert read_autograder(fx.REPO / "autograder" / "hafez" / "hafez-autograder.zip").seed_variable == "rng_seed"
+
+
+@pytest.mark.parametrize("source, detail", [
+    ('for root, dirs, files in os.walk("/"):\n    pass', "os.walk"),
+    ('secret = open("/root/.ssh/id_rsa").read()', "'/root/.ssh/id_rsa'"),
+    ('notes = Path("~/course/solutions.ipynb")', "'~/course/solutions.ipynb'"),
+    ("found = sorted(Path.home().rglob('*.ipynb'))", "Path.home().rglob"),
+    ("import glob\nfiles = glob.glob('/srv/**', recursive=True)", "glob.glob"),
+])
+def test_code_that_names_paths_outside_its_folder_or_walks_folders_is_flagged(source, detail):
+    assert detail in scan_source(source, CORE_BUILTINS).get("reads-filesystem", set())
+
+
+@pytest.mark.parametrize("source", ['parts = path.split("/")', 'ids = "/".join(tokens)', 'open("data/hafez.txt")',
+                                    'plt.savefig("/content/loss.png")'])
+def test_relative_paths_slashes_and_colab_paths_are_not_flagged(source):
+    assert "reads-filesystem" not in scan_source(source, CORE_BUILTINS)

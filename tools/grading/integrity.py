@@ -9,6 +9,7 @@ Flags never change a score; they tell a TA which notebooks to open. Each is `cod
 | `builtins` | code touches the `builtins` module or `__builtins__` |
 | `shadows-builtin` | a global name shadows a builtin the tests use (otter runs tests in the notebook's globals) |
 | `reads-tests` | code names the grader's files or folders (`tests/`, `q1_x.py`, `otter_config`, `..`) |
+| `reads-filesystem` | code names a path outside its own folder (`/root/...`, `~/...`, `Path.home()`) or walks folders (`os.walk`, `listdir`, `glob`, `rglob`, `iterdir`) |
 | `introspection` | frames, the garbage collector, tracing or `ctypes`: ways to reach the tests' objects |
 
 Only code that differs from the released provided cells is scanned: the answers and any added or
@@ -49,6 +50,10 @@ GRADER_PATH = re.compile(
     r"|\bq\d+\w*\.py\b|otter_config|\.OTTER_LOG|results\.(?:pkl|json)"
     r"|(?:^|[\\/])\.\.(?:[\\/]|$)"  # the parent folder: otter's tests sit beside the submission
 )
+ABSOLUTE_PATH = re.compile(r"^(?:~[\w.-]*(?:/[^\0]*)?|(?:/[\w.@+-]+)+/?|[A-Za-z]:[\\/][^\0]*)$")
+OWN_PATHS = ("/content/", "/content", "/dev/null")  # Colab's working folder; the null device
+FOLDER_WALKS = frozenset({"walk", "fwalk", "listdir", "scandir", "glob", "iglob", "rglob", "iterdir", "home", "expanduser"})
+MAX_PATH_DETAIL = 40
 SOURCE_FALLBACK = re.compile(r"\b(?:" + "|".join(sorted(OTTER_NAMES | BUILTINS_NAMES)) + r")\b")
 
 
@@ -238,6 +243,8 @@ class Scanner(ast.NodeVisitor):
 
     def visit_Call(self, node):
         name = call_name(node.func)
+        if name.rsplit(".", 1)[-1] in FOLDER_WALKS:
+            self.add("reads-filesystem", name)
         if name.endswith("dirname") and any(call_name(a).endswith(("getcwd()", "cwd()")) or
                                             (isinstance(a, ast.Call) and call_name(a.func).endswith(("getcwd", "cwd")))
                                             for a in node.args):
@@ -255,6 +262,8 @@ class Scanner(ast.NodeVisitor):
                 self.add("reads-tests", repr(found.group(0).strip("/\\")))
             if node.value in BUILTINS_NAMES:
                 self.add("builtins", repr(node.value))
+            if ABSOLUTE_PATH.match(node.value) and not node.value.startswith(OWN_PATHS):
+                self.add("reads-filesystem", repr(node.value[:MAX_PATH_DETAIL]))
 
 
 def scan_source(source: str, guarded: frozenset) -> dict[str, set[str]]:
@@ -299,5 +308,5 @@ def notebook_flags(released: nbformat.NotebookNode, submitted: nbformat.Notebook
         for code, details in scan_source(cell.source, guarded).items():
             flags.setdefault(code, set()).update(details)
     order = ["edited-provided", "deleted-provided", "otter-internals", "builtins", "shadows-builtin",
-             "reads-tests", "introspection"]
+             "reads-tests", "reads-filesystem", "introspection"]
     return [describe(code, flags[code]) for code in order if code in flags]

@@ -13,17 +13,20 @@ from pathlib import Path
 
 import nbformat
 
+from hw3.common.atomic import write_atomic
 from hw3.common.notebooks import parse_lenient
 from hw3.grading import integrity, sandbox
 from hw3.grading.assignments import Assignment
 from hw3.grading.intake import read_notebooks
 from hw3.grading.results import (
+    LONG_MESSAGE_FLAG,
     NotebookResult,
     SubmissionRecord,
     read_metrics,
     read_summary,
     scores_from_summary,
     scrub,
+    was_cut,
 )
 from hw3.submission.rules import check_otter_metadata, check_zip_name, inspect_zip
 
@@ -35,6 +38,7 @@ CELL_HEAD = 40
 MAX_DETAIL_CHARS = 300
 MAX_INTERRUPTED_NOTES = 3
 KERNEL_DIED = "DeadKernelError"
+FONT_DIR = "fonts"
 
 
 @dataclass
@@ -46,7 +50,7 @@ class Context:
     timeout: int
     cell_timeout: int
     memory_mb: int
-    font_cache: Path | None
+    font_lists: list[Path]  # matplotlib's font lists, copied into each scratch folder
     stop: threading.Event  # set on Ctrl-C: running notebooks are killed, no new ones start
 
 
@@ -81,12 +85,21 @@ def keep_log(ctx: Context, log: Path, key: str, assignment: Assignment) -> str:
     return str(target.relative_to(ctx.out))
 
 
+def keep_messages(ctx: Context, key: str, assignment: Assignment, full: dict[str, list[str | None]]) -> str:
+    """Write the uncut public messages of a notebook whose feedback shows them cut to DIR/logs/; its relative path."""
+    target = ctx.out / LOG_DIR / f"{key[:SHORT_HASH]}-{assignment.name}.messages.txt"
+    blocks = [f"## {question}: {case.name}\n{text}\n" for question, texts in full.items()
+              for case, text in zip(assignment.info.questions[question].cases, texts) if text]
+    write_atomic(target, "\n".join(blocks))
+    return str(target.relative_to(ctx.out))
+
+
 def child_command(notebook: Path, assignment: Assignment, summary: Path, ctx: Context) -> list[str]:
     """The command that grades one notebook inside the sandbox (hw3.grading.otter_child)."""
     cmd = [sys.executable, "-m", "hw3.grading.otter_child", str(notebook), str(assignment.autograder_zip),
            str(summary), "--cell-timeout", str(ctx.cell_timeout)]
-    if ctx.font_cache:
-        cmd += ["--font-cache", str(ctx.font_cache)]
+    if ctx.font_lists:
+        cmd += ["--font-cache", str(notebook.parent / FONT_DIR)]
     return cmd
 
 
@@ -104,13 +117,16 @@ def graded_result(ctx: Context, assignment: Assignment, nb: nbformat.NotebookNod
     if summary.get("error"):
         return NotebookResult("error", notes=[error_note(name, str(summary["error"]))], flags=flags,
                               detail=f"{name}: otter: {scrub(str(summary['error']), assignment.info)[:MAX_DETAIL_CHARS]}")
-    scores, passed, messages = scores_from_summary(summary, assignment.info)
+    scores, passed, messages, full = scores_from_summary(summary, assignment.info)
+    if was_cut(full):
+        flags = flags + [LONG_MESSAGE_FLAG]
     interrupted = summary.get("interrupted")
     interrupted = [s for s in interrupted if isinstance(s, str)] if isinstance(interrupted, list) else []
     notes = [f"{name}: {cell_number(nb, s)} ran past {ctx.cell_timeout} s (--cell-timeout) and was "
              "interrupted; the cells after it still ran" for s in interrupted[:MAX_INTERRUPTED_NOTES]]
     return NotebookResult("timeout" if interrupted else "ok", scores, passed, messages, notes, flags,
-                          metrics=read_metrics(scratch / sandbox.METRICS_LOG_NAME))
+                          metrics=read_metrics(scratch / sandbox.METRICS_LOG_NAME),
+                          full_messages=full if was_cut(full) else {})
 
 
 def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) -> NotebookResult:
@@ -133,12 +149,17 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
     try:
         notebook = scratch / name
         notebook.write_bytes(data)
+        for font_list in ctx.font_lists:
+            (scratch / FONT_DIR).mkdir(exist_ok=True)
+            shutil.copy(font_list, scratch / FONT_DIR)
         summary_path, log = scratch / "summary.json", scratch / "otter.log"
         outcome = sandbox.run_confined(child_command(notebook, assignment, summary_path, ctx),
                                        sandbox=ctx.sandbox, scratch=scratch, timeout=ctx.timeout,
                                        memory_mb=ctx.memory_mb, log_path=log, stop=ctx.stop)
         result = graded_result(ctx, assignment, nb, scratch, summary_path, outcome, flags)
         result.seconds = round(outcome.seconds, 1)
+        if result.full_messages:
+            result.log = keep_messages(ctx, key, assignment, result.full_messages)
         if result.status in ("error", "timeout"):
             result.log = keep_log(ctx, log, key, assignment)
         return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -21,6 +22,11 @@ RECORD_VERSION = 2
 MAX_SUMMARY_BYTES = 8 * 1024 * 1024
 MAX_METRICS_BYTES = 64 * 1024
 MAX_METRIC_NAME = 200
+MAX_MESSAGE_LINES = 6  # of a public test's failure message shown to the student...
+MAX_MESSAGE_CHARS = 400  # ...and at most this many characters of them; the TA's log keeps it all
+ENCODED_RUN = re.compile(r"[A-Za-z0-9+/=]{40,}|[0-9A-Fa-f]{32,}")  # base64/32 or hex: no word is this long
+ENCODED_MARKER = "[encoded data removed]"
+LONG_MESSAGE_FLAG = "long-message"
 
 
 @dataclass
@@ -37,6 +43,7 @@ class NotebookResult:
     metrics: list[dict] = field(default_factory=list)
     detail: str = ""  # the raw error, for the TA's gradebook only
     log: str = ""  # the kept log of a failed run, relative to the output folder
+    full_messages: dict[str, list[str | None]] = field(default_factory=dict)  # uncut public messages, TA only
 
     @classmethod
     def from_json(cls, data: dict) -> "NotebookResult":
@@ -138,10 +145,25 @@ def scrub(text: str, info: AutograderInfo) -> str:
     return "\n".join(kept)
 
 
-def scores_from_summary(summary: dict, info: AutograderInfo) -> tuple[dict, dict, dict]:
-    """(scores, passed, messages) per question of `info`, validated against the tests: unknown
-    questions dropped, scores clamped to [0, points], messages kept only for public cases and scrubbed."""
-    scores, passed, messages = {}, {}, {}
+def cut_message(text: str) -> tuple[str, bool]:
+    """(what the student may see of a public test's message, whether anything was cut): runs that look
+    like encoded data become a marker, then at most MAX_MESSAGE_LINES lines and MAX_MESSAGE_CHARS characters.
+
+    Student code can raise anything from a function a public test calls; the grader says only
+    what a test says, so nothing a notebook read or computed travels back as a long payload.
+    """
+    shown = ENCODED_RUN.sub(ENCODED_MARKER, text)
+    lines = shown.splitlines()
+    cut = shown != text or len(lines) > MAX_MESSAGE_LINES or len(shown) > MAX_MESSAGE_CHARS
+    shown = "\n".join(lines[:MAX_MESSAGE_LINES])[:MAX_MESSAGE_CHARS]
+    return (shown + "\n[message cut: the grader keeps the rest]" if cut else shown), cut
+
+
+def scores_from_summary(summary: dict, info: AutograderInfo) -> tuple[dict, dict, dict, dict]:
+    """(scores, passed, messages, full messages) per question of `info`, validated against the tests:
+    unknown questions dropped, scores clamped to [0, points], messages kept only for public cases,
+    scrubbed, and cut for the student (`cut_message`); the full ones are for the TA."""
+    scores, passed, messages, full = {}, {}, {}, {}
     for name, question in info.questions.items():
         got = summary["questions"].get(name)
         if not isinstance(got, dict):
@@ -152,6 +174,12 @@ def scores_from_summary(summary: dict, info: AutograderInfo) -> tuple[dict, dict
         if isinstance(flags, list) and len(flags) == len(question.cases):
             passed[name] = [flag is True for flag in flags]
             texts = texts if isinstance(texts, list) and len(texts) == len(flags) else [None] * len(flags)
-            messages[name] = [scrub(text, info) if isinstance(text, str) and not case.hidden else None
-                              for case, text in zip(question.cases, texts)]
-    return scores, passed, messages
+            full[name] = [scrub(text, info) if isinstance(text, str) and not case.hidden else None
+                          for case, text in zip(question.cases, texts)]
+            messages[name] = [cut_message(text)[0] if text is not None else None for text in full[name]]
+    return scores, passed, messages, full
+
+
+def was_cut(full: dict[str, list[str | None]]) -> bool:
+    """Whether any public message had to be cut for the student."""
+    return any(cut_message(text)[1] for texts in full.values() for text in texts if text is not None)

@@ -24,9 +24,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 import hw3
+from hw3.common.folders import MARKER, clear_claimed
 from hw3.errors import Hw3Error
 from hw3.grading import sandbox
-from hw3.grading.assignments import Assignment, load_assignments
+from hw3.grading.allowlist import readable_paths
+from hw3.grading.assignments import load_assignments
 from hw3.grading.gradebook import (
     FEEDBACK_DIR,
     GRADEBOOK,
@@ -45,6 +47,7 @@ from hw3.grading.state import load_record, lock_folder, save_record
 DEFAULT_TIMEOUT_S = 900  # per notebook; the references grade in ~30-60 s on 2 cores
 DEFAULT_CELL_TIMEOUT_S = 300  # a training cell at the grading budget takes seconds
 HASH_CHUNK = 1024 * 1024
+SANDBOX_ETC = "etc"  # the generated passwd and group, in the scratch root
 OTTER_DOCKER_HINT = "grade in containers with `otter grade` (Docker) instead: see README, Grading (TAs)"
 
 
@@ -92,23 +95,10 @@ def content_key(path: Path) -> str:
     return sha256_file(path) or f"unreadable-{hashlib.sha256(str(path).encode()).hexdigest()}"
 
 
-def font_cache() -> Path | None:
-    """matplotlib's cache folder of the TA, whose font list the sandbox reuses, if it exists."""
+def font_lists() -> list[Path]:
+    """matplotlib's font lists in the TA's cache, which each scratch folder gets a copy of (saves ~2 s a notebook)."""
     base = os.environ.get("MPLCONFIGDIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib"
-    return Path(base) if Path(base).is_dir() else None
-
-
-def exposed_paths(assignments: list[Assignment], cache: Path | None) -> list[Path]:
-    """What the sandboxed grader must read even where its folder is hidden: Python, this package, the autograders."""
-    import site
-
-    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(hw3.__file__).parent,
-             Path(sys.executable).resolve().parent}
-    paths |= {Path(p) for p in site.getsitepackages() + [site.getusersitepackages()]}
-    paths |= {a.autograder_zip for a in assignments}
-    if cache:
-        paths.add(cache)
-    return sorted(p.resolve() for p in paths if p.exists())
+    return sorted(Path(base).glob("fontlist-*.json")) if Path(base).is_dir() else []
 
 
 def extract(*, paths: list[Path], out: Path, release_root: Path) -> Extracted:
@@ -144,6 +134,7 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
     Zips already graded there with the same autograders are kept unless `force`. Raises Hw3Error
     (nothing graded) for a bad path, a missing release or a busy output folder.
     """
+    out = out.resolve()  # the sandbox binds absolute paths
     out.mkdir(parents=True, exist_ok=True)
     lock = lock_folder(out)
     try:
@@ -151,11 +142,11 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
         if not zips:
             raise Hw3Error(f"no .zip files under {', '.join(map(str, paths))}: check the paths")
         assignments, warnings = load_assignments(release_root.resolve())
-        cache = font_cache()
-        hidden = [out] + [p if p.is_dir() else p.parent for p in paths]
-        box = sandbox.detect(hide=hidden, expose=exposed_paths(assignments, cache), disabled=not use_sandbox)
-        ctx = Context(out.resolve(), assignments, box, timeout, cell_timeout, memory_mb, cache, threading.Event())
-        shutil.rmtree(out / SCRATCH_DIR, ignore_errors=True)  # left by a run that was killed
+        scratch_root = clear_claimed(out / SCRATCH_DIR, "grade")  # what a killed run left
+        readable = readable_paths(Path(hw3.__file__).parent, [a.autograder_zip for a in assignments])
+        box = sandbox.detect(readable, scratch_root / SANDBOX_ETC, disabled=not use_sandbox)
+        ctx = Context(out, assignments, box, timeout, cell_timeout, memory_mb, font_lists(),
+                      threading.Event())
         run = GradeRun(out, warnings=warnings, sandboxed=box.enabled)
         keys = {path: content_key(path) for path in zips}
         versions = {a.name: a.info.sha256 for a in assignments}
@@ -205,7 +196,8 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
         run.summary = summary_lines(assignments, [run.rows[p] for p in zips], [run.records[p] for p in zips])
         return run
     finally:
-        shutil.rmtree(out / SCRATCH_DIR, ignore_errors=True)
+        if (out / SCRATCH_DIR / MARKER).is_file():
+            shutil.rmtree(out / SCRATCH_DIR, ignore_errors=True)
         lock.release()
 
 

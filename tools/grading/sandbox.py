@@ -1,25 +1,25 @@
 """Run one untrusted command confined: a bubblewrap sandbox when it works, rlimits, its own session, a hard timeout.
 
-Inside the sandbox the whole filesystem is read-only, `/tmp` is a private size-capped tmpfs that
-vanishes with the sandbox (otter unpacks the hidden tests there, so they never touch the disk),
-the folders in `hide` (the gradebook folder, the submissions) are replaced by empty tmpfs, the
-command's own scratch folder is the one writable bind, there is no network, and the sandbox dies
-with its parent (`--die-with-parent`). Without a working `bwrap` the same command runs directly,
-with the same environment and limits, and the caller flags its rows `unsandboxed`.
+The sandbox holds only what `allowlist.py` lists (read-only, except the command's own scratch
+folder), a private size-capped `/tmp` that vanishes with it (otter unpacks the hidden tests there),
+no network, no capabilities, its own pid namespace, and it dies with its parent
+(`--die-with-parent`). Without a working `bwrap` the same command runs directly, with the same
+environment and limits, and the caller flags its rows `unsandboxed`.
 """
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hw3.common.folders import inside
 from hw3.common.notebook_run import GRADING_ENV
+from hw3.grading.allowlist import SANDBOX_HOME, SANDBOX_TMP, mounts, write_generated_etc
 
 BWRAP = "bwrap"
 MB = 1024 * 1024
@@ -33,7 +33,6 @@ POLL_S = 0.5
 RUN_TOKEN_VAR = "HW3_GRADE_RUN"  # marks every process of one run, to find strays when unsandboxed
 METRICS_LOG_VAR = "HW3_METRICS_LOG"  # threshold tests append their measured values here (hw3 calibrate)
 METRICS_LOG_NAME = "metrics.jsonl"
-SANDBOX_TMP = "/tmp"
 
 # Applies the limits, then becomes the real command (exec keeps the pid, so --die-with-parent
 # still watches the grader). A separate interpreter because preexec_fn is unsafe with threads.
@@ -58,11 +57,12 @@ os.execvp(sys.argv[4], sys.argv[4:])
 
 @dataclass
 class Sandbox:
-    """How commands are confined: `enabled` False means unsandboxed (`reason` says why)."""
+    """How commands are confined: `enabled` False means unsandboxed (`reason` says why). `readable` are the
+    host paths bound read-only besides the system entries, `etc_dir` holds the generated passwd and group."""
     enabled: bool
     reason: str = ""
-    hide: list[Path] = field(default_factory=list)
-    expose: list[Path] = field(default_factory=list)
+    readable: list[Path] = field(default_factory=list)
+    etc_dir: Path | None = None
 
 
 @dataclass
@@ -73,53 +73,46 @@ class Outcome:
     seconds: float
 
 
-def probe() -> str:
-    """'' when bwrap can build the sandbox used here, else why not (one line)."""
+def namespace_args() -> list[str]:
+    """No network, own pid/ipc/uts/user namespaces, no capabilities, dies with the grader."""
+    return ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+
+
+def bwrap_args(sandbox: Sandbox, scratch: Path) -> list[str]:
+    """bwrap's arguments: the allow-list's mounts (scratch writable, last), the working folder, then `--`."""
+    args = [BWRAP, *namespace_args()]
+    for mount in mounts(sandbox.readable, sandbox.etc_dir, scratch):
+        if mount.kind == "tmpfs":
+            args += ["--size", str(TMPFS_BYTES)]  # applies to the tmpfs that follows
+        args += mount.args()
+    return args + ["--chdir", str(scratch), "--"]
+
+
+def probe(readable: list[Path]) -> str:
+    """'' when bwrap can run this Python inside the allow-list sandbox here, else why not (one line)."""
     if shutil.which(BWRAP) is None:
         return "bwrap is not installed"
-    cmd = [BWRAP, *namespace_args(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-           "--tmpfs", SANDBOX_TMP, "true"]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return f"bwrap failed to start ({err})"
+    with tempfile.TemporaryDirectory(prefix="hw3-sandbox-probe-") as tmp:
+        box = Sandbox(True, readable=list(readable), etc_dir=write_generated_etc(Path(tmp) / "etc"))
+        scratch = Path(tmp) / "scratch"
+        scratch.mkdir()
+        cmd = bwrap_args(box, scratch) + [sys.executable, "-I", "-c", "pass"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            return f"bwrap failed to start ({err})"
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
         return f"bwrap cannot create a sandbox here ({lines[-1] if lines else f'exit {proc.returncode}'})"
     return ""
 
 
-def detect(hide=(), expose=(), disabled: bool = False) -> Sandbox:
+def detect(readable: list[Path], etc_dir: Path, disabled: bool = False) -> Sandbox:
     """The sandbox to use: bwrap when it works here (and not `disabled`), else an unsandboxed one."""
     if disabled:
         return Sandbox(False, "disabled with --no-sandbox")
-    reason = probe()
-    resolved = [Path(p).resolve() for p in expose]
-    return Sandbox(not reason, reason, [Path(p).resolve() for p in hide], resolved)
-
-
-def namespace_args() -> list[str]:
-    """No network, own pid/ipc/uts namespaces, no capabilities, dies with the grader."""
-    return ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
-
-
-def bwrap_args(sandbox: Sandbox, scratch: Path) -> list[str]:
-    """bwrap's arguments: read-only root, private /tmp, hidden folders, the needed paths back, scratch writable."""
-    args = [BWRAP, *namespace_args(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--size", str(TMPFS_BYTES), "--tmpfs", SANDBOX_TMP]
-    hidden = [Path(SANDBOX_TMP)]
-    for folder in sorted(sandbox.hide, key=lambda p: len(p.parts)):
-        # a folder holding the Python install or the tools cannot be hidden, and one inside
-        # another hidden folder is hidden already
-        if any(inside(need, folder) for need in sandbox.expose) or any(inside(folder, h) for h in hidden):
-            continue
-        args += ["--tmpfs", str(folder)]
-        hidden.append(folder)
-    for need in sandbox.expose:
-        if need.exists() and any(inside(need, h) for h in hidden):
-            args += ["--ro-bind", str(need), str(need)]
-    args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch), "--"]
-    return args
+    reason = probe(readable)
+    return Sandbox(not reason, reason, list(readable), write_generated_etc(etc_dir) if not reason else None)
 
 
 def confined_env(sandbox: Sandbox, scratch: Path, token: str) -> dict:
@@ -127,8 +120,8 @@ def confined_env(sandbox: Sandbox, scratch: Path, token: str) -> dict:
 
     Nothing else of the TA's environment (tokens, keys) reaches the student's code.
     """
-    base = Path(SANDBOX_TMP) if sandbox.enabled else scratch
-    home, tmp = base / "home", base / "tmp"
+    home = Path(SANDBOX_HOME) if sandbox.enabled else scratch / "home"
+    tmp = Path(SANDBOX_TMP) / "tmp" if sandbox.enabled else scratch / "tmp"
     env = {
         "PATH": os.environ.get("PATH", os.defpath),
         "LANG": "C.UTF-8",
