@@ -1,7 +1,6 @@
 """`pip install .` (not editable) gives a working `hw3` that finds the release it is told about, from any folder."""
 import csv
 import subprocess
-import sys
 import venv
 from pathlib import Path
 

@@ -6,7 +6,6 @@ second independent solution, plus two broken zips. The copy must rank first, the
 the independent pairs must not be flagged, and the report must parse and escape student text.
 """
 import csv
-import html
 import random
 import re
 import shutil
