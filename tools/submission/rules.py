@@ -25,6 +25,8 @@ from pathlib import Path, PurePosixPath
 
 from hw3.common.nbjson import joined, parse_strict
 from hw3.common.safezip import (
+    MACOS_FOLDER,
+    MB,
     READ_ERRORS,
     MemberError,
     directory_refusal,
@@ -49,8 +51,6 @@ FULL_NAME_RE = re.compile(r"^[A-Z][A-Za-z]*$")
 QUESTION_RE = re.compile(r"^\s*(q\d+\w*)\s*:")
 REPORTED_NOT_IMPLEMENTED_RE = re.compile(r"NotImplementedError: (q\d+\w*)\s*:")  # in a printed test report
 OTTER_LOG = ".OTTER_LOG"
-MACOS_FOLDER = "__MACOSX"
-MB = 1024 * 1024
 MAX_PDF_BYTES = 20 * MB
 MAX_ZIP_BYTES = 50 * MB
 MAX_NOTEBOOK_BYTES = 40 * MB
