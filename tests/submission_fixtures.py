@@ -5,11 +5,12 @@ minimal PDF, and zips written member by member (hostile ones included). `write_e
 out one zip of every kind the tests know, the grading fixtures' kinds included, and
 `compare_verdicts` checks them with `hw3 check` and with `submit.py --check` under `python -S`.
 
-    python tests/submission_fixtures.py verdicts [--submit student/submit.py]   # the verdict table
+    python tests/submission_fixtures.py verdicts [--submit student/submit.py] [--python PYTHON]   # the table
 """
 import argparse
 import contextlib
 import io
+import os
 import stat
 import struct
 import subprocess
@@ -368,19 +369,25 @@ def hw3_check(zips: list[Path], flags) -> tuple[int, list[str]]:
     return code, out.getvalue().splitlines()
 
 
+def bare_env(**extra) -> dict:
+    """The environment of a student's shell: no PYTHONPATH pointing at `hw3` or its packages."""
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
+    return env | extra
+
+
 def submit_check(script: Path, zips: list[Path], flags, python: str = sys.executable) -> tuple[int, list[str]]:
     """(exit code, stdout lines) of `python -S submit.py --check ZIP... FLAGS`: no site-packages, so no pypdf."""
     proc = subprocess.run([python, "-S", str(script), "--check", *map(str, zips), *flags], capture_output=True,
-                          text=True, timeout=SUBMIT_CHECK_TIMEOUT)
+                          text=True, env=bare_env(), timeout=SUBMIT_CHECK_TIMEOUT)
     assert not proc.stderr, proc.stderr
     return proc.returncode, proc.stdout.splitlines()
 
 
-def compare_verdicts(script: Path, fixtures: dict[str, Path], flags) -> dict:
+def compare_verdicts(script: Path, fixtures: dict[str, Path], flags, python: str = sys.executable) -> dict:
     """Both tools on every fixture: {"hw3": (code, lines), "submit": (code, lines), "rows": [(name, hw3 lines,
     submit.py lines)]}."""
     zips = list(fixtures.values())
-    hw3, submit = hw3_check(zips, flags), submit_check(script, zips, flags)
+    hw3, submit = hw3_check(zips, flags), submit_check(script, zips, flags, python)
     ours, theirs = lines_by_zip(hw3[1], zips), lines_by_zip(submit[1], zips)
     rows = [(name, ours[path], theirs[path]) for name, path in fixtures.items()]
     return {"hw3": hw3, "submit": submit, "rows": rows}
@@ -390,13 +397,14 @@ def verdict(lines: list[str]) -> str:
     return "ok" if len(lines) == 1 and ": ok (" in lines[0] else f"{len(lines)} problem(s)"
 
 
-def verdict_table(script: Path) -> str:
-    """The Markdown table of both tools' verdicts on every fixture, under each set of flags."""
+def verdict_table(script: Path, python: str) -> str:
+    """The Markdown table of both tools' verdicts on every fixture, under each set of flags (submit.py run
+    by `python`)."""
     table = ["| fixture | flags | `hw3 check` | `python -S submit.py --check` | same lines |", "| --- | --- | --- | --- | --- |"]
     with tempfile.TemporaryDirectory(prefix="hw3-verdicts-") as tmp:
         fixtures = write_every_fixture(Path(tmp))
         for flags in FLAG_SETS:
-            result = compare_verdicts(script, fixtures, flags)
+            result = compare_verdicts(script, fixtures, flags, python)
             for name, ours, theirs in result["rows"]:
                 table.append(f"| {name} | {' '.join(flags) or '-'} | {verdict(ours)} | {verdict(theirs)} | "
                              f"{'yes' if ours == theirs else 'NO'} |")
@@ -409,8 +417,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["verdicts"])
     parser.add_argument("--submit", type=Path, default=SUBMIT_SCRIPT, help="the submit.py to compare")
+    parser.add_argument("--python", default=sys.executable, help="the Python that runs submit.py (with -S)")
     args = parser.parse_args(argv)
-    print(verdict_table(args.submit))
+    print(verdict_table(args.submit, args.python))
     return 0
 
 

@@ -26,16 +26,10 @@ RUN_TIMEOUT = 120
 PERSIAN_NAME = "علی مومن"
 
 
-def bare_env(**extra) -> dict:
-    """The environment of a student's shell: no PYTHONPATH pointing at `hw3` or its packages."""
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
-    return env | extra
-
-
 def run_submit(script: Path, *args, python: str = sys.executable, cwd=None, **env) -> subprocess.CompletedProcess:
     """`python -S submit.py ARGS` (no site-packages), from `cwd` (default: a folder other than the script's)."""
     return subprocess.run([python, "-S", str(script), *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd or script.parent.parent, env=bare_env(**env), timeout=RUN_TIMEOUT)
+                          cwd=cwd or script.parent.parent, env=sf.bare_env(**env), timeout=RUN_TIMEOUT)
 
 
 def student_folder(root: Path, members=None) -> Path:
@@ -54,7 +48,7 @@ def oldest_python() -> str | None:
     candidates = [shutil.which("python3.8")] + sorted(glob.glob(f"{pyenv_root}/versions/3.8*/bin/python3.8"))
     for candidate in filter(None, candidates):
         probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
-                               text=True, env=bare_env())
+                               text=True, env=sf.bare_env())
         if probe.returncode == 0 and probe.stdout.strip() == str(OLDEST_PYTHON):
             return candidate
     return None
@@ -96,7 +90,7 @@ def test_submit_py_bundles_the_modules_hw3_pack_and_check_run():
 
 def test_bare_python_cannot_import_pypdf_so_submit_py_counts_page_objects_itself():
     assert importlib.util.find_spec("pypdf") is not None, "hw3 check, in this process, counts pages with pypdf"
-    proc = subprocess.run([sys.executable, "-S", "-c", "import pypdf"], capture_output=True, env=bare_env())
+    proc = subprocess.run([sys.executable, "-S", "-c", "import pypdf"], capture_output=True, env=sf.bare_env())
     assert proc.returncode != 0
 
 
