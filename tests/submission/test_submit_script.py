@@ -21,7 +21,7 @@ from hw3.submission.pack import RELEASE_FOLDERS
 from hw3.submission.rules import PDF_NAME
 from support import needs_tool
 
-OLDEST_PYTHON = (3, 8)
+OLDEST_PYTHON = standalone.OLDEST_PYTHON
 RUN_TIMEOUT = 120
 PERSIAN_NAME = "علی مومن"
 
