@@ -826,7 +826,8 @@ def write_deterministic_zip(path: Path, members: dict[str, bytes], modes: dict[s
 
 
 # ================================================================ hw3.submission.pack
-RELEASE_FOLDERS = {"hafez.ipynb": "hafez", "apple_stock.ipynb": "apple_stock", PDF_NAME: "theory"}  # in the student release
+# where the unzipped student release keeps each file
+RELEASE_FOLDERS = {"hafez.ipynb": "hafez", "apple_stock.ipynb": "apple_stock", PDF_NAME: "theory"}
 
 
 @dataclass

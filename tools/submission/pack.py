@@ -26,7 +26,8 @@ from hw3.submission.rules import (
     zip_name,
 )
 
-RELEASE_FOLDERS = {"hafez.ipynb": "hafez", "apple_stock.ipynb": "apple_stock", PDF_NAME: "theory"}  # in the student release
+# where the unzipped student release keeps each file
+RELEASE_FOLDERS = {"hafez.ipynb": "hafez", "apple_stock.ipynb": "apple_stock", PDF_NAME: "theory"}
 
 
 @dataclass

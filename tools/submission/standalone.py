@@ -211,7 +211,8 @@ def check_namespace(modules: list[Module]) -> None:
         for item in module.stdlib:
             name = binding(item)
             if name in owner:
-                raise StandaloneError(f"{module.name}: `{import_line(item)}` hides {owner[name]}'s {name!r}: rename one")
+                raise StandaloneError(f"{module.name}: `{import_line(item)}` hides {owner[name]}'s {name!r}: "
+                                      "rename one")
             if imported.setdefault(name, item) != item:
                 raise StandaloneError(f"{module.name}: `{import_line(item)}` and `{import_line(imported[name])}` "
                                       "bind the same name: rename one")
