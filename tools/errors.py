@@ -9,6 +9,7 @@
 
 A verb's API raises `Hw3Error` (or a subclass) with one line that names the file and the fix;
 `run_verb` turns it, and the OSErrors of files the user named, into that line and the exit code.
+Standard library only (and Python 3.8 syntax): the students' `submit.py` follows the same policy.
 """
 from __future__ import annotations
 

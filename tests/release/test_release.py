@@ -54,12 +54,15 @@ def test_student_extras_match_what_is_committed_and_bundle_reproducibly(tmp_path
     for copy in ("first", "second"):
         root = tmp_path / copy
         shutil.copytree(REPO / "student", root / "student")
+        for generated in ("README.md", "submit.py"):  # the release must write them, not find them
+            (root / "student" / generated).unlink()
         bundles.append(write_student_extras(REPOSITORY, root).read_bytes())
-        assert tree(root / "student") == tree(REPO / "student"), "theory template or README differ from a fresh release"
+        assert tree(root / "student") == tree(REPO / "student"), \
+            "theory template, README or submit.py differ from a fresh release"
     assert bundles[0] == bundles[1], "the student bundle is not byte-identical across builds"
     with zipfile.ZipFile(io.BytesIO(bundles[0])) as zf:
         names = set(zf.namelist())
-    expected = {"HW3/README.md", "HW3/theory/HW3__Solution.tex", "HW3/theory/lstm_diagram.png"}
+    expected = {"HW3/README.md", "HW3/submit.py", "HW3/theory/HW3__Solution.tex", "HW3/theory/lstm_diagram.png"}
     expected |= {f"HW3/{name}/{name}.ipynb" for name in REPOSITORY.mastered_assignments()}
     assert expected <= names, f"missing from the bundle: {expected - names}"
     assert not any(name.endswith(".zip") or "autograder" in name for name in names)

@@ -1,13 +1,11 @@
 """The submission rules (hw3.submission.rules) and the `hw3 pack` / `hw3 check` verbs built on them.
 
-Fixtures are built in tmp_path by the helpers below: small otter-style notebooks made with nbformat,
+Fixtures are built in tmp_path by the helpers of tests/submission_fixtures.py: small otter-style notebooks,
 a minimal PDF, and zips written member by member (hostile ones included).
 """
 import io
 import stat
-import struct
 import sys
-import warnings
 import zipfile
 
 from pathlib import Path
@@ -41,91 +39,40 @@ from hw3.submission.rules import (
     check_zip_name,
     inspect_zip,
 )
-from support import PDF
+from submission_fixtures import (
+    CENTRAL_FLAGS_AT,
+    CENTRAL_SIZE_AT,
+    ENCRYPTED_FLAG,
+    END_DIRECTORY_SIZE_AT,
+    END_ENTRIES_AT,
+    FULL_NAME,
+    NO_PAGE_PDF,
+    PDF_BYTES,
+    PNG_BYTES,
+    STUDENT_NUMBER,
+    ZIP_NAME,
+    code_cell,
+    corrupt_member,
+    grow_sparse,
+    keep_only_the_tail,
+    make_zip,
+    many_members,
+    notebook_bytes,
+    patch_central_field,
+    patch_end_record,
+    symlink_zip,
+    valid_members,
+    valid_zip,
+    write_sources,
+    zeros_bomb,
+)
 
 RELEASED = Path(__file__).resolve().parents[2] / "student"
-STUDENT_NUMBER = "401521234"
-FULL_NAME = "AliMomen"
-ZIP_NAME = f"DL_HW3__{STUDENT_NUMBER}__{FULL_NAME}.zip"
-PDF_BYTES = PDF
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(64)
-CENTRAL_HEADER = b"PK\x01\x02"
-CENTRAL_FLAGS_AT, CENTRAL_SIZE_AT = 8, 24  # offsets of the flag bits and uncompressed size in a central header
-ENCRYPTED_FLAG = 0x1
-END_RECORD = b"PK\x05\x06"
-END_ENTRIES_AT, END_DIRECTORY_SIZE_AT = 8, 12  # offsets of the two entry counts and the directory size
-MEGABYTE_OF_ZEROS = bytes(submission.MB)
-
-
-def code_cell(source: str, count: int | None, error: str | None = None) -> nbformat.NotebookNode:
-    """A code cell run as `count` (None: never run); `error` is a NotImplementedError message it raised."""
-    cell = nbformat.v4.new_code_cell(source, execution_count=count)
-    if error is not None:
-        cell.outputs = [nbformat.v4.new_output("error", ename="NotImplementedError", evalue=error,
-                                               traceback=[f"NotImplementedError: {error}"])]
-    elif count is not None:
-        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=count)]
-    return cell
-
-
-def notebook_bytes(assignment: str | None = "hafez", cells=None) -> bytes:
-    """An otter-style student notebook (nbformat 4.4, no cell ids) whose code cells all ran."""
-    nb = nbformat.v4.new_notebook()
-    nb.nbformat_minor = 4
-    if assignment is not None:
-        nb.metadata["otter"] = {"assignment_name": assignment}
-    nb.cells = [nbformat.v4.new_markdown_cell("**Question 1** (2 points)")]
-    nb.cells += cells if cells is not None else [
-        code_cell("import otter\ngrader = otter.Notebook()", 1),
-        code_cell("def build_vocab(text):\n    return sorted(set(text))", 2),
-        code_cell("grader.check('q1_vocab')", 3),
-    ]
-    for cell in nb.cells:
-        cell.pop("id", None)
-    return nbformat.writes(nb).encode()
 
 
 def pdf_problems(data: bytes) -> list[str]:
     """The problem lines of the PDF rule (its page count aside)."""
     return submission.check_pdf_bytes(data)[0]
-
-
-def valid_members() -> dict[str, bytes]:
-    """The three files of a valid submission: {name in the zip: bytes}."""
-    return {name: notebook_bytes(name.removesuffix(".ipynb")) for name in NOTEBOOKS} | {PDF_NAME: PDF_BYTES}
-
-
-def write_sources(folder, members=None):
-    """Save the files `hw3 pack` reads into `folder`; returns it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in (members or valid_members()).items():
-        (folder / name).write_bytes(data)
-    return folder
-
-
-def make_zip(path, entries) -> str:
-    """Write a zip holding `entries` ((name, bytes) pairs or a dict, kept as given, even hostile); returns its path."""
-    items = entries.items() if isinstance(entries, dict) else entries
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # zipfile warns on the duplicate names some tests need
-        for name, data in items:
-            zf.writestr(name, data)
-    return str(path)
-
-
-def patch_central_field(path, member_index: int, offset: int, value: int) -> None:
-    """Overwrite one 4- or 2-byte little-endian field of a member's central directory header."""
-    data = bytearray(open(path, "rb").read())
-    at = -1
-    for _ in range(member_index + 1):
-        at = data.index(CENTRAL_HEADER, at + 1)
-    width = "<H" if offset == CENTRAL_FLAGS_AT else "<L"
-    struct.pack_into(width, data, at + offset, value)
-    open(path, "wb").write(bytes(data))
-
-
-def valid_zip(tmp_path, name=ZIP_NAME) -> str:
-    return make_zip(tmp_path / name, valid_members())
 
 
 def one_problem_mentioning(problems: list[str], *words: str) -> str:
@@ -297,8 +244,7 @@ def test_truncated_pdf_is_reported():
 
 
 def test_pdf_with_a_header_but_no_page_is_refused():
-    no_pages = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-    one_problem_mentioning(pdf_problems(no_pages), PDF_NAME, "no pages")
+    one_problem_mentioning(pdf_problems(NO_PAGE_PDF), PDF_NAME, "no pages")
 
 
 def test_pdf_pages_are_counted_with_and_without_pypdf(monkeypatch):
@@ -342,18 +288,11 @@ def test_non_zip_file_is_reported(tmp_path):
 
 
 def test_damaged_zip_is_one_line_not_a_traceback(tmp_path):
-    path = valid_zip(tmp_path)
-    tail = open(path, "rb").read()[-len(END_RECORD) * 20:]  # the end record survives, the members do not
-    open(path, "wb").write(tail)
-    one_problem_mentioning(inspect_zip(path), "cannot be read")
+    one_problem_mentioning(inspect_zip(keep_only_the_tail(valid_zip(tmp_path))), "cannot be read")
 
 
 def test_zip_over_the_size_limit_is_reported(tmp_path):
-    path = valid_zip(tmp_path)
-    with open(path, "r+b") as handle:
-        # a sparse tail: huge on disk cheaply; the data before the zip proper stays readable
-        handle.truncate(MAX_ZIP_BYTES + 1)
-    one_problem_mentioning(inspect_zip(path), "limit")
+    one_problem_mentioning(inspect_zip(grow_sparse(valid_zip(tmp_path), MAX_ZIP_BYTES + 1)), "limit")
 
 
 def test_zip_with_no_files_is_reported(tmp_path):
@@ -374,14 +313,7 @@ def test_unsafe_member_path_is_reported(tmp_path, member, reason):
 
 
 def test_symbolic_link_member_is_reported(tmp_path):
-    path = tmp_path / ZIP_NAME
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in valid_members().items():
-            zf.writestr(name, data)
-        link = zipfile.ZipInfo("notes")
-        link.external_attr = (stat.S_IFLNK | 0o777) << 16
-        zf.writestr(link, "/etc/passwd")
-    one_problem_mentioning(inspect_zip(path), "notes", "symbolic link")
+    one_problem_mentioning(inspect_zip(symlink_zip(tmp_path / ZIP_NAME)), "notes", "symbolic link")
 
 
 def test_files_in_a_nested_folder_are_one_problem_and_still_checked(tmp_path):
@@ -458,55 +390,41 @@ def test_unanswered_question_in_zip_is_reported_unless_allowed(tmp_path):
 
 
 def test_password_protected_member_is_reported(tmp_path):
-    path = valid_zip(tmp_path)
-    patch_central_field(path, list(valid_members()).index(PDF_NAME), CENTRAL_FLAGS_AT, ENCRYPTED_FLAG)
+    path = patch_central_field(valid_zip(tmp_path), list(valid_members()).index(PDF_NAME), CENTRAL_FLAGS_AT,
+                               ENCRYPTED_FLAG)
     one_problem_mentioning(inspect_zip(path), PDF_NAME, "password")
 
 
 # --- zip bombs ---------------------------------------------------------------------------------------
 
 def test_too_many_members_is_refused_before_parsing_the_directory(tmp_path, monkeypatch):
-    path = make_zip(tmp_path / ZIP_NAME, [(f"f{i}.txt", b"") for i in range(MAX_MEMBERS + 1)])
+    path = many_members(tmp_path / ZIP_NAME, MAX_MEMBERS + 1)
     monkeypatch.setattr(submission.zipfile, "ZipFile", None)  # parsing the directory would crash
     problems = inspect_zip(path)
     assert problems == [one_problem_mentioning(problems, f"{MAX_MEMBERS + 1} entries", "zip bomb")]
 
 
 def test_end_record_understating_the_entry_count_is_still_capped(tmp_path):
-    path = make_zip(tmp_path / ZIP_NAME, [(f"f{i}.txt", b"") for i in range(MAX_MEMBERS + 1)])
-    data = bytearray(open(path, "rb").read())
-    at = data.rindex(END_RECORD)
-    struct.pack_into("<HH", data, at + END_ENTRIES_AT, len(REQUIRED_FILES), len(REQUIRED_FILES))
-    open(path, "wb").write(bytes(data))
+    path = patch_end_record(many_members(tmp_path / ZIP_NAME, MAX_MEMBERS + 1), "<HH", END_ENTRIES_AT,
+                            len(REQUIRED_FILES), len(REQUIRED_FILES))
     problems = inspect_zip(path)
     assert problems == [one_problem_mentioning(problems, f"{MAX_MEMBERS + 1} entries", "zip bomb")]
 
 
 def test_oversized_central_directory_is_refused_before_parsing(tmp_path, monkeypatch):
-    path = valid_zip(tmp_path)
-    data = bytearray(open(path, "rb").read())
-    struct.pack_into("<L", data, data.rindex(END_RECORD) + END_DIRECTORY_SIZE_AT, MAX_DIRECTORY_BYTES + 1)
-    open(path, "wb").write(bytes(data))
+    path = patch_end_record(valid_zip(tmp_path), "<L", END_DIRECTORY_SIZE_AT, MAX_DIRECTORY_BYTES + 1)
     monkeypatch.setattr(submission.zipfile, "ZipFile", None)
     one_problem_mentioning(inspect_zip(path), f"{MAX_DIRECTORY_BYTES + 1} B directory", "zip bomb")
 
 
 def test_declared_huge_uncompressed_total_is_refused(tmp_path):
-    path = valid_zip(tmp_path)
-    patch_central_field(path, 0, CENTRAL_SIZE_AT, MAX_UNCOMPRESSED_BYTES + 1)
+    path = patch_central_field(valid_zip(tmp_path), 0, CENTRAL_SIZE_AT, MAX_UNCOMPRESSED_BYTES + 1)
     problems = inspect_zip(path)
     assert problems == [one_problem_mentioning(problems, "declares", "zip bomb")]
 
 
 def test_notebook_of_compressed_zeros_over_its_cap_is_refused(tmp_path):
-    path = tmp_path / ZIP_NAME
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in valid_members().items():
-            if name != "hafez.ipynb":
-                zf.writestr(name, data)
-        with zf.open("hafez.ipynb", "w") as stream:
-            for _ in range(MAX_NOTEBOOK_BYTES // len(MEGABYTE_OF_ZEROS) + 1):
-                stream.write(MEGABYTE_OF_ZEROS)
+    path = Path(zeros_bomb(tmp_path / ZIP_NAME, "hafez.ipynb", MAX_NOTEBOOK_BYTES // submission.MB + 1))
     assert path.stat().st_size < MAX_NOTEBOOK_BYTES // 100  # the bomb really is small on disk
     one_problem_mentioning(inspect_zip(path), "hafez.ipynb", "uncompressed", "limit")
 
@@ -527,12 +445,7 @@ def test_read_member_stops_streaming_at_cap_when_the_declared_size_lies(tmp_path
 
 
 def test_read_member_reports_corrupt_data(tmp_path):
-    path = valid_zip(tmp_path)
-    info = zipfile.ZipFile(path).getinfo(PDF_NAME)
-    data_at = info.header_offset + zipfile.sizeFileHeader + len(info.filename.encode())
-    damaged = bytearray(open(path, "rb").read())
-    damaged[data_at:data_at + info.compress_size] = b"\xff" * info.compress_size
-    open(path, "wb").write(bytes(damaged))
+    path = corrupt_member(valid_zip(tmp_path), PDF_NAME)
     with pytest.raises(MemberError, match="corrupt"):
         read_member(zipfile.ZipFile(path), PDF_NAME, MAX_PDF_BYTES)
 
@@ -590,6 +503,42 @@ def test_pack_suggests_renaming_a_downloaded_copy(tmp_path, capsys):
     members["hafez (1).ipynb"] = members.pop("hafez.ipynb")
     assert run_pack(write_sources(tmp_path / "work", members), tmp_path / "out") == 1
     one_problem_mentioning(capsys.readouterr().err.splitlines(), "rename 'hafez (1).ipynb' to 'hafez.ipynb'")
+
+
+def release_layout(folder: Path) -> Path:
+    """The three files where the unzipped student release keeps them: hafez/, apple_stock/, theory/."""
+    for name, data in valid_members().items():
+        (folder / pack.RELEASE_FOLDERS[name]).mkdir(parents=True, exist_ok=True)
+        (folder / pack.RELEASE_FOLDERS[name] / name).write_bytes(data)
+    return folder
+
+
+def test_pack_finds_the_files_where_the_student_release_keeps_them(tmp_path):
+    assert run_pack(release_layout(tmp_path / "HW3"), tmp_path / "out") == 0
+    with zipfile.ZipFile(tmp_path / "out" / ZIP_NAME) as zf:
+        assert {name: zf.read(name) for name in zf.namelist()} == valid_members()
+
+
+def test_pack_accepts_an_identical_copy_beside_the_release_folders(tmp_path):
+    source = release_layout(tmp_path / "HW3")
+    (source / "hafez.ipynb").write_bytes((source / "hafez" / "hafez.ipynb").read_bytes())
+    assert run_pack(source, tmp_path / "out") == 0
+
+
+def test_pack_refuses_two_different_copies_of_a_notebook(tmp_path, capsys):
+    source = release_layout(tmp_path / "HW3")
+    (source / "hafez.ipynb").write_bytes(notebook_bytes(cells=[code_cell("x = 2", 1)]))
+    assert run_pack(source, tmp_path / "out") == 1
+    problem = one_problem_mentioning(capsys.readouterr().err.splitlines(), "hafez.ipynb", "two different copies")
+    assert str(source / "hafez" / "hafez.ipynb") in problem
+    assert not (tmp_path / "out").exists()
+
+
+def test_pack_suggests_renaming_a_downloaded_copy_in_a_release_folder(tmp_path, capsys):
+    source = release_layout(tmp_path / "HW3")
+    (source / "theory" / PDF_NAME).rename(source / "theory" / "HW3__Solution (2).pdf")
+    assert run_pack(source, tmp_path / "out") == 1
+    one_problem_mentioning(capsys.readouterr().err.splitlines(), f"rename 'theory/HW3__Solution (2).pdf' to '{PDF_NAME}'")
 
 
 def test_pack_leaves_no_partial_zip_when_the_zip_is_too_big(tmp_path, monkeypatch, capsys):

@@ -1,4 +1,7 @@
-"""Writing files so that a reader never sees half of one: a temporary file beside it, then a rename."""
+"""Writing files so that a reader never sees half of one: a temporary file beside it, then a rename.
+
+Standard library only (and Python 3.8 syntax): the students' `submit.py` writes its zip with it.
+"""
 from __future__ import annotations
 
 import os

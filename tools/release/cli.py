@@ -15,8 +15,9 @@ from hw3.release import release
 def release_main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="hw3 release", description="Build student/ and autograder/ from reference/ (otter assign).",
-        epilog="Writes OUT/student/<name>/ (stubbed notebook, data, theory template, README), "
-        "OUT/autograder/<name>/ (solution notebook, <name>-autograder.zip) and OUT/dist/HW3_student_release.zip. "
+        epilog="Writes OUT/student/<name>/ (stubbed notebook, data), OUT/student/ (theory template, README, "
+        "submit.py), OUT/autograder/<name>/ (solution notebook, <name>-autograder.zip) and "
+        "OUT/dist/HW3_student_release.zip. "
         "Exit 0 released, 2 otter assign failed or an input is missing.")
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                         help=f"which to build, of {', '.join(ASSIGNMENTS)} (default: all)")

@@ -2,9 +2,12 @@
 
 Every problem is collected first, one line each with its fix; the zip is written only when there is
 none, atomically and deterministically (sorted entries, 1980-01-01 mtimes, deflate).
+
+Standard library only (and Python 3.8 syntax): the students' `submit.py` packs with this module.
 """
 from __future__ import annotations
 
+import filecmp
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +26,9 @@ from hw3.submission.rules import (
     zip_name,
 )
 
+# where the unzipped student release keeps each file
+RELEASE_FOLDERS = {"hafez.ipynb": "hafez", "apple_stock.ipynb": "apple_stock", PDF_NAME: "theory"}
+
 
 @dataclass
 class PackResult:
@@ -38,6 +44,16 @@ class PackResult:
         return [f"  {name:<{width}}  {len(data):>10} B  sha256 {hashlib.sha256(data).hexdigest()}"
                 for name, data in sorted(self.members.items())]
 
+    def refusal(self) -> list[str]:
+        """Why nothing was written: every problem, then `N problem(s); nothing written`."""
+        return self.problems + [f"{len(self.problems)} problem(s); nothing written"]
+
+    def report(self) -> list[str]:
+        """What a written zip holds: the manifest, then `wrote PATH (size, sha256; PDF pages)`."""
+        archive = self.path.read_bytes()
+        return self.manifest() + [f"wrote {self.path} ({len(archive)} B, sha256 {hashlib.sha256(archive).hexdigest()}; "
+                                  f"{PDF_NAME}: {self.pdf_pages} page(s)); upload it to Quera as is"]
+
 
 def near_names(folder: Path, name: str) -> list[str]:
     """Files in `folder` that look like a misnamed `name` (`hafez (1).ipynb`, `Hafez.ipynb`)."""
@@ -46,6 +62,21 @@ def near_names(folder: Path, name: str) -> list[str]:
         return []
     return sorted(p.name for p in folder.iterdir()
                   if p.is_file() and p.suffix.lower() == suffix and p.name != name and p.stem.lower().startswith(stem))
+
+
+def locate_source(name: str, folder: Path, flag: str) -> tuple[Path | None, list[str]]:
+    """(path, []) of one file to pack: `folder/name`, or `folder/<RELEASE_FOLDERS[name]>/name` as in the
+    unzipped student release; (None, [problem]) when neither exists or both do with different contents."""
+    places = [folder / name, folder / RELEASE_FOLDERS[name] / name]
+    found = [place for place in places if place.exists()]
+    if len(found) == 2 and not (all(place.is_file() for place in found) and filecmp.cmp(*found, shallow=False)):
+        return None, [f"{name}: two different copies, {found[0]} and {found[1]}: delete the stale one or pass {flag}"]
+    if found:
+        return found[0], []
+    near = [(place.parent.relative_to(folder) / other).as_posix() for place in places
+            for other in near_names(place.parent, name)]
+    fix = f"rename {near[0]!r} to {name!r}" if near else f"save it in one of them or pass {flag}"
+    return None, [f"{name}: not found at {places[0]} or {places[1]}: {fix}"]
 
 
 def read_source(name: str, path: Path, flag: str) -> tuple[bytes | None, list[str]]:
@@ -62,16 +93,22 @@ def read_source(name: str, path: Path, flag: str) -> tuple[bytes | None, list[st
     return path.read_bytes(), []
 
 
+def source_bytes(name: str, folder: Path, explicit: Path | None, flag: str) -> tuple[bytes | None, list[str]]:
+    """(bytes, []) of one file to pack, from `explicit` when given, else located in `folder`; or (None, [problem])."""
+    path, problems = (explicit, []) if explicit is not None else locate_source(name, folder, flag)
+    return (None, problems) if problems else read_source(name, path, flag)
+
+
 def pack(*, student_number: str, full_name: str, source: Path = Path("."), pdf: Path | None = None,
          out: Path = Path("."), allow_unanswered: bool = False, allow_errors: bool = False) -> PackResult:
-    """Check the notebooks in `source` and the PDF (default `source/HW3__Solution.pdf`), then write
-    `out/DL_HW3__<number>__<name>.zip`; nothing is written when any problem is found."""
+    """Check the notebooks found in `source` and the PDF (default: found in `source`, see locate_source),
+    then write `out/DL_HW3__<number>__<name>.zip`; nothing is written when any problem is found."""
     result = PackResult(None, problems=check_identity(student_number, full_name))
     for name in NOTEBOOKS:
-        data, found = read_source(name, source / name, "--from DIR")
+        data, found = source_bytes(name, source, None, "--from DIR")
         result.problems += found or check_notebook_bytes(name, data, allow_unanswered, allow_errors)
         result.members[name] = data
-    data, found = read_source(PDF_NAME, pdf if pdf is not None else source / PDF_NAME, "--pdf PATH")
+    data, found = source_bytes(PDF_NAME, source, pdf, "--pdf PATH")
     if not found:
         found, result.pdf_pages = check_pdf_bytes(data)
     result.problems += found

@@ -7,10 +7,11 @@ page). Every `check_*` function and `inspect_zip` is pure of side effects and re
 problems, one line each, naming the file and the fix; an empty list means valid. Zips are read
 from their central directory and members are streamed into memory with a cap, never extracted.
 
-Standard library only (and Python 3.8 syntax): `hw3 release` builds the students' `submit.py` from
-this module, `hw3.common.safezip` and `hw3.common.nbjson`, so both tools apply the same rules.
-pypdf counts the PDF's pages where it is installed (it is a dependency of `hw3`); elsewhere the
-page objects are counted in the file itself, compressed object streams included.
+Standard library only (and Python 3.8 syntax): `hw3 release` pastes this module, with the others
+`hw3.submission.submit_cli` imports, into the students' `submit.py`, so both tools apply the same
+rules. pypdf counts the PDF's pages where it is installed (it is a dependency of `hw3`); elsewhere
+the page objects are counted in the file itself, compressed object streams included. No problem
+line may depend on the Python version (an exception's class name, say): the lines must match.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from pathlib import Path, PurePosixPath
 
 from hw3.common.nbjson import joined, parse_strict
 from hw3.common.safezip import (
+    MACOS_FOLDER,
+    MB,
     READ_ERRORS,
     MemberError,
     directory_refusal,
@@ -49,8 +52,6 @@ FULL_NAME_RE = re.compile(r"^[A-Z][A-Za-z]*$")
 QUESTION_RE = re.compile(r"^\s*(q\d+\w*)\s*:")
 REPORTED_NOT_IMPLEMENTED_RE = re.compile(r"NotImplementedError: (q\d+\w*)\s*:")  # in a printed test report
 OTTER_LOG = ".OTTER_LOG"
-MACOS_FOLDER = "__MACOSX"
-MB = 1024 * 1024
 MAX_PDF_BYTES = 20 * MB
 MAX_ZIP_BYTES = 50 * MB
 MAX_NOTEBOOK_BYTES = 40 * MB
@@ -376,8 +377,8 @@ def inspect_submission(path, allow_unanswered: bool = False, allow_errors: bool 
     try:
         with zipfile.ZipFile(path) as zf:
             inspection = zip_contents(zf, allow_unanswered, allow_errors)
-    except READ_ERRORS as err:
-        return Inspection(problems + [f"the zip cannot be read ({type(err).__name__}): {REBUILD}"])
+    except READ_ERRORS:  # which one depends on the Python version: the line must not
+        return Inspection(problems + [f"the zip cannot be read (damaged or cut short): {REBUILD}"])
     inspection.problems = problems + inspection.problems
     return inspection
 
