@@ -62,7 +62,9 @@ def test_student_extras_match_what_is_committed_and_bundle_reproducibly(tmp_path
     assert bundles[0] == bundles[1], "the student bundle is not byte-identical across builds"
     with zipfile.ZipFile(io.BytesIO(bundles[0])) as zf:
         names = set(zf.namelist())
-    expected = {"HW3/README.md", "HW3/submit.py", "HW3/theory/HW3__Solution.tex", "HW3/theory/lstm_diagram.png"}
+    expected = {"HW3/README.md", "HW3/submit.py", "HW3/theory/HW3__Solution.tex"}
     expected |= {f"HW3/{name}/{name}.ipynb" for name in REPOSITORY.mastered_assignments()}
     assert expected <= names, f"missing from the bundle: {expected - names}"
+    assert {name for name in names if name.startswith("HW3/theory/")} == {"HW3/theory/HW3__Solution.tex"}, \
+        "the theory folder ships the template only (the LSTM diagram is the answer to 1.1.2 (1))"
     assert not any(name.endswith(".zip") or "autograder" in name for name in names)

@@ -1,7 +1,8 @@
 """`hw3 solutions-pdf`'s API: render reference/theory/answers.md to PDF with pandoc and XeLaTeX.
 
 XeLaTeX rather than pdflatex because the answers quote Persian: each run of Arabic-script text is
-handed to XeTeX as right-to-left text in a font that has those glyphs. The SVG figure is swapped for
+handed to XeTeX as right-to-left text in Amiri, the Persian font of the students' template (TeX Live
+ships it, so it is found by file name wherever XeLaTeX runs). The SVG figure is swapped for
 a PNG drawn by `hw3.theory.diagram`, since LaTeX cannot include SVG.
 """
 import re
@@ -19,13 +20,13 @@ DIAGRAM_SVG, DIAGRAM_PNG = "lstm_diagram.svg", "lstm_diagram.png"
 PDF_ENGINE = "xelatex"
 INSTALL_HINTS = {
     "pandoc": "install pandoc (Debian/Ubuntu: apt-get install pandoc; otherwise https://pandoc.org/installing.html)",
-    PDF_ENGINE: "install XeLaTeX from TeX Live (Debian/Ubuntu: apt-get install texlive-xetex "
-                "texlive-latex-recommended texlive-latex-extra lmodern fonts-dejavu-core)",
+    PDF_ENGINE: "install XeLaTeX and its Persian support from TeX Live (Debian/Ubuntu: apt-get install "
+                "texlive-xetex texlive-lang-arabic)",
 }
-PERSIAN_FONT = "DejaVu Sans"  # ships Arabic-script glyphs and is on almost every Linux system
+PERSIAN_FONT = "[Script=Arabic, Extension=.ttf, UprightFont=*-Regular, BoldFont=*-Bold]{Amiri}"  # fontspec, by file
 LATEX_HEADER = (
     "\\TeXXeTstate=1\n"  # enables \beginR ... \endR (right-to-left typesetting)
-    f"\\newfontfamily\\persianfont[Script=Arabic]{{{PERSIAN_FONT}}}\n"
+    f"\\newfontfamily\\persianfont{PERSIAN_FONT}\n"
     "\\usepackage{float}\n\\floatplacement{figure}{H}\n"  # the figure stays in its section
 )
 DIAGRAM_WIDTH = "75%"
