@@ -43,6 +43,10 @@ class Repository:
         return self.reference / "mutants"
 
     @property
+    def variants(self) -> Path:
+        return self.reference / "variants"
+
+    @property
     def theory(self) -> Path:
         return self.reference / "theory"
 

@@ -281,7 +281,7 @@ def fixture_table(tmp_path: Path, token: str) -> tuple[list[tuple], list[Path]]:
         ("DL_HW3__4015210013__Exception.zip",
          fx.submission(fx.marked(fx.answer_prepended(fx.partial(["q1_vocab", "q2_batches"]), "q2_batches",
                                                      "raise RuntimeError('a bug in my answer')"), token)),
-         "ok", full("q1_vocab"), [], None),
+         "ok", full("q1_vocab"), [], "your answer, raised RuntimeError: a bug in my answer"),
         ("DL_HW3__4015210014__Alloc.zip",
          fx.submission(fx.marked(fx.answer_prepended(fx.partial(["q1_vocab"]), "q1_vocab", ALLOC_CODE), token)),
          "ok", full("q1_vocab"), [], None),

@@ -2,8 +2,8 @@
 
 Grades, through `hw3.grading.run.grade` exactly as TAs run it, (1) the reference notebooks on K
 grading seeds (the autograder zip's otter seed: 42, then 0, 1, ...), (2) the first seed's reference
-a second time (grading must be deterministic), and (3) every mutant of `reference/mutants/<assignment>/`
-once. The report holds, per hidden test, its reference pass rate; per threshold test, the values it
+a second time (grading must be deterministic), (3) every mutant of `reference/mutants/<assignment>/`
+once, and (4) every correct variant of `reference/variants/<assignment>/`, which must get full marks. The report holds, per hidden test, its reference pass rate; per threshold test, the values it
 measured (`HW3_METRICS_LOG`) beside its limit, the reference's worst and the nearest failing
 mutant; per mutant the hidden tests it fails and the questions it keeps full points in.
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 
 from hw3.calibration.mutants import Mutant, load_mutants
+from hw3.calibration.variants import load_variants
 from hw3.common.zipwrite import write_deterministic_zip
 from hw3.grading.autograder_info import AutograderInfo, read_autograder
 from hw3.grading.results import NotebookResult
@@ -29,6 +30,7 @@ GRADING_SEED = 42
 OTTER_CONFIG = "otter_config.json"
 REFERENCE_NUMBER = "1000000"
 MUTANT_NUMBER_BASE = 2000000
+VARIANT_NUMBER_BASE = 3000000
 
 
 @dataclass
@@ -72,10 +74,23 @@ class MutantOutcome:
     kept_points_in: list[str]
     status: str
     failed_hidden_tests: list[str]
+    lost_points_in: list[str] = field(default_factory=list)
+    loses_only_in: list[str] = field(default_factory=list)
+    fails: list[str] = field(default_factory=list)
 
     @property
     def killed(self) -> bool:
         return bool(self.failed_hidden_tests)
+
+
+@dataclass
+class VariantOutcome:
+    """How the grader treated one correct solution written differently from the reference."""
+    variant: str
+    score: float
+    lost_points_in: list[str]
+    failed_hidden_tests: list[str]
+    status: str
 
 
 @dataclass
@@ -87,6 +102,7 @@ class AssignmentCalibration:
     thresholds: dict[str, Threshold]
     mutants: list[MutantOutcome]
     regraded_identically: bool
+    variants: list[VariantOutcome] = field(default_factory=list)
 
     @property
     def kill_rate(self) -> float:
@@ -116,10 +132,17 @@ class CalibrationReport:
                 problems.append(f"{name}: the same reference graded twice got different scores")
             problems += [f"{name}: reference scored {t:g}/{a.max_total:g} with seed {s}"
                          for s, t in a.reference_totals.items() if t != a.max_total]
+            problems += [f"{name}: correct variant {v.variant} lost points in {', '.join(v.lost_points_in)} "
+                         f"({'; '.join(v.failed_hidden_tests)})" for v in a.variants if v.lost_points_in]
             problems += [f"{name}: mutant {m.mutant} ({m.why}) fails no hidden test"
                          for m in a.mutants if m.must_fail and not m.killed]
             problems += [f"{name}: mutant {m.mutant} keeps full points in {', '.join(m.kept_points_in)}"
                          for m in a.mutants if m.kept_points_in]
+            problems += [f"{name}: mutant {m.mutant} also loses points in "
+                         f"{', '.join(sorted(set(m.lost_points_in) - set(m.loses_only_in)))} (only {', '.join(m.loses_only_in)} may)"
+                         for m in a.mutants if m.loses_only_in and not set(m.lost_points_in) <= set(m.loses_only_in)]
+            problems += [f"{name}: mutant {m.mutant} fails {sorted(m.failed_hidden_tests)}, not exactly {sorted(m.fails)}"
+                         for m in a.mutants if m.fails and sorted(m.failed_hidden_tests) != sorted(m.fails)]
         return problems
 
 
@@ -172,8 +195,10 @@ def failed_hidden(result: NotebookResult, info: AutograderInfo) -> list[str]:
 
 def mutant_outcome(mutant: Mutant, result: NotebookResult, info: AutograderInfo) -> MutantOutcome:
     kept = [q for q in mutant.caught_by if result.scores.get(q, 0) >= info.questions[q].points]
+    lost = [q for q, question in info.questions.items() if result.scores.get(q, 0) < question.points]
     return MutantOutcome(mutant.slug, mutant.question, mutant.why, mutant.must_fail, sum(result.scores.values()),
-                         list(mutant.caught_by), kept, result.status, failed_hidden(result, info))
+                         list(mutant.caught_by), kept, result.status, failed_hidden(result, info), lost,
+                         list(mutant.loses_only_in), list(mutant.fails))
 
 
 def collect_metrics(thresholds: dict[str, Threshold], result: NotebookResult, mutant: str | None = None) -> None:
@@ -205,8 +230,15 @@ def calibrate(*, repo: Repository, seeds: list[int], out: Path, jobs: int = 2) -
         notebook = mutant.apply(references[mutant.assignment])
         mutant_zips[mutant] = submission_zip(out / "submissions" / "mutants", MUTANT_NUMBER_BASE + index,
                                              camel(f"{mutant.assignment}_{mutant.slug}"), {mutant.assignment: notebook})
+    variant_zips = {}
+    for index, variant in enumerate(v for n in names for v in load_variants(repo.variants, n)):
+        student = nbformat.read(repo.student / variant.assignment / f"{variant.assignment}.ipynb", as_version=4)
+        variant_zips[variant] = submission_zip(out / "submissions" / "variants", VARIANT_NUMBER_BASE + index,
+                                               camel(f"{variant.assignment}_{variant.slug}"),
+                                               {variant.assignment: variant.apply(student)})
     root = seeded_release(repo.root, out / "releases" / f"seed-{GRADING_SEED}", names, GRADING_SEED)
-    mutant_results = graded_results(list(mutant_zips.values()), root, out / "graded" / "mutants", jobs)
+    mutant_results = graded_results(list(mutant_zips.values()) + list(variant_zips.values()), root,
+                                    out / "graded" / "mutants-and-variants", jobs)
     report = CalibrationReport(seeds, {})
     for name in names:
         info = infos[name]
@@ -218,6 +250,13 @@ def calibrate(*, repo: Repository, seeds: list[int], out: Path, jobs: int = 2) -
             result = mutant_results[mutant_zips[mutant]][name]
             collect_metrics(thresholds, result, mutant.slug)
             outcomes.append(mutant_outcome(mutant, result, info))
+        variant_rows = []
+        for variant in (v for v in variant_zips if v.assignment == name):
+            result = mutant_results[variant_zips[variant]][name]
+            variant_rows.append(VariantOutcome(
+                variant.slug, sum(result.scores.values()),
+                [q for q, question in info.questions.items() if result.scores.get(q, 0) < question.points],
+                failed_hidden(result, info), result.status))
         for threshold in thresholds.values():
             threshold.summarise()
         pass_rates = {f"{q}: {case}": sum(passed_case(by_seed[s][name], q, i) for s in seeds) / len(seeds)
@@ -226,5 +265,5 @@ def calibrate(*, repo: Repository, seeds: list[int], out: Path, jobs: int = 2) -
             max_total=sum(q.points for q in info.questions.values()),
             reference_totals={s: sum(by_seed[s][name].scores.values()) for s in seeds},
             hidden_tests=pass_rates, thresholds=thresholds, mutants=outcomes,
-            regraded_identically=again[name].scores == by_seed[seeds[0]][name].scores)
+            regraded_identically=again[name].scores == by_seed[seeds[0]][name].scores, variants=variant_rows)
     return report

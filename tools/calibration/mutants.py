@@ -6,6 +6,9 @@ A mutant file `reference/mutants/<assignment>/<slug>.txt` reads:
     must_fail: yes                  (no: a fair grader may pass it; `why` says why)
     why: targets not shifted; the model learns to copy the character it is given
     caught_by: q2_batches, q6_perplexity     (optional: questions that must lose points)
+    loses_only_in: q2_batches       (optional: every other question must keep full points)
+    fails: q2_batches: test_a, q2_batches: test_b   (optional: exactly the hidden tests that must fail,
+                                     so each lost point names its real cause)
     --- reference
     <lines exactly as they stand in the reference notebook, once>
     +++ mutant
@@ -38,6 +41,8 @@ class Mutant:
     why: str
     caught_by: tuple
     edits: tuple  # ((reference lines, replacement lines), ...)
+    loses_only_in: tuple = ()
+    fails: tuple = ()  # "question: test name" of every hidden test that must fail, when given
 
     def apply(self, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         """Copy of the reference `notebook` with this mistake patched in."""
@@ -62,9 +67,11 @@ def parse(path: Path) -> Mutant:
     if missing:
         raise MutantError(f"{path}: missing {', '.join(sorted(missing))}")
     edits = tuple(tuple(part.rstrip("\n") for part in block.split(MUTANT_MARK, 1)) for block in blocks)
-    caught_by = tuple(q.strip() for q in fields.get("caught_by", "").split(",") if q.strip())
+    def listed(key: str) -> tuple:
+        return tuple(item.strip() for item in fields.get(key, "").split(",") if item.strip())
+
     return Mutant(path.parent.name, path.stem, fields["question"], fields["must_fail"] == "yes",
-                  fields["why"], caught_by, edits)
+                  fields["why"], listed("caught_by"), edits, listed("loses_only_in"), listed("fails"))
 
 
 def load_mutants(root: Path, assignment: str) -> list[Mutant]:

@@ -25,6 +25,10 @@ def markdown(report: CalibrationReport) -> str:
                 ref = f"{s['min']:.3f} / {s['median']:.3f} / {s['max']:.3f}" if s else "-"
                 cells = [fmt(v) for v in (t.reference_margin, t.nearest_failing_mutant, t.mutant_margin)]
                 lines.append(f"| {metric} (pass if {t.pass_if}) | {t.limit} | {ref} | {' | '.join(cells)} |")
+        if a.variants:
+            lines += ["", "| correct variant | score | lost points in |", "| --- | --- | --- |"]
+            lines += [f"| {v.variant} | {v.score:g}/{a.max_total:g} | {', '.join(v.lost_points_in) or '-'} |"
+                      for v in a.variants]
         lines += ["", "| mutant | question | must fail | score | failed hidden tests |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| {m.mutant} | {m.question} | {'yes' if m.must_fail else 'no'} | {m.score:g}/{a.max_total:g} | "
                   f"{'; '.join(m.failed_hidden_tests) or '**none**'} |" for m in a.mutants]

@@ -39,7 +39,7 @@ def columns(assignments: list[Assignment]) -> list[str]:
     for assignment in assignments:
         cols += [f"{assignment.name}_{q}" for q in assignment.order]
     cols += [f"{name}_status" for name in ASSIGNMENTS]
-    return cols + ["flags", "problems", "seconds", "sha256"]
+    return cols + ["flags", "problems", "seconds", "sha256", "pdf_pages"]
 
 
 def not_graded() -> NotebookResult:
@@ -75,7 +75,7 @@ def make_row(path: Path, record: SubmissionRecord, assignments: list[Assignment]
     values.update(status=worst(statuses), total=f"{total:g}", max_total=f"{max_total:g}", flags="; ".join(flags),
                   problems=" | ".join(problems),
                   seconds=f"{sum(r.seconds for r in record.notebooks.values()):.1f}",
-                  sha256=record.sha256[:SHORT_HASH])
+                  sha256=record.sha256[:SHORT_HASH], pdf_pages="" if record.pdf_pages is None else str(record.pdf_pages))
     return Row(values, submission_problems)
 
 

@@ -21,6 +21,7 @@ from hw3.grading.intake import read_notebooks
 from hw3.grading.results import (
     LONG_MESSAGE_FLAG,
     NotebookResult,
+    cut_message,
     SubmissionRecord,
     read_metrics,
     read_summary,
@@ -28,7 +29,7 @@ from hw3.grading.results import (
     scrub,
     was_cut,
 )
-from hw3.submission.rules import check_otter_metadata, check_zip_name, inspect_zip
+from hw3.submission.rules import check_otter_metadata, check_zip_name, inspect_submission
 
 SCRATCH_DIR = ".scratch"
 LOG_DIR = "logs"
@@ -37,6 +38,9 @@ SHORT_HASH = 12
 CELL_HEAD = 40
 MAX_DETAIL_CHARS = 300
 MAX_INTERRUPTED_NOTES = 3
+MAX_RAISED_NOTES = 5
+MAX_RAISED_CHARS = 160
+TIMED_OUT = ("CellTimeoutError", "KeyboardInterrupt")
 KERNEL_DIED = "DeadKernelError"
 FONT_DIR = "fonts"
 
@@ -62,6 +66,24 @@ def cell_number(submitted: nbformat.NotebookNode, source: str) -> str:
             head = body.splitlines()[0][:CELL_HEAD]
             return f"cell {number} ({head!r})"
     return "a cell"
+
+
+def raised_notes(name: str, submitted: nbformat.NotebookNode, raised) -> list[str]:
+    """One line per cell that raised while grading: which cell (provided or answer), the exception, what it costs.
+
+    The message comes from the student's code, so it is cut like a public test's message.
+    """
+    notes = []
+    for entry in (raised if isinstance(raised, list) else [])[:MAX_RAISED_NOTES]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str) or entry.get("ename") in TIMED_OUT:
+            continue  # an interrupted cell has its own note
+        where = cell_number(submitted, entry["source"])
+        index = int(where.split()[1]) - 1 if where.startswith("cell ") else -1
+        kind = "your answer" if index >= 0 and integrity.is_answer(submitted.cells[index]) else "a provided cell"
+        message = cut_message(f"{entry.get('ename', '')}: {entry.get('evalue', '')}".strip())[0].splitlines()[0]
+        notes.append(f"{name}: {where}, {kind}, raised {message[:MAX_RAISED_CHARS]}: the tests that use what it "
+                     "defines failed too; run the notebook top to bottom to see the traceback")
+    return notes
 
 
 def error_note(notebook: str, error: str) -> str:
@@ -124,6 +146,7 @@ def graded_result(ctx: Context, assignment: Assignment, nb: nbformat.NotebookNod
     interrupted = [s for s in interrupted if isinstance(s, str)] if isinstance(interrupted, list) else []
     notes = [f"{name}: {cell_number(nb, s)} ran past {ctx.cell_timeout} s (--cell-timeout) and was "
              "interrupted; the cells after it still ran" for s in interrupted[:MAX_INTERRUPTED_NOTES]]
+    notes += raised_notes(name, nb, summary.get("raised"))
     return NotebookResult("timeout" if interrupted else "ok", scores, passed, messages, notes, flags,
                           metrics=read_metrics(scratch / sandbox.METRICS_LOG_NAME),
                           full_messages=full if was_cut(full) else {})
@@ -170,8 +193,10 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
 def grade_zip(ctx: Context, path: Path, key: str) -> SubmissionRecord:
     """The record of one submission: its content problems and one result per assignment."""
     naming = set(check_zip_name(path.name))
-    problems = [p for p in inspect_zip(path, allow_unanswered=True) if p not in naming]
-    record = SubmissionRecord(key, {a.name: a.info.sha256 for a in ctx.assignments}, ctx.sandbox.enabled, problems)
+    inspection = inspect_submission(path, allow_unanswered=True)
+    problems = [p for p in inspection.problems if p not in naming]
+    record = SubmissionRecord(key, {a.name: a.info.sha256 for a in ctx.assignments}, ctx.sandbox.enabled, problems,
+                              pdf_pages=inspection.pdf_pages)
     datas, missing, refused = read_notebooks(path, [a.notebook for a in ctx.assignments])
     for assignment in ctx.assignments:
         name = assignment.notebook

@@ -8,6 +8,7 @@ is only data for the parent to validate. Its format:
 
     {"error": null or one line,
      "interrupted": [source of each cell stopped by the per-cell timeout, as otter ran it],
+     "raised": [{"source": cell source, "ename": exception name, "evalue": its message}, one per cell that raised],
      "questions": {name: {"score": float, "max_score": float, "passed": [bool per test case],
                           "messages": [str or null per test case; null for hidden cases]}}}
 
@@ -25,10 +26,13 @@ from pathlib import Path
 
 MAX_MESSAGE_CHARS = 4000  # a public test's failure message; student output can make it huge
 MAX_SOURCE_CHARS = 2000  # of an interrupted cell, for the parent to find it in the submission
+MAX_RAISED_CELLS = 20
+MAX_EVALUE_CHARS = 300
 
 
-def install_cell_timeout(seconds: int, interrupted: list) -> None:
-    """Make otter's notebook executor interrupt any cell that runs longer than `seconds`."""
+def install_cell_timeout(seconds: int, interrupted: list, raised: list) -> None:
+    """Make otter's notebook executor interrupt any cell that runs longer than `seconds`, and record every
+    cell whose execution raised (its source, exception name and message) in `raised`."""
     import nbconvert.preprocessors
     from traitlets import Bool, Dict, Integer
 
@@ -42,6 +46,14 @@ def install_cell_timeout(seconds: int, interrupted: list) -> None:
         timeout = Integer(seconds, allow_none=True).tag(config=True)
         interrupt_on_timeout = Bool(True).tag(config=True)
         error_on_timeout = Dict(reply, allow_none=True).tag(config=True)
+
+        def preprocess_cell(self, cell, resources, index):
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if errors and len(raised) < MAX_RAISED_CELLS:
+                raised.append({"source": cell.source[:MAX_SOURCE_CHARS], "ename": str(errors[0].get("ename", ""))[:100],
+                               "evalue": str(errors[0].get("evalue", ""))[:MAX_EVALUE_CHARS]})
+            return cell, resources
 
         async def _async_handle_timeout(self, timeout, cell=None):
             source = cell.source[:MAX_SOURCE_CHARS] if cell is not None else ""
@@ -98,9 +110,10 @@ def main(argv=None) -> int:
     copy_font_cache(args.font_cache)
 
     interrupted: list[str] = []
-    summary = {"error": None, "interrupted": interrupted, "questions": {}}
+    raised: list[dict] = []
+    summary = {"error": None, "interrupted": interrupted, "raised": raised, "questions": {}}
     try:
-        install_cell_timeout(args.cell_timeout, interrupted)
+        install_cell_timeout(args.cell_timeout, interrupted, raised)
         from otter.run import main as otter_run
 
         results = otter_run(str(args.notebook), autograder=str(args.autograder), output_dir=None, no_logo=True)

@@ -18,7 +18,7 @@ from hw3.grading.autograder_info import AutograderInfo
 
 STATUSES = ("ok", "invalid", "timeout", "error")  # rising severity: a row shows its worst notebook's
 SKIPPED = "skipped"
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 MAX_SUMMARY_BYTES = 8 * 1024 * 1024
 MAX_METRICS_BYTES = 64 * 1024
 MAX_METRIC_NAME = 200
@@ -59,6 +59,7 @@ class SubmissionRecord:
     sandboxed: bool
     problems: list[str] = field(default_factory=list)
     notebooks: dict[str, NotebookResult] = field(default_factory=dict)
+    pdf_pages: int | None = None  # of the theory PDF, when the zip holds a readable one
     version: int = RECORD_VERSION
 
     def to_json(self) -> str:
