@@ -1,9 +1,9 @@
 """Correct solutions written differently from the reference ("variants"): the grader must give each full marks.
 
-A variant file `reference/variants/<assignment>/<slug>.py` holds the source of every answer cell of
-the assignment, in notebook order; a line `# %% <question>` starts one cell's source (a question
-with two answer cells has two blocks of that name). A variant is spliced into the released student
-notebook in place of the stubs and graded as a submission.
+A variant file `reference/variants/<assignment>/<slug>.py` holds the source of every answer code cell
+of the assignment (the hand-graded `q7_plot` too), in notebook order; a line `# %% <question>` starts
+one cell's source (a question with two answer cells has two blocks of that name). A variant is
+spliced into the released student notebook in place of the stubs and graded as a submission.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from hw3.common.answers import answer_cells
+from hw3.common.answers import answer_cells, is_answer_cell
 from hw3.errors import Hw3Error
 
 CELL_MARK = re.compile(r"^# %% (?P<question>[\w-]+)\s*$", re.MULTILINE)
@@ -33,17 +33,16 @@ class Variant:
     def apply(self, student: nbformat.NotebookNode) -> nbformat.NotebookNode:
         """Copy of the released `student` notebook with this variant's sources in its answer cells."""
         result = nbformat.from_dict(student)
-        by_question: dict[str, list[str]] = {}
-        for question, source in self.cells:
-            by_question.setdefault(question, []).append(source)
-        stubs = answer_cells(result)
-        for question, sources in by_question.items():
-            indices = stubs.get(question, [])
-            if len(indices) != len(sources):
-                raise VariantError(f"{self.assignment}/{self.slug}: {question} has {len(sources)} cell(s) in the "
-                                   f"variant and {len(indices)} in the released notebook")
-            for index, source in zip(indices, sources):
-                result.cells[index].source = source
+        stubs = [i for i, cell in enumerate(result.cells) if is_answer_cell(cell)]
+        if len(stubs) != len(self.cells):
+            raise VariantError(f"{self.assignment}/{self.slug}: {len(self.cells)} cells in the variant, "
+                               f"{len(stubs)} answer code cells in the released notebook")
+        named = {index: question for question, indices in answer_cells(result).items() for index in indices}
+        for index, (question, source) in zip(stubs, self.cells):
+            if named.get(index, question) != question:
+                raise VariantError(f"{self.assignment}/{self.slug}: the cell for {question} stands where the "
+                                   f"released notebook has {named[index]}'s")
+            result.cells[index].source = source
         return result
 
 
