@@ -6,7 +6,7 @@ import pytest
 
 from hw3.calibration import mutation
 from hw3.calibration.cli import calibrate_main
-from support import REPO, REPOSITORY
+from support import REPOSITORY
 
 CELL = '''def make_pairs(ids, size):
     """A docstring with 1 number."""
