@@ -432,6 +432,7 @@ def test_command_writes_both_files_and_is_a_verb_of_hw3(synthetic_class, tmp_pat
     (["no/such/folder"], "no/such/folder: no such file or folder"),
     ([], "give the folder of Quera zips"),
     (["--top", "-1", "."], "--top must be >= 0"),
+    (["--bench", "5", "--against", "earlier/"], "--bench builds its own class and known sources"),
 ])
 def test_bad_input_is_one_line_error_without_traceback(argv, says, tmp_path, capsys):
     assert similarity_main([*argv, "--out", str(tmp_path / "out")]) == 2

@@ -7,7 +7,9 @@ without the reference they must still show as one cluster. Then sources given wi
 an earlier term's zip, solution notebooks without otter's tags, and files that cannot be read.
 """
 import csv
+import io
 import random
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -236,17 +238,26 @@ def test_notebook_defining_other_names_is_compared_whole_with_every_question(tmp
     assert match.flag == "source:blog/hafez" and "hafez:q7_sample" in match.evidence
 
 
+def zip_without_notebooks() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("readme.txt", "the notebooks are missing")
+    return buffer.getvalue()
+
+
 def test_unreadable_sources_are_skipped_with_why_and_listed(leaked_class, tmp_path, capsys):
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "broken.ipynb").write_text("{not json")
     (bad / "notes.ipynb").write_text(nbformat.writes(untagged(["print('nothing of the homework')"])))
     (bad / "DL_HW3__399000002__NotAZip.zip").write_bytes(b"not a zip")
+    (bad / "DL_HW3__399000003__NoNotebook.zip").write_bytes(zip_without_notebooks())
     out = tmp_path / "out"
-    assert similarity_main([str(leaked_class), "--out", str(out), "--against", str(bad), "--jobs", "1"]) == 0
+    assert similarity_main([str(leaked_class), "--out", str(out), "--against", str(bad), "--jobs", "2"]) == 0
     printed = capsys.readouterr().out
     assert "skipped source" in printed and "broken.ipynb" in printed
     assert "answers none of hafez, apple_stock" in printed and "not a zip file" in printed
+    assert "hafez.ipynb is not in the zip" in printed
     assert "broken.ipynb" in (out / HTML_NAME).read_text(encoding="utf-8")
 
 

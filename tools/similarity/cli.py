@@ -70,6 +70,8 @@ def similarity_main(argv=None) -> int:
         if args.out.exists() and not args.out.is_dir():
             raise UsageError(f"{args.out}: is a file: give --out a folder (it is created if missing)")
         release = args.release if args.release is not None else find_repository(option="--release DIR").root
+        if args.bench is not None and (args.paths or args.against or args.no_reference):
+            raise UsageError("--bench builds its own class and known sources: drop PATHs, --against and --no-reference")
         if args.bench is not None:
             timed = bench(size=args.bench, out=args.out, release_dir=release / "student",
                           autograder_dir=release / "autograder", top=args.top, max_common=args.max_common,

@@ -42,9 +42,13 @@ class Cluster:
     shares: dict[int, float]  # member -> share of the cluster's code it holds
     coverage: dict[int, float]  # member -> share of its common code in the cluster's questions that is the cluster's
     questions: dict[str, int]  # key -> the cluster's fingerprints in that question, in key order
-    size: int  # the cluster's fingerprints in all
     code: list[Item]  # the cluster's fingerprints
     source: tuple[str, float] | None = None  # the known source holding most of the cluster's code, and the share
+
+    @property
+    def size(self) -> int:
+        """The cluster's fingerprints in all."""
+        return len(self.code)
 
 
 def holder_masks(submissions: list[Submission], keys: list[str], common: dict[str, set]) -> dict[Item, int]:
@@ -143,7 +147,7 @@ def as_cluster(seed: list[Item], masks: dict[Item, int], submissions: list[Submi
     members.sort(key=lambda index: (-inside[index], index))
     counts = Counter(key for key, _ in code)
     return Cluster(members, {index: inside[index] / len(code) for index in members}, coverage,
-                   {key: counts[key] for key in keys if key in counts}, len(code), code)
+                   {key: counts[key] for key in keys if key in counts}, code)
 
 
 def as_mask(cluster: Cluster) -> int:

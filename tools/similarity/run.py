@@ -65,7 +65,7 @@ def similarity(*, paths: list[Path], out: Path, release_dir: Path, autograder_di
     if not stubs:
         raise UsageError(f"{release_dir}: holds no released notebook ({', '.join(ASSIGNMENTS)}): "
                          "pass --release with the student/ folder of `hw3 release`")
-    sources, source_skipped = against_sources(against, stubs) if against else ([], [])
+    sources, source_skipped = against_sources(against, stubs, jobs) if against else ([], [])
     if autograder_dir is not None:
         reference, reference_notes = reference_source(autograder_dir, stubs)
         sources = ([reference] if reference else []) + sources

@@ -17,7 +17,7 @@ from pathlib import Path
 from hw3.common import notebooks
 from hw3.common.answers import answer_cells
 from hw3.similarity.stubs import Stub, UsageError
-from hw3.similarity.submissions import Region, Submission, cells_by_names, load_submission, notebook_regions
+from hw3.similarity.submissions import Region, Submission, cells_by_names, notebook_regions, read_all
 from hw3.submission.rules import MAX_NOTEBOOK_BYTES
 
 REFERENCE = "reference"
@@ -127,14 +127,17 @@ def notebook_source(path: Path, name: str, stubs: dict[str, Stub]) -> Source | t
     return Source(name, str(path), regions, notes)
 
 
-def against_sources(paths: list[Path], stubs: dict[str, Stub]) -> tuple[list[Source], list[tuple[str, str]]]:
-    """The known sources given with --against, and the files skipped with why."""
-    found, skipped, taken = [], [], set()
-    for path in source_files(paths):
-        name = unique_name(path, stubs, taken)
-        if path.suffix.lower() == ".zip":
-            read = load_submission(path, stubs, by_names=True)
-            result = Source(name, str(path), read.regions, read.notes) if isinstance(read, Submission) else read
+def against_sources(paths: list[Path], stubs: dict[str, Stub], jobs: int) -> tuple[list[Source], list[tuple[str, str]]]:
+    """The known sources given with --against (zips read `jobs` at a time), and the files skipped with why."""
+    files, taken = source_files(paths), set()
+    names = [unique_name(path, stubs, taken) for path in files]
+    zips = [path for path in files if path.suffix.lower() == ".zip"]
+    read = dict(zip(zips, read_all(zips, stubs, jobs, by_names=True)))
+    found, skipped = [], []
+    for path, name in zip(files, names):
+        if path in read:
+            result = read[path]
+            result = Source(name, str(path), result.regions, result.notes) if isinstance(result, Submission) else result
         else:
             result = notebook_source(path, name, stubs)
         if isinstance(result, Source) and result.regions:

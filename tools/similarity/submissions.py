@@ -229,14 +229,19 @@ def read_submission(path: Path, stubs: dict[str, Stub], by_names: bool = False) 
     return submission
 
 
-def load_all(paths: list[Path], stubs: dict[str, Stub], jobs: int) -> tuple[list[Submission], list[tuple[str, str]]]:
-    """Read every zip, `jobs` at a time; (submissions, skipped) in the order of `paths`."""
-    work = partial(load_submission, stubs=stubs)
+def read_all(paths: list[Path], stubs: dict[str, Stub], jobs: int,
+             by_names: bool = False) -> list[Submission | tuple[str, str]]:
+    """Each zip's Submission or (file, why it was skipped), read `jobs` at a time, in the order of `paths`."""
+    work = partial(load_submission, stubs=stubs, by_names=by_names)
     if jobs > 1 and len(paths) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(work, paths, chunksize=max(1, len(paths) // (jobs * 8))))
-    else:
-        results = [work(path) for path in paths]
+            return list(pool.map(work, paths, chunksize=max(1, len(paths) // (jobs * 8))))
+    return [work(path) for path in paths]
+
+
+def load_all(paths: list[Path], stubs: dict[str, Stub], jobs: int) -> tuple[list[Submission], list[tuple[str, str]]]:
+    """Read every zip, `jobs` at a time; (submissions, skipped) in the order of `paths`."""
+    results = read_all(paths, stubs, jobs)
     submissions = [r for r in results if isinstance(r, Submission)]
     skipped = [r for r in results if not isinstance(r, Submission)]
     return submissions, skipped
