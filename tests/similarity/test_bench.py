@@ -44,7 +44,7 @@ def test_synthetic_class_plants_copies_of_both_sources_among_independent_student
 
 def test_every_planted_copy_is_flagged_and_no_independent_student_is(small_class, tmp_path):
     scored = compared(small_class, tmp_path)
-    assert scored.planted_on_top == scored.planted
+    assert scored.planted_flagged == scored.planted
     assert all(caught == count for count, caught in scored.source_copies.values()), scored.source_copies
     assert (scored.false_pairs, scored.false_sources, scored.false_clusters) == (0, 0, 0)
     assert scored.comparison.clusters == [], "no leak is held by more than max_common"

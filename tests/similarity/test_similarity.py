@@ -449,7 +449,7 @@ def test_folder_without_zips_is_one_line_error(tmp_path, capsys):
 def test_bench_finds_its_planted_copy(tmp_path, capsys):
     assert similarity_main(["--bench", "8", "--out", str(tmp_path), "--jobs", "1"]) == 0
     printed = capsys.readouterr().out
-    assert "8 submissions, 28 pairs" in printed and "planted copies among the top 1 pairs: 1 of 1" in printed
+    assert "8 submissions, 28 pairs" in printed and "copies of a classmate flagged with their original: 1 of 1" in printed
 
 
 def test_report_renders_in_headless_chromium(report, tmp_path):

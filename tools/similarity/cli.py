@@ -79,7 +79,7 @@ def similarity_main(argv=None) -> int:
             print(summary(timed.comparison, args.out, args.jobs))
             print(f"CPU time, this process and its workers: {timed.cpu_seconds:.1f} s (wall time above grows with "
                   f"other load on the machine; {load_note()})")
-            print(f"planted copies among the top {timed.planted} pairs: {timed.planted_on_top} of {timed.planted}")
+            print(f"copies of a classmate flagged with their original: {timed.planted_flagged} of {timed.planted}")
             caught = ", ".join(f"source:{source} {hit} of {count}" for source, (count, hit) in timed.source_copies.items())
             print(f"copies of a known source flagged with it or clustered: {caught or 'none planted'}")
             print(f"false alarms: {timed.false_pairs} flagged pair(s) of different origins, {timed.false_sources} "

@@ -36,7 +36,7 @@ class BenchResult:
     comparison: Comparison
     cpu_seconds: float
     planted: int  # classmates' notebooks copied
-    planted_on_top: int  # of them, ranked among the top `planted` pairs
+    planted_flagged: int  # of them, flagged as a pair with their original
     source_copies: dict[str, tuple[int, int]]  # source -> (students who copied it, of them flagged with it or clustered)
     false_pairs: int  # flagged pairs of students whose code comes from different origins
     false_sources: int  # source flags on students who did not copy that source
@@ -126,8 +126,8 @@ def scored(result: Comparison, planted, cpu: float) -> BenchResult:
     """How `result` fared on the synthetic class `planted` (a synth.SyntheticClass)."""
     names = [s.path.name for s in result.submissions]
     origin = [planted.origins[name] for name in names]
-    top_pairs = {frozenset((names[p.a], names[p.b])) for p in result.pairs[: len(planted.pair_copies)]}
-    hits = sum(1 for a, b in planted.pair_copies if frozenset((a, b)) in top_pairs)
+    flagged_pairs = {frozenset((names[p.a], names[p.b])) for p in result.pairs if p.flags}
+    hits = sum(1 for a, b in planted.pair_copies if frozenset((a, b)) in flagged_pairs)
     flagged = {(m.submission, result.sources[m.source].name) for m in result.matches if m.flag}
     clustered, false_clusters = {}, 0
     for cluster in result.clusters:

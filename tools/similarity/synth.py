@@ -34,12 +34,17 @@ EARLIER_COPY_EVERY = 30  # one in this many copies the earlier term's submission
 MIN_INDEPENDENT = 2  # a class too small to keep this many independent students plants no source copies
 EARLIER_TERM = ("399000001", "EarlierTermStudent")  # the earlier term's submission, written beside the class
 EARLIER_FOLDER = "earlier-term"
-SHARED_SNIPPETS_PER_STUDENT = 3
+SHARED_SNIPPETS_PER_STUDENT = 1  # per answer: two alike would be most of what the two wrote there, a false copy
+OWN_HELPER_LINES, SNIPPET_LINES = (3, 5), (1, 2)  # a snippet shared with a few is smaller than the student's own helper
 IMAGE_BYTES = 45_000  # a matplotlib PNG of a loss curve is about this size
 PERSIAN = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی "
 METHODS = ("sum", "mean", "float", "detach", "abs", "exp", "log1p", "sqrt", "clamp", "softmax", "norm", "max",
            "min", "flatten", "squeeze", "unsqueeze", "transpose", "contiguous", "cumsum", "argmax", "tanh",
-           "sigmoid", "relu", "round", "sign", "neg", "square", "std", "var", "prod")
+           "sigmoid", "relu", "round", "sign", "neg", "square", "std", "var", "prod", "cumprod", "argmin", "amax",
+           "amin", "median", "logsumexp", "log_softmax", "log", "log2", "expm1", "rsqrt", "reciprocal", "floor", "ceil",
+           "trunc", "frac", "sin", "cos", "atan", "sinh", "erf", "sigmoid_", "double", "half", "clone", "t", "ravel",
+           "diag", "tril", "triu", "nan_to_num", "isfinite", "count_nonzero", "any", "all", "logical_not", "bool",
+           "long", "int", "cpu", "relu_", "abs_", "exp_", "sort", "msort", "diff", "fliplr", "rot90", "trace")
 OPERATORS = ("+", "-", "*", "/", "@", "//")
 FIRST_NAMES = ("Ali", "Sara", "Reza", "Maryam", "Hossein", "Zahra", "Mohammad", "Fatemeh", "Amir", "Narges")
 NAME_WORDS = ("val", "tmp", "res", "out", "buf", "acc", "cur", "nxt", "item", "part", "data", "vec", "arr")
@@ -115,11 +120,15 @@ def small_change(source: str, rng: random.Random) -> str:
     return "".join(lines)
 
 
-def helper_source(rng: random.Random, tag: str) -> str:
-    """A small helper function of the student's own: random lines of tensor arithmetic."""
+def helper_source(rng: random.Random, tag: str, size: tuple[int, int] = OWN_HELPER_LINES) -> str:
+    """A small helper function: between size[0] and size[1] random lines of tensor arithmetic.
+
+    Each line starts with two chained calls, so that no run of tokens between two lines is one
+    many students write by chance: their own code is their own, as it is in a real class.
+    """
     lines = [f"def check_{tag}(values, scale={rng.randint(2, 9)}):"]
-    for _ in range(rng.randint(2, 4)):
-        lines.append(f"    values = values.{rng.choice(METHODS)}() {rng.choice(OPERATORS)} "
+    for _ in range(rng.randint(*size)):
+        lines.append(f"    values = values.{rng.choice(METHODS)}().{rng.choice(METHODS)}() {rng.choice(OPERATORS)} "
                      f"values.{rng.choice(METHODS)}() * scale + {rng.randint(1, 99)}")
     lines.append(f"    return values.{rng.choice(METHODS)}()")
     return "\n".join(lines) + "\n"
@@ -252,7 +261,7 @@ def write_class(folder: Path, count: int, release_dir: Path, autograder_dir: Pat
             keep = fingerprints.BUILTIN_NAMES | defined_names(c.source for c in stub.cells if c.cell_type == "code")
             cells = {q: [stub.cells[i].source for i in indices] for q, indices in answer_cells(stub).items()}
             stubs[name] = (stub, keep, cells, reference_answers(name, autograder_dir))
-    snippets = [helper_source(rng, f"shared{k}") for k in range(max(1, count // 2))]
+    snippets = [helper_source(rng, f"shared{k}", SNIPPET_LINES) for k in range(max(1, count // 2))]
     copies = {k: rng.randrange(k) for k in range(COPY_EVERY - 1, count, COPY_EVERY)} or {count - 1: 0}
     copies_reference, copies_earlier = source_roles(count, set(copies), rng)
     planted, earlier, earlier_name = SyntheticClass(), {}, ""
