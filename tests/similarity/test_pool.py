@@ -132,7 +132,8 @@ def probe_apple(question: str, ns: dict, tmp_path):
         dates = pd.date_range("2020-01-01", periods=20).strftime("%Y-%m-%d")
         order = rng.permutation(20)
         path = tmp_path / "prices.csv"
-        pd.DataFrame({"date": dates[order], "open": closes[:20][order], "close": closes[20:][order]}).to_csv(path, index=False)
+        frame = pd.DataFrame({"date": dates[order], "open": closes[:20][order], "close": closes[20:][order]})
+        frame.to_csv(path, index=False)
         frame = ns["load_prices"](path)
         return frame, ns["chronological_split"](frame), ns["chronological_split"](frame, 0.5, 0.3)
     if question == "q2_scale":
@@ -158,7 +159,7 @@ def probe_apple(question: str, ns: dict, tmp_path):
 
 
 def trained_history(ns: dict, X, y, patience):
-    """What train_model must guarantee whatever batches it draws: the evaluation steps, best weights restored, patience."""
+    """What train_model guarantees whatever batches it draws: evaluation steps, best weights restored, patience."""
     model = filled(ns["LSTMForecaster"](1, 4))
     trained, history = ns["train_model"](model, (X[:40], y[:40]), (X[40:], y[40:]), steps=TRAIN_STEPS, lr=TRAIN_LR,
                                           batch_size=8, eval_every=EVAL_EVERY, patience=patience, progress=False)
@@ -170,7 +171,8 @@ def trained_history(ns: dict, X, y, patience):
         if patience is not None and stale >= patience and stopped_at is None:
             stopped_at = k
     evaluations = len(history["step"])
-    steps = history["step"] if patience is None else evaluations == (stopped_at + 1 if stopped_at is not None else EVALUATIONS)
+    expected = stopped_at + 1 if stopped_at is not None else EVALUATIONS
+    steps = history["step"] if patience is None else evaluations == expected
     return (sorted(history), steps, len(history["train_loss"]) == evaluations,
             history["best_step"] == history["step"][int(np.argmin(history["val_loss"]))],
             history["best_val_loss"] == min(history["val_loss"]), math.isclose(restored, history["best_val_loss"],

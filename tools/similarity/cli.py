@@ -17,7 +17,8 @@ from hw3.similarity.stubs import UsageError
 
 EPILOG = """outputs, in DIR:
   similarity.csv  one row per pair of submissions sharing anything, flagged pairs first (columns unchanged:
-                  rank, students, files, flagged, score, shared fingerprints, outputs, one column per question, evidence)
+                  rank, students, files, flagged, score, shared fingerprints, outputs, one column per question,
+                  evidence)
   sources.csv     known sources: one row per submission and source sharing code, flagged `source:<name>` first:
                   rank, student, file, source, flagged, score, shared_fingerprints, one column per question
                   (the share of the smaller answer), evidence. Sources: the release's reference solution (unless
@@ -48,8 +49,8 @@ def parse_args(argv):
                         help=f"pairs ignore fingerprints and outputs held by more than N submissions; clusters group "
                              f"them (default: {COMMON_FRACTION * 100:.0f}%% of the class, at least {COMMON_MIN})")
     parser.add_argument("--against", type=Path, nargs="+", default=[], metavar="PATH",
-                        help="known sources besides the reference (put the submissions before it): earlier terms' Quera zips, solution notebooks "
-                             "(.ipynb), or folders of them")
+                        help="known sources besides the reference (put the submissions before it): earlier terms' "
+                             "Quera zips, solution notebooks (.ipynb), or folders of them")
     parser.add_argument("--no-reference", action="store_true",
                         help="do not compare with the reference solution in the release's autograder/")
     parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"processes reading zips (default {DEFAULT_JOBS})")
@@ -80,7 +81,8 @@ def similarity_main(argv=None) -> int:
             print(f"CPU time, this process and its workers: {timed.cpu_seconds:.1f} s (wall time above grows with "
                   f"other load on the machine; {load_note()})")
             print(f"copies of a classmate flagged with their original: {timed.planted_flagged} of {timed.planted}")
-            caught = ", ".join(f"source:{source} {hit} of {count}" for source, (count, hit) in timed.source_copies.items())
+            caught = ", ".join(f"source:{source} {hit} of {count}"
+                               for source, (count, hit) in timed.source_copies.items())
             print(f"copies of a known source flagged with it or clustered: {caught or 'none planted'}")
             print(f"false alarms: {timed.false_pairs} flagged pair(s) of different origins, {timed.false_sources} "
                   f"source flag(s) on students who did not copy it, {timed.false_clusters} cluster(s) mixing origins")

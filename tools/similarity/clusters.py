@@ -160,7 +160,8 @@ def best_source(cluster_items: list[Item], sources: list[Source], keys: list[str
     best = None
     for source in sources:
         regions = source_regions(source, keys)
-        share = sum(1 for key, value in cluster_items if key in regions and value in regions[key].prints) / len(cluster_items)
+        held = sum(1 for key, value in cluster_items if key in regions and value in regions[key].prints)
+        share = held / len(cluster_items)
         if share and (best is None or share > best[1]):
             best = (source.name, share)
     return best

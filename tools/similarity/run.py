@@ -12,6 +12,7 @@ import os
 import resource
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class BenchResult:
     cpu_seconds: float
     planted: int  # classmates' notebooks copied
     planted_flagged: int  # of them, flagged as a pair with their original
-    source_copies: dict[str, tuple[int, int]]  # source -> (students who copied it, of them flagged with it or clustered)
+    source_copies: dict[str, tuple[int, int]]  # source -> (students who copied it, of them flagged or clustered)
     false_pairs: int  # flagged pairs of students whose code comes from different origins
     false_sources: int  # source flags on students who did not copy that source
     false_clusters: int  # clusters whose members' code comes from different origins
@@ -149,19 +150,17 @@ def scored(result: Comparison, planted, cpu: float) -> BenchResult:
 def summary(result: Comparison, out: Path, jobs: int) -> str:
     """The closing lines printed to the terminal."""
     seconds = sum(result.timings.values())
-    flagged = sum(1 for p in result.pairs if p.flags)
-    matched = sorted({result.submissions[m.submission].path.name for m in result.matches if m.flag})
-    by_source = {}
-    for match in result.matches:
-        if match.flag:
-            by_source[match.flag] = by_source.get(match.flag, 0) + 1
     timing = ", ".join(f"{name} {value:.1f} s" for name, value in result.timings.items())
+    flagged = sum(1 for p in result.pairs if p.flags)
+    by_flag = Counter(match.flag for match in result.matches if match.flag)
+    matched = len({match.submission for match in result.matches if match.flag})
     lines = [f"hw3 similarity: {len(result.submissions)} submissions, {result.pairs_compared} pairs in "
-             f"{seconds:.1f} s ({timing}; read on {jobs} worker(s)); {flagged} pair(s) flagged",
-             f"known sources: {len(matched)} submission(s) flagged"
-             + (f" ({', '.join(f'{flag} {count}' for flag, count in by_source.items())})" if by_source else "")
-             + f" against {', '.join(s.name for s in result.sources) or 'none'}; {len(result.clusters)} cluster(s)"
-             + (f" of {', '.join(str(len(c.members)) for c in result.clusters)} submissions" if result.clusters else "")]
+             f"{seconds:.1f} s ({timing}; read on {jobs} worker(s)); {flagged} pair(s) flagged"]
+    sources = ", ".join(source.name for source in result.sources) or "none"
+    counts = f" ({', '.join(f'{flag} {count}' for flag, count in by_flag.items())})" if by_flag else ""
+    sizes = f" of {', '.join(str(len(c.members)) for c in result.clusters)} submissions" if result.clusters else ""
+    lines.append(f"known sources ({sources}): {matched} submission(s) flagged{counts}; "
+                 f"{len(result.clusters)} cluster(s){sizes}")
     lines += [f"skipped {file}: {why}" for file, why in result.skipped]
     lines += [f"skipped source {file}: {why}" for file, why in result.source_skipped]
     lines.append(f"wrote {out / CSV_NAME}, {out / SOURCES_CSV_NAME}, {out / CLUSTERS_CSV_NAME} and {out / HTML_NAME}")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hw3.common import notebooks
 from hw3.common.answers import answer_cells
+from hw3.common.safezip import mb
 from hw3.similarity.stubs import Stub, UsageError
 from hw3.similarity.submissions import Region, Submission, cells_by_names, notebook_regions, read_all
 from hw3.submission.rules import MAX_NOTEBOOK_BYTES
@@ -29,7 +30,7 @@ PROMPT_BLOCK = re.compile(r'^[ \t]*""" # BEGIN PROMPT.*?""" # END PROMPT[^\n]*\n
 
 @dataclass
 class Source:
-    """A known source: its name in flags (`source:<name>`), where it was read from, its regions per `assignment:question`."""
+    """A known source: its name in flags (`source:<name>`), where it was read from, its regions per question."""
     name: str
     origin: str
     regions: dict[str, Region] = field(default_factory=dict)
@@ -69,10 +70,12 @@ def source_files(paths: list[Path]) -> list[Path]:
     found, seen = [], set()
     for path in paths:
         if not path.exists():
-            raise UsageError(f"{path}: no such file or folder: give --against earlier terms' zips or solution notebooks")
+            raise UsageError(f"{path}: no such file or folder: "
+                             "give --against earlier terms' zips or solution notebooks")
         if path.is_file():
             if path.suffix.lower() not in SOURCE_SUFFIXES:
-                raise UsageError(f"{path}: is neither a .zip nor an .ipynb: give --against zips, notebooks or their folders")
+                raise UsageError(f"{path}: is neither a .zip nor an .ipynb: "
+                                 "give --against zips, notebooks or their folders")
             candidates = [path]
         else:
             candidates = []
@@ -113,7 +116,7 @@ def notebook_source(path: Path, name: str, stubs: dict[str, Stub]) -> Source | t
     try:
         size = path.stat().st_size
         if size > MAX_NOTEBOOK_BYTES:
-            return str(path), f"is {size // 2 ** 20} MB, over the {MAX_NOTEBOOK_BYTES // 2 ** 20} MB a notebook may hold"
+            return str(path), f"is {mb(size)}, over the {mb(MAX_NOTEBOOK_BYTES)} a notebook may hold"
         nb, problems = notebooks.parse_lenient(path.name, path.read_bytes())
     except OSError as err:
         return str(path), f"cannot be read ({type(err).__name__}): check its permissions"

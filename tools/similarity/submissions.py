@@ -99,7 +99,7 @@ def question_region(nb, indices: list[int], stub: Stub, question: str) -> Region
 
 
 def cells_by_names(nb, stub: Stub) -> dict[str, list[int]]:
-    """{question: indices of the code cells defining a function or class that the stub's cells of that question define}."""
+    """{question: the code cells defining a function or class that the stub's cells of that question define}."""
     found: dict[str, list[int]] = {}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
