@@ -217,6 +217,7 @@ def test_untagged_solution_notebook_has_its_cells_matched_to_questions_by_name(t
     assert flagged == ["401000005"]
     page = parsed(tmp_path / "out" / HTML_NAME)
     assert "script" not in page.tags, "a source's name is escaped"
+    assert "matched to questions by the functions" in (tmp_path / "out" / HTML_NAME).read_text(encoding="utf-8")
 
 
 def test_notebook_defining_other_names_is_compared_whole_with_every_question(tmp_path):

@@ -170,6 +170,8 @@ def write_html(path: Path, result: Comparison, top: int) -> None:
     listed_matches = result.matches[:max(top, TABLE_ROWS, flagged_matches)]
     notes = [escape(note) for note in result.notes]
     notes += [Markup("<code>{}</code>: {}").format(s.path.name, note) for s in result.submissions for note in s.notes]
+    notes += [Markup("source:{} (<code>{}</code>): {}").format(s.name, s.origin, note)
+              for s in result.sources for note in s.notes]
     page = ENVIRONMENT.get_template("report.html.j2").render(
         result=result, flagged=flagged, top=top, listed=listed, more=len(result.pairs) - len(listed),
         timing=", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items()),
