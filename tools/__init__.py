@@ -7,7 +7,7 @@ One sub-package per role, each with a typed API and a thin `cli` module:
 | `release` | otter assign on the masters, reproducible `student/` and `autograder/`, the student bundle |
 | `submission` | the submission rules (`rules`, standard library only), `hw3 pack`, `hw3 check`, the students' `submit.py` |
 | `grading` | intake, sandbox, otter child, integrity flags, results, state, gradebook and feedback |
-| `similarity` | the honor-code screen: fingerprints, comparison, report, synthetic classes |
+| `similarity` | the honor-code screen: fingerprints, pairs, known sources, clusters, report, synthetic classes |
 | `calibration` | the mutant catalogue (`reference/mutants/`) and `hw3 calibrate` |
 | `bench` | the benchmarks and their baselines (Kneser-Ney n-grams) |
 | `theory` | the LaTeX template, the LSTM diagram, the solutions PDF |

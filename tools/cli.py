@@ -15,7 +15,7 @@ VERBS = {
     "pack": ("hw3.submission.cli:pack_main", "build DL_HW3__[StudentNumber]__[FullName].zip for Quera, after checking everything"),
     "check": ("hw3.submission.cli:check_main", "check submission zips against the rules without extracting them"),
     "grade": ("hw3.grading.cli:grade_main", "grade a folder of submission zips into DIR/gradebook.csv and feedback, sandboxed and resumable"),
-    "similarity": ("hw3.similarity.cli:similarity_main", "rank pairs of submissions by shared answers and outputs (honor code screen)"),
+    "similarity": ("hw3.similarity.cli:similarity_main", "shared answers and outputs: pairs, known sources, clusters (honor code screen)"),
     "calibrate": ("hw3.calibration.cli:calibrate_main", "grade the reference on several seeds and every mutant; report pass rates and margins"),
     "bench": ("hw3.bench.cli:bench_main", "time the reference notebooks and report their metrics"),
     "demo": ("hw3.demo:demo_main", "build the release in a scratch folder and grade the reference and the unchanged student notebooks"),

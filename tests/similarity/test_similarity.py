@@ -3,11 +3,11 @@
 A class of synthetic Quera zips is built from the released hafez notebook: a solution written for
 these tests and its renamed/reformatted copy, two unchanged stubs, the reference solution and a
 second independent solution, plus two broken zips. The copy must rank first, the starter-only and
-the independent pairs must not be flagged, and the report must parse and escape student text.
+the independent pairs must not be flagged, only the reference's writer matches the reference, and
+the report must parse and escape student text.
 """
 import csv
 import random
-import re
 import shutil
 import subprocess
 import zipfile
@@ -20,7 +20,7 @@ import pytest
 
 from hw3 import cli
 from hw3.common.answers import answer_cells
-from hw3.similarity import compare, fingerprints, stubs, submissions
+from hw3.similarity import compare, fingerprints, pool, sources, stubs, submissions
 from hw3.similarity import synth as similarity_synth
 from hw3.similarity.cli import similarity_main
 from hw3.similarity.fingerprints import KGRAM, WINDOW
@@ -29,7 +29,6 @@ from support import REPO, needs_tool
 
 RELEASE_DIR, AUTOGRADER_DIR = REPO / "student", REPO / "autograder"
 STUB_PATH = REPO / "student" / "hafez" / "hafez.ipynb"
-TODO_AND_RAISE = re.compile(r"^(?P<indent>[ \t]*)# TODO.*\n[ \t]*raise NotImplementedError\(.*\)\n?", re.MULTILINE)
 HOSTILE_COMMENT = '# </pre><script>alert("copied")</script>'
 VOID_TAGS = {"meta", "br", "hr", "img", "input", "link"}
 
@@ -194,19 +193,11 @@ def stub_keep() -> frozenset:
     return stubs.load_stub("hafez", STUB_PATH).keep
 
 
-def answered(stub_source: str, body: str) -> str:
-    """The stub cell with its (single) TODO prompt replaced by `body`, indented like the prompt."""
-    match = TODO_AND_RAISE.search(stub_source)
-    assert match, "the stub cell has no `# TODO` + `raise NotImplementedError` to replace"
-    indented = "".join(match["indent"] + line + "\n" if line.strip() else "\n" for line in body.strip().splitlines())
-    return stub_source[:match.start()] + indented + stub_source[match.end():]
-
-
 def answers_from(bodies: dict[str, str]) -> dict[str, list[str]]:
     """{question: cell sources} for the answers written as bodies."""
     stub = stub_notebook()
     cells = answer_cells(stub)
-    return {q: [answered(stub.cells[cells[q][0]].source, body)] for q, body in bodies.items()}
+    return {q: [pool.answered(stub.cells[cells[q][0]].source, [body])] for q, body in bodies.items()}
 
 
 def write_student(folder: Path, student, answers, outputs) -> Path:
@@ -228,7 +219,7 @@ def synthetic_class(tmp_path_factory) -> Path:
     write_student(folder, COPY, disguised, alpha_outputs)  # copied the executed notebook, outputs and all
     for number, student in enumerate(STARTER_ONLY):
         write_student(folder, student, {}, similarity_synth.student_outputs(stub, random.Random(10 + number)))
-    write_student(folder, REFERENCE, similarity_synth.reference_answers("hafez", AUTOGRADER_DIR),
+    write_student(folder, REFERENCE, sources.reference_answers("hafez", AUTOGRADER_DIR),
                   similarity_synth.student_outputs(stub, random.Random(3)))
     write_student(folder, BETA_WRITER, answers_from(BETA), similarity_synth.student_outputs(stub, random.Random(4)))
     (folder / NOT_A_ZIP).write_bytes(b"this was never a zip")
@@ -247,8 +238,8 @@ def report(synthetic_class, tmp_path_factory):
 
 
 def compare_class(folder: Path, out: Path):
-    """The Comparison of every zip under `folder`, written to `out`, with one reading process."""
-    return similarity(paths=zip_paths([folder]), out=out, release_dir=RELEASE_DIR, jobs=1)
+    """The Comparison of every zip under `folder` and the reference, written to `out`, with one reading process."""
+    return similarity(paths=zip_paths([folder]), out=out, release_dir=RELEASE_DIR, autograder_dir=AUTOGRADER_DIR, jobs=1)
 
 
 def pair_of(result, first, second):
@@ -357,6 +348,12 @@ def test_independent_solutions_are_not_flagged(report):
     assert [p for p in result.pairs if p.flags] == [result.pairs[0]]
 
 
+def test_only_the_reference_writer_matches_the_reference(report):
+    result, _ = report
+    flagged = {result.submissions[m.submission].label: m.flag for m in result.matches if m.flag}
+    assert flagged == {label(REFERENCE): "source:reference"}
+
+
 def test_unreadable_zips_are_skipped_or_noted_without_stopping(report):
     result, _ = report
     skipped = {Path(file).name: why for file, why in result.skipped}
@@ -434,6 +431,7 @@ def test_command_writes_both_files_and_is_a_verb_of_hw3(synthetic_class, tmp_pat
     (["no/such/folder"], "no/such/folder: no such file or folder"),
     ([], "give the folder of Quera zips"),
     (["--top", "-1", "."], "--top must be >= 0"),
+    (["--bench", "5", "--against", "earlier/"], "--bench builds its own class and known sources"),
 ])
 def test_bad_input_is_one_line_error_without_traceback(argv, says, tmp_path, capsys):
     assert similarity_main([*argv, "--out", str(tmp_path / "out")]) == 2
@@ -450,7 +448,7 @@ def test_folder_without_zips_is_one_line_error(tmp_path, capsys):
 def test_bench_finds_its_planted_copy(tmp_path, capsys):
     assert similarity_main(["--bench", "8", "--out", str(tmp_path), "--jobs", "1"]) == 0
     printed = capsys.readouterr().out
-    assert "8 submissions, 28 pairs" in printed and "planted copies among the top 1 pairs: 1 of 1" in printed
+    assert "8 submissions, 28 pairs" in printed and "copies of a classmate flagged with their original: 1 of 1" in printed
 
 
 def test_report_renders_in_headless_chromium(report, tmp_path):

@@ -1,6 +1,6 @@
 """Command line of `hw3 similarity`.
 
-    hw3 similarity SUBMISSIONS/ --out report/ [--top 20] [--release DIR]
+    hw3 similarity SUBMISSIONS/ --out report/ [--top 20] [--release DIR] [--against EARLIER/ ...]
     hw3 similarity --bench 300 --out /tmp/bench      # time a synthetic class of 300
 """
 from __future__ import annotations
@@ -15,24 +15,44 @@ from hw3.similarity.compare import COMMON_FRACTION, COMMON_MIN
 from hw3.similarity.run import DEFAULT_JOBS, DEFAULT_TOP, bench, load_note, similarity, summary, zip_paths
 from hw3.similarity.stubs import UsageError
 
-EPILOG = """outputs: DIR/similarity.csv (one row per pair sharing anything, flagged pairs first) and DIR/similarity.html
-(the top pairs side by side, shared code highlighted; skipped zips listed).
+EPILOG = """outputs, in DIR:
+  similarity.csv  one row per pair of submissions sharing anything, flagged pairs first (columns unchanged:
+                  rank, students, files, flagged, score, shared fingerprints, outputs, one column per question,
+                  evidence)
+  sources.csv     known sources: one row per submission and source sharing code, flagged `source:<name>` first:
+                  rank, student, file, source, flagged, score, shared_fingerprints, one column per question
+                  (the share of the smaller answer), evidence. Sources: the release's reference solution (unless
+                  --no-reference) and each zip or notebook under --against, named by its file stem
+  clusters.csv    one row per member of each cluster: code held by more submissions than --max-common (so the
+                  pairs ignore it) that is most of their answers: a solution copied by many. Columns: cluster,
+                  members, fingerprints, questions (question=fingerprints; ...), source (the known source holding
+                  most of it) and source_share, student, file, share (of the cluster's code it holds), coverage
+                  (of its own code in those questions that is the cluster's)
+  similarity.html the same, with the top pairs and source matches side by side, shared code highlighted
 exit: 0 written, 1 written but fewer than two readable submissions, 2 usage error (bad path, no release).
-examples: hw3 similarity submissions/ --out similarity/ ; hw3 similarity --bench 300 --out /tmp/bench"""
+examples: hw3 similarity submissions/ --out similarity/ --against earlier-terms/ online-solutions/
+          hw3 similarity --bench 300 --out /tmp/bench"""
 
 
 def parse_args(argv):
     """The parsed command line of `hw3 similarity`."""
     parser = argparse.ArgumentParser(
-        prog="hw3 similarity", description="Rank pairs of submissions by shared answers and outputs (honor code "
-        "screen).", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="hw3 similarity", description="Rank pairs of submissions by shared answers and outputs, match each "
+        "submission against known sources, and group clusters of a shared answer (honor code screen).",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders of Quera zips, or the zips themselves")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR",
-                        help="folder for similarity.csv and similarity.html")
-    parser.add_argument("--top", type=int, default=DEFAULT_TOP, help=f"pairs shown side by side (default {DEFAULT_TOP})")
+                        help="folder for the CSVs and similarity.html")
+    parser.add_argument("--top", type=int, default=DEFAULT_TOP,
+                        help=f"pairs and source matches shown side by side (default {DEFAULT_TOP})")
     parser.add_argument("--max-common", type=int, default=None, metavar="N",
-                        help=f"ignore fingerprints and outputs held by more than N submissions "
-                             f"(default: {COMMON_FRACTION * 100:.0f}%% of the class, at least {COMMON_MIN})")
+                        help=f"pairs ignore fingerprints and outputs held by more than N submissions; clusters group "
+                             f"them (default: {COMMON_FRACTION * 100:.0f}%% of the class, at least {COMMON_MIN})")
+    parser.add_argument("--against", type=Path, nargs="+", default=[], metavar="PATH",
+                        help="known sources besides the reference (put the submissions before it): earlier terms' "
+                             "Quera zips, solution notebooks (.ipynb), or folders of them")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="do not compare with the reference solution in the release's autograder/")
     parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"processes reading zips (default {DEFAULT_JOBS})")
     parser.add_argument("--release", type=Path, default=None, metavar="DIR",
                         help="folder holding the release's student/ and autograder/ (default: the repository found from here)")
@@ -51,6 +71,8 @@ def similarity_main(argv=None) -> int:
         if args.out.exists() and not args.out.is_dir():
             raise UsageError(f"{args.out}: is a file: give --out a folder (it is created if missing)")
         release = args.release if args.release is not None else find_repository(option="--release DIR").root
+        if args.bench is not None and (args.paths or args.against or args.no_reference):
+            raise UsageError("--bench builds its own class and known sources: drop PATHs, --against and --no-reference")
         if args.bench is not None:
             timed = bench(size=args.bench, out=args.out, release_dir=release / "student",
                           autograder_dir=release / "autograder", top=args.top, max_common=args.max_common,
@@ -58,15 +80,21 @@ def similarity_main(argv=None) -> int:
             print(summary(timed.comparison, args.out, args.jobs))
             print(f"CPU time, this process and its workers: {timed.cpu_seconds:.1f} s (wall time above grows with "
                   f"other load on the machine; {load_note()})")
-            print(f"planted copies among the top {timed.planted} pairs: {timed.planted_on_top} of {timed.planted}")
+            print(f"copies of a classmate flagged with their original: {timed.planted_flagged} of {timed.planted}")
+            caught = ", ".join(f"source:{source} {hit} of {count}"
+                               for source, (count, hit) in timed.source_copies.items())
+            print(f"copies of a known source flagged with it or clustered: {caught or 'none planted'}")
+            print(f"false alarms: {timed.false_pairs} flagged pair(s) of different origins, {timed.false_sources} "
+                  f"source flag(s) on students who did not copy it, {timed.false_clusters} cluster(s) mixing origins")
             return EXIT_OK
         if not args.paths:
             raise UsageError("give the folder of Quera zips (or the zips), or --bench N")
         result = similarity(paths=zip_paths(args.paths, args.out), out=args.out, release_dir=release / "student",
-                            top=args.top, max_common=args.max_common, jobs=args.jobs)
+                            autograder_dir=None if args.no_reference else release / "autograder",
+                            against=args.against, top=args.top, max_common=args.max_common, jobs=args.jobs)
         print(summary(result, args.out, args.jobs))
         if len(result.submissions) < 2:
-            print("hw3 similarity: fewer than two readable submissions: nothing was compared", file=sys.stderr)
+            print("hw3 similarity: fewer than two readable submissions: no pairs were compared", file=sys.stderr)
             return EXIT_FINDINGS
         return EXIT_OK
 

@@ -1,12 +1,16 @@
-"""Scoring pairs of submissions: shared kept fingerprints per question, and shared outputs.
+"""Scoring pairs of submissions, and each submission against the known sources.
 
-Fingerprints found in the starter code were dropped when the regions were built; those held by
-more than `max_common` submissions are dropped here: the natural solution many students reach on
-their own is not evidence. A pair's score on a question is its shared fingerprints over the
-smaller answer's (containment, which a copy padded with extra code cannot escape); its overall
-score is all shared fingerprints over the sum, across questions, of the smaller answer's, so a
-one-line answer weighs little. A pair is flagged on its overall score, on one answer almost wholly
+Fingerprints found in the starter code were dropped when the regions were built; for pairs, those
+held by more than `max_common` submissions are dropped here: the natural solution many students
+reach on their own is not evidence (`clusters.py` groups what is dropped, so a solution copied by
+many still shows). A pair's score on a question is its shared fingerprints over the smaller
+answer's (containment, which a copy padded with extra code cannot escape); its overall score is
+all shared fingerprints over the sum, across questions, of the smaller answer's, so a one-line
+answer weighs little. A pair is flagged on its overall score, on one answer almost wholly
 contained in the other, or on outputs that only the two share, some of them run-specific.
+A submission is scored against a known source (`sources.py`) the same way, question by question,
+with every fingerprint kept however many classmates hold it, and flagged `source:<name>` on the
+same thresholds.
 """
 from __future__ import annotations
 
@@ -14,9 +18,11 @@ import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from hw3.similarity.sources import Source
 from hw3.similarity.stubs import OTHER, Stub
-from hw3.similarity.submissions import IMAGE, RUN, TEXT, WIDGET, Submission
+from hw3.similarity.submissions import IMAGE, RUN, TEXT, WIDGET, Region, Submission
 
 COMMON_FRACTION = 0.1  # a fingerprint held by more than this share of the class is boilerplate...
 COMMON_MIN = 4  # ...or by more than this many submissions, whichever is larger (MOSS's -m is 10)
@@ -26,6 +32,9 @@ FLAG_QUESTION_SCORE = 0.8  # one answer this much contained in the other also fl
 FLAG_QUESTION_MIN_SHARED = 20  # to share this many fingerprints: a 3-line answer is often the same by necessity
 FLAG_MIN_OUTPUTS = 3  # output lines, images or widget ids shared by two students alone...
 FLAG_MIN_RUN_SPECIFIC = 2  # ...of which this many can only repeat by copying: timings, rates, widget ids
+
+if TYPE_CHECKING:
+    from hw3.similarity.clusters import Cluster
 
 
 @dataclass
@@ -44,6 +53,18 @@ class Pair:
 
 
 @dataclass
+class SourceMatch:
+    """Evidence that submission `submission` (index) copied from known source `source` (index)."""
+    submission: int
+    source: int
+    questions: dict[str, tuple[int, float]] = field(default_factory=dict)  # key -> (shared, containment)
+    shared: int = 0
+    score: float = 0.0
+    flag: str = ""  # `source:<name>` when a flag threshold is crossed
+    evidence: str = ""
+
+
+@dataclass
 class Comparison:
     """Everything the CSV and the report show."""
     submissions: list[Submission]
@@ -54,8 +75,11 @@ class Comparison:
     common: dict[str, set]  # key (or 'outputs') -> fingerprints/units dropped as boilerplate
     max_common: int
     pairs_compared: int
+    sources: list[Source] = field(default_factory=list)
+    source_skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    matches: list[SourceMatch] = field(default_factory=list)  # sharing anything with a source, strongest first
+    clusters: list[Cluster] = field(default_factory=list)  # largest first
     timings: dict[str, float] = field(default_factory=dict)
-
 
 
 def default_max_common(count: int) -> int:
@@ -134,16 +158,13 @@ def describe(pair: Pair, submissions: list[Submission], common: dict[str, set]) 
     """Set the pair's flags and its one-line strongest evidence."""
     a, b = submissions[pair.a], submissions[pair.b]
     parts = []
-    if pair.score >= FLAG_SCORE and pair.shared >= FLAG_MIN_SHARED:
-        pair.flags.append("code")
-    elif any(score >= FLAG_QUESTION_SCORE and count >= FLAG_QUESTION_MIN_SHARED
-             for count, score in pair.questions.values()):
-        pair.flags.append("question")
+    code = code_flag(pair.score, pair.shared, pair.questions)
+    if code:
+        pair.flags.append(code)
     if pair.outputs_shared >= FLAG_MIN_OUTPUTS and pair.outputs_run_specific >= FLAG_MIN_RUN_SPECIFIC:
         pair.flags.append("outputs")
     if pair.questions:
-        key, (count, score) = max(pair.questions.items(), key=lambda item: (item[1][0] * item[1][1], item[1][0]))
-        parts.append(f"{key}: {count} shared fingerprints ({score:.0%} of the smaller answer)")
+        parts.append(strongest(pair.questions))
     if pair.outputs_shared:
         first = a.outputs[shared_outputs(a, b, common)[0]]
         parts.append(f"{pair.outputs_shared} shared output(s) ({pair.outputs_run_specific} run-specific), "
@@ -151,3 +172,65 @@ def describe(pair: Pair, submissions: list[Submission], common: dict[str, set]) 
     if a.student_number and a.student_number == b.student_number:
         parts.append("same student number: a resubmission?")
     pair.evidence = "; ".join(parts)
+
+
+def code_flag(score: float, shared: int, questions: dict[str, tuple[int, float]]) -> str:
+    """'code' on the overall score, 'question' on one answer almost wholly contained in the other, else ''."""
+    if score >= FLAG_SCORE and shared >= FLAG_MIN_SHARED:
+        return "code"
+    if any(containment >= FLAG_QUESTION_SCORE and count >= FLAG_QUESTION_MIN_SHARED
+           for count, containment in questions.values()):
+        return "question"
+    return ""
+
+
+def strongest(questions: dict[str, tuple[int, float]]) -> str:
+    """The question with the strongest shared code, in words."""
+    key, (count, score) = max(questions.items(), key=lambda item: (item[1][0] * item[1][1], item[1][0]))
+    return f"{key}: {count} shared fingerprints ({score:.0%} of the smaller answer)"
+
+
+def source_regions(source: Source, keys: list[str]) -> dict[str, Region]:
+    """{key: the source's Region to compare a submission's answer to `key` with}.
+
+    A source with no question of an assignment (an untagged notebook whose functions have other
+    names) offers its whole code, `<assignment>:other`, to every question of that assignment.
+    """
+    regions = {key: region for key, region in source.regions.items() if region.prints}
+    found = {}
+    for key in keys:
+        assignment = key.split(":")[0]
+        whole = f"{assignment}:{OTHER}"
+        answered = any(k.startswith(f"{assignment}:") and k != whole for k in regions)
+        if key in regions:
+            found[key] = regions[key]
+        elif not answered and whole in regions:
+            found[key] = regions[whole]
+    return found
+
+
+def compare_sources(submissions: list[Submission], sources: list[Source], keys: list[str]) -> list[SourceMatch]:
+    """Score every submission against every source, all fingerprints kept; those sharing anything, strongest first."""
+    matches = []
+    lookups = [{key: set(region.prints) for key, region in source_regions(source, keys).items()} for source in sources]
+    for index, submission in enumerate(submissions):
+        for source_index, lookup in enumerate(lookups):
+            match, pooled = SourceMatch(index, source_index), 0
+            for key, region in submission.regions.items():
+                theirs = lookup.get(key)
+                if not theirs or not region.prints:
+                    continue
+                count = len(theirs & region.prints.keys())
+                smaller = min(len(theirs), len(region.prints))
+                pooled += smaller
+                if count:
+                    match.questions[key] = (count, count / smaller)
+                    match.shared += count
+            if not match.shared:
+                continue
+            match.score = match.shared / pooled
+            if code_flag(match.score, match.shared, match.questions):
+                match.flag = f"source:{sources[source_index].name}"
+            match.evidence = strongest(match.questions)
+            matches.append(match)
+    return sorted(matches, key=lambda m: (not m.flag, -m.score, -m.shared, m.submission, m.source))

@@ -1,9 +1,10 @@
-"""The outputs of `hw3 similarity`: the CSV of every pair, and one self-contained HTML page.
+"""The outputs of `hw3 similarity`: CSVs of pairs, known-source matches and clusters, and one HTML page.
 
 The page (a jinja2 template, autoescaped: student text can hold anything) shows what was compared
-and how, the submissions skipped and why, the ranked pairs, and for the top pairs each shared
-question side by side: both students' answer cells, starter lines greyed, the tokens of shared
-fingerprints in <mark>, then the outputs the two alone share.
+and how, the submissions skipped and why, the matches with known sources, the clusters, the
+ranked pairs, and side by side, each shared question of the top source matches (the submission
+against the source) and of the top pairs: answer cells, starter lines greyed, the tokens of
+shared fingerprints in <mark>, then the outputs the two alone share.
 """
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from markupsafe import Markup, escape
 
 from hw3.common.atomic import write_atomic
 from hw3.similarity import fingerprints
-from hw3.similarity.compare import Comparison, Pair, is_run_specific, shared_outputs
+from hw3.similarity.compare import Comparison, Pair, SourceMatch, is_run_specific, shared_outputs, source_regions
 
 MAX_SHOWN_OUTPUTS = 20
-TABLE_ROWS = 100  # pairs listed in the table (all flagged ones too); the CSV has them all
+TABLE_ROWS = 100  # pairs and source matches listed in the tables (all flagged ones too); the CSVs have them all
 TEMPLATES = Path(__file__).parent / "templates"
 ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                  undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -38,6 +39,36 @@ def write_csv(path: Path, result: Comparison) -> None:
             writer.writerow([rank, a.label, b.label, a.path.name, b.path.name, "+".join(pair.flags),
                              f"{pair.score:.3f}", pair.shared, pair.outputs_shared, pair.outputs_run_specific,
                              f"{pair.outputs_score:.3f}", *per_question, pair.evidence])
+
+
+def write_sources_csv(path: Path, result: Comparison) -> None:
+    """sources.csv: one row per submission and known source sharing code, flagged first; per-question containment."""
+    header = ["rank", "student", "file", "source", "flagged", "score", "shared_fingerprints", *result.keys, "evidence"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for rank, match in enumerate(result.matches, start=1):
+            submission, source = result.submissions[match.submission], result.sources[match.source]
+            per_question = [f"{match.questions[k][1]:.3f}" if k in match.questions else "" for k in result.keys]
+            writer.writerow([rank, submission.label, submission.path.name, source.name, match.flag,
+                             f"{match.score:.3f}", match.shared, *per_question, match.evidence])
+
+
+def write_clusters_csv(path: Path, result: Comparison) -> None:
+    """clusters.csv: one row per member of each cluster, with the cluster's size, questions and closest source."""
+    header = ["cluster", "members", "fingerprints", "questions", "source", "source_share", "student", "file", "share",
+              "coverage"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for number, cluster in enumerate(result.clusters, start=1):
+            questions = "; ".join(f"{key}={count}" for key, count in cluster.questions.items())
+            source, share = cluster.source or ("", 0.0)
+            for index in cluster.members:
+                submission = result.submissions[index]
+                writer.writerow([number, len(cluster.members), cluster.size, questions, source,
+                                 f"{share:.3f}" if source else "", submission.label, submission.path.name,
+                                 f"{cluster.shares[index]:.3f}", f"{cluster.coverage[index]:.3f}"])
 
 
 def merged_spans(spans) -> list[tuple[int, int]]:
@@ -116,16 +147,39 @@ def pair_view(result: Comparison, rank: int, pair: Pair) -> dict:
             "outputs_total": len(units), "outputs_hidden": max(0, len(units) - MAX_SHOWN_OUTPUTS)}
 
 
+def match_view(result: Comparison, rank: int, match: SourceMatch) -> dict:
+    """What the template shows of one top source match: each shared question, the submission beside the source."""
+    submission, source = result.submissions[match.submission], result.sources[match.source]
+    regions = source_regions(source, result.keys)
+    questions = []
+    for key in result.keys:
+        if key in match.questions:
+            mine, theirs = submission.regions[key], regions[key]
+            shared = set(mine.prints) & set(theirs.prints)
+            count, score = match.questions[key]
+            questions.append({"key": key, "count": count, "score": score,
+                              "a": region_cells(mine, shared), "b": region_cells(theirs, shared)})
+    return {"rank": rank, "match": match, "submission": submission, "source": source, "questions": questions}
+
+
 def write_html(path: Path, result: Comparison, top: int) -> None:
     """Write the report of `result` to `path`."""
     flagged = sum(1 for pair in result.pairs if pair.flags)
     listed = result.pairs[:max(top, TABLE_ROWS, flagged)]
+    flagged_matches = sum(1 for match in result.matches if match.flag)
+    listed_matches = result.matches[:max(top, TABLE_ROWS, flagged_matches)]
     notes = [escape(note) for note in result.notes]
     notes += [Markup("<code>{}</code>: {}").format(s.path.name, note) for s in result.submissions for note in s.notes]
+    notes += [Markup("source:{} (<code>{}</code>): {}").format(s.name, s.origin, note)
+              for s in result.sources for note in s.notes]
     page = ENVIRONMENT.get_template("report.html.j2").render(
         result=result, flagged=flagged, top=top, listed=listed, more=len(result.pairs) - len(listed),
         timing=", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items()),
         kgram=fingerprints.KGRAM, window=fingerprints.WINDOW, notes=notes,
         skipped=[(Path(file).name, why) for file, why in result.skipped],
+        source_skipped=[(Path(file).name, why) for file, why in result.source_skipped],
+        flagged_matches=flagged_matches, listed_matches=listed_matches,
+        more_matches=len(result.matches) - len(listed_matches),
+        matches=[match_view(result, rank, match) for rank, match in enumerate(result.matches[:top], start=1)],
         pairs=[pair_view(result, rank, pair) for rank, pair in enumerate(result.pairs[:top], start=1)])
     write_atomic(path, page)

@@ -7,6 +7,7 @@ cells and the provided code cells; `keep` are the names that keep their text whe
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from hw3.project import ASSIGNMENTS
 from hw3.similarity import fingerprints
 
 OTHER = "other"  # code cells outside any question's answer cells: added by the student
+DEFINITION = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)  # top level, even in broken code
 
 
 class UsageError(Hw3Error):
@@ -32,6 +34,7 @@ class Stub:
     provided_lines: frozenset  # stripped lines of the provided code cells
     keep: frozenset  # names that keep their text when normalised
     starter_kgrams: dict[str, set]  # question (or OTHER) -> every k-gram of the starter code
+    defines: dict[str, frozenset]  # question -> the functions and classes its answer cells define
 
 
 def is_check_cell(cell) -> bool:
@@ -73,7 +76,9 @@ def load_stub(name: str, path: Path) -> Stub:
                for q, sources in questions.items()}
     starter[OTHER] = set().union(*(fingerprints.all_kgrams(fingerprints.normalise(s, 0, keep)) for s in provided))
     provided_lines = frozenset(line.strip() for source in provided for line in source.splitlines() if line.strip())
-    return Stub(name, questions, frozenset(provided), provided_lines, keep, starter)
+    defines = {q: frozenset(name for source in sources for name in DEFINITION.findall(source))
+               for q, sources in questions.items()}
+    return Stub(name, questions, frozenset(provided), provided_lines, keep, starter, defines)
 
 
 def load_stubs(release_dir: Path) -> tuple[dict[str, Stub], list[str]]:

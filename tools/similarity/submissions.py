@@ -22,7 +22,7 @@ from hw3.common.notebooks import parse_lenient
 from hw3.common.safezip import MemberError
 from hw3.grading.intake import read_notebooks
 from hw3.similarity import fingerprints
-from hw3.similarity.stubs import OTHER, Stub, is_check_cell
+from hw3.similarity.stubs import DEFINITION, OTHER, Stub, is_check_cell
 from hw3.submission.rules import ZIP_NAME_RE
 
 MIN_OUTPUT_CHARS = 12  # shorter printed lines ('True', '0.5') coincide by chance
@@ -98,9 +98,31 @@ def question_region(nb, indices: list[int], stub: Stub, question: str) -> Region
                         stub.starter_kgrams[question])
 
 
-def notebook_regions(name: str, nb, stub: Stub) -> tuple[dict[str, Region], list[str]]:
-    """{`name:question`: Region} of one submitted notebook, and notes on what could not be matched."""
+def cells_by_names(nb, stub: Stub) -> dict[str, list[int]]:
+    """{question: the code cells defining a function or class that the stub's cells of that question define}."""
+    found: dict[str, list[int]] = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        defined = set(DEFINITION.findall(cell.source))
+        question = next((q for q, names in stub.defines.items() if names & defined), None)
+        if question is not None:
+            found.setdefault(question, []).append(index)
+    return found
+
+
+def notebook_regions(name: str, nb, stub: Stub, by_names: bool = False) -> tuple[dict[str, Region], list[str]]:
+    """{`name:question`: Region} of one submitted notebook, and notes on what could not be matched.
+
+    Answer cells are found by otter's tags; `by_names` (for known sources, such as a solution saved
+    from the web) falls back to the functions and classes a cell defines when there are none.
+    """
     cells, notes = answer_cells(nb), []
+    if not cells and by_names:
+        cells = cells_by_names(nb, stub)
+        if cells:
+            notes.append(f"{name}.ipynb: has no otter answer tags: its cells were matched to questions "
+                         "by the functions and classes they define")
     if not cells:
         notes.append(f"{name}.ipynb: has no otter answer tags (not the released notebook?): "
                      f"all its code is compared as {name}:{OTHER}")
@@ -171,10 +193,10 @@ def label_of(path: Path) -> tuple[str, str | None]:
     return path.stem, None
 
 
-def load_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[str, str]:
+def load_submission(path: Path, stubs: dict[str, Stub], by_names: bool = False) -> Submission | tuple[str, str]:
     """The Submission in one zip, or (file, why it was skipped); never raises for a bad zip."""
     try:
-        return read_submission(path, stubs)
+        return read_submission(path, stubs, by_names)
     except MemberError as err:
         return (str(path), str(err))
     except (MemoryError, RecursionError, ValueError, OSError) as err:
@@ -182,7 +204,7 @@ def load_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[st
         return (str(path), f"could not be compared ({type(err).__name__}: {str(err)[:100]}): open it by hand")
 
 
-def read_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[str, str]:
+def read_submission(path: Path, stubs: dict[str, Stub], by_names: bool = False) -> Submission | tuple[str, str]:
     """The Submission in one zip, or (file, why it was skipped); raises MemberError for an unreadable zip."""
     label, number = label_of(path)
     members, missing, refused = read_notebooks(path, [f"{name}.ipynb" for name in stubs])
@@ -196,7 +218,7 @@ def read_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[st
         if nb is None:
             submission.notes += problems
             continue
-        regions, region_notes = notebook_regions(name, nb, stubs[name])
+        regions, region_notes = notebook_regions(name, nb, stubs[name], by_names)
         submission.regions.update(regions)
         submission.notes += region_notes
         submission.outputs.update(output_units(name, nb))
@@ -207,14 +229,19 @@ def read_submission(path: Path, stubs: dict[str, Stub]) -> Submission | tuple[st
     return submission
 
 
-def load_all(paths: list[Path], stubs: dict[str, Stub], jobs: int) -> tuple[list[Submission], list[tuple[str, str]]]:
-    """Read every zip, `jobs` at a time; (submissions, skipped) in the order of `paths`."""
-    work = partial(load_submission, stubs=stubs)
+def read_all(paths: list[Path], stubs: dict[str, Stub], jobs: int,
+             by_names: bool = False) -> list[Submission | tuple[str, str]]:
+    """Each zip's Submission or (file, why it was skipped), read `jobs` at a time, in the order of `paths`."""
+    work = partial(load_submission, stubs=stubs, by_names=by_names)
     if jobs > 1 and len(paths) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(work, paths, chunksize=max(1, len(paths) // (jobs * 8))))
-    else:
-        results = [work(path) for path in paths]
+            return list(pool.map(work, paths, chunksize=max(1, len(paths) // (jobs * 8))))
+    return [work(path) for path in paths]
+
+
+def load_all(paths: list[Path], stubs: dict[str, Stub], jobs: int) -> tuple[list[Submission], list[tuple[str, str]]]:
+    """Read every zip, `jobs` at a time; (submissions, skipped) in the order of `paths`."""
+    results = read_all(paths, stubs, jobs)
     submissions = [r for r in results if isinstance(r, Submission)]
     skipped = [r for r in results if not isinstance(r, Submission)]
     return submissions, skipped

@@ -2,16 +2,19 @@
 
 `disguise` is what a student hiding a copy does: rename the local variables, respace the operators,
 add comments and blank lines. `write_class` writes a class of Quera zips built from the released
-notebooks: every student answers with the reference solution in their own disguise plus helpers of
-their own and snippets a few classmates share, and their run prints its own training log, timings,
-progress bars, sampled text and plots; one student in fifty copies another's notebook, outputs and all.
+notebooks. Independent students compose their answers from the pool of independently written
+ones (`pool.py`), each in their own disguise, plus helpers of their own and snippets a few
+classmates share, and their run prints its own training log, timings, progress bars, sampled text
+and plots. Planted among them: one student in 15 copies the reference solution and one in 30 an
+earlier term's submission (written beside the class, to pass with --against), each lightly
+disguised with one small change; one in 50 copies a classmate's executed notebook, outputs and all.
 """
 import base64
 import keyword
 import random
-import re
 import tokenize
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -19,32 +22,44 @@ import nbformat
 from hw3.common.answers import answer_cells
 from hw3.common.pdfwrite import one_page_pdf
 from hw3.project import ASSIGNMENTS
-from hw3.similarity import fingerprints
+from hw3.similarity import fingerprints, pool
+from hw3.similarity.sources import REFERENCE, reference_answers
 from hw3.similarity.stubs import defined_names
 from hw3.submission.rules import PDF_NAME, zip_name
 
-SOLUTION_MARKER = re.compile(r"^[ \t]*# (?:BEGIN|END) SOLUTION.*\n?", re.MULTILINE)
-PROMPT_BLOCK = re.compile(r'^[ \t]*""" # BEGIN PROMPT.*?""" # END PROMPT[^\n]*\n?', re.MULTILINE | re.DOTALL)
 PDF_PLACEHOLDER = one_page_pdf("synthetic theory answers")
-COPY_EVERY = 50  # one planted copy per this many students
-SHARED_SNIPPETS_PER_STUDENT = 3
+COPY_EVERY = 50  # one student in this many copies a classmate's notebook
+REFERENCE_COPY_EVERY = 15  # one in this many copies the reference solution
+EARLIER_COPY_EVERY = 30  # one in this many copies the earlier term's submission
+MIN_INDEPENDENT = 2  # a class too small to keep this many independent students plants no source copies
+EARLIER_TERM = ("399000001", "EarlierTermStudent")  # the earlier term's submission, written beside the class
+EARLIER_FOLDER = "earlier-term"
+SHARED_SNIPPETS_PER_STUDENT = 1  # per answer: two alike would be most of what the two wrote there, a false copy
+OWN_HELPER_LINES, SNIPPET_LINES = (3, 5), (1, 2)  # a snippet shared with a few is smaller than the student's own helper
 IMAGE_BYTES = 45_000  # a matplotlib PNG of a loss curve is about this size
 PERSIAN = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی "
 METHODS = ("sum", "mean", "float", "detach", "abs", "exp", "log1p", "sqrt", "clamp", "softmax", "norm", "max",
            "min", "flatten", "squeeze", "unsqueeze", "transpose", "contiguous", "cumsum", "argmax", "tanh",
-           "sigmoid", "relu", "round", "sign", "neg", "square", "std", "var", "prod")
+           "sigmoid", "relu", "round", "sign", "neg", "square", "std", "var", "prod", "cumprod", "argmin", "amax",
+           "amin", "median", "logsumexp", "log_softmax", "log", "log2", "expm1", "rsqrt", "reciprocal", "floor", "ceil",
+           "trunc", "frac", "sin", "cos", "atan", "sinh", "erf", "sigmoid_", "double", "half", "clone", "t", "ravel",
+           "diag", "tril", "triu", "nan_to_num", "isfinite", "count_nonzero", "any", "all", "logical_not", "bool",
+           "long", "int", "cpu", "relu_", "abs_", "exp_", "sort", "msort", "diff", "fliplr", "rot90", "trace")
 OPERATORS = ("+", "-", "*", "/", "@", "//")
 FIRST_NAMES = ("Ali", "Sara", "Reza", "Maryam", "Hossein", "Zahra", "Mohammad", "Fatemeh", "Amir", "Narges")
 NAME_WORDS = ("val", "tmp", "res", "out", "buf", "acc", "cur", "nxt", "item", "part", "data", "vec", "arr")
+DEBUG_WORDS = ("here", "check", "shape ok", "debug", "got")
 OPEN_LINE = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING}
 WORDLIKE = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
 
 
-def reference_answers(name: str, autograder_dir: Path) -> dict[str, list[str]]:
-    """{question: answer cell sources} of the reference solution, its otter markers and prompts removed."""
-    nb = nbformat.read(autograder_dir / name / f"{name}.ipynb", as_version=4)
-    return {q: [SOLUTION_MARKER.sub("", PROMPT_BLOCK.sub("", nb.cells[i].source)) for i in indices]
-            for q, indices in answer_cells(nb).items()}
+@dataclass
+class SyntheticClass:
+    """What `write_class` planted, by zip file name."""
+    origins: dict[str, str] = field(default_factory=dict)  # zip -> whose code it is: itself, a source, an original
+    pair_copies: list[tuple[str, str]] = field(default_factory=list)  # (original, copy), outputs copied too
+    source_copies: dict[str, list[str]] = field(default_factory=dict)  # source name -> the zips that copied it
+    against: list[Path] = field(default_factory=list)  # the earlier term's zip, to pass with --against
 
 
 def disguise(source: str, rng: random.Random, keep: frozenset = fingerprints.BUILTIN_NAMES) -> str:
@@ -93,11 +108,27 @@ def is_keyword(text: str) -> bool:
     return keyword.iskeyword(text) or keyword.issoftkeyword(text)
 
 
-def helper_source(rng: random.Random, tag: str) -> str:
-    """A small helper function of the student's own: random lines of tensor arithmetic."""
+def small_change(source: str, rng: random.Random) -> str:
+    """`source` with the one line a copier adds: a debugging print before one of its `return`s, or at its end."""
+    lines = source.splitlines(keepends=True)
+    returns = [n for n, line in enumerate(lines) if line.lstrip().startswith("return ")]
+    added = f'print("{rng.choice(DEBUG_WORDS)}")\n'
+    if not returns:
+        return source.rstrip("\n") + "\n" + added
+    at = rng.choice(returns)
+    lines.insert(at, lines[at][: len(lines[at]) - len(lines[at].lstrip())] + added)
+    return "".join(lines)
+
+
+def helper_source(rng: random.Random, tag: str, size: tuple[int, int] = OWN_HELPER_LINES) -> str:
+    """A small helper function: between size[0] and size[1] random lines of tensor arithmetic.
+
+    Each line starts with two chained calls, so that no run of tokens between two lines is one
+    many students write by chance: their own code is their own, as it is in a real class.
+    """
     lines = [f"def check_{tag}(values, scale={rng.randint(2, 9)}):"]
-    for _ in range(rng.randint(2, 4)):
-        lines.append(f"    values = values.{rng.choice(METHODS)}() {rng.choice(OPERATORS)} "
+    for _ in range(rng.randint(*size)):
+        lines.append(f"    values = values.{rng.choice(METHODS)}().{rng.choice(METHODS)}() {rng.choice(OPERATORS)} "
                      f"values.{rng.choice(METHODS)}() * scale + {rng.randint(1, 99)}")
     lines.append(f"    return values.{rng.choice(METHODS)}()")
     return "\n".join(lines) + "\n"
@@ -173,9 +204,54 @@ def student_identity(index: int) -> tuple[str, str]:
     return f"40{index:07d}", f"{FIRST_NAMES[index % len(FIRST_NAMES)]}Synthetic{chr(65 + index % 26)}"
 
 
-def write_class(folder: Path, count: int, release_dir: Path, autograder_dir: Path) -> list[tuple[str, str]]:
-    """Write `count` synthetic zips into `folder` from the released notebooks in `release_dir` and the reference
-    solutions in `autograder_dir`; returns the planted copies as (original, copy) file names."""
+def own_answers(stub_cells: dict[str, list[str]], name: str, keep: frozenset, snippets: list[str],
+                rng: random.Random, tag: str) -> dict[str, list[str]]:
+    """An independent student's answers: composed from the pool, disguised, plus own helpers and shared snippets."""
+    answers = {}
+    for question, sources in pool.independent_answers(name, stub_cells, rng).items():
+        extra = [helper_source(rng, f"{tag}_{question}")]
+        extra += rng.sample(snippets, min(SHARED_SNIPPETS_PER_STUDENT, len(snippets)))
+        answers[question] = [disguise(source, rng, keep) for source in sources]
+        answers[question][-1] += "\n\n" + "\n\n".join(extra)
+    return answers
+
+
+def light_copy(answers: dict[str, list[str]], keep: frozenset, rng: random.Random) -> dict[str, list[str]]:
+    """A copy of `answers` lightly disguised: renamed, respaced, commented, one small change per question."""
+    copied = {}
+    for question, sources in answers.items():
+        copied[question] = [disguise(source, rng, keep) for source in sources]
+        copied[question][-1] = small_change(copied[question][-1], rng)
+    return copied
+
+
+def source_roles(count: int, taken: set[int], rng: random.Random) -> tuple[list[int], list[int]]:
+    """(students who copy the reference, students who copy the earlier term's submission), among the others."""
+    others = [index for index in range(count) if index not in taken]
+    wanted = (max(1, count // REFERENCE_COPY_EVERY), max(1, count // EARLIER_COPY_EVERY))
+    if len(others) - sum(wanted) < MIN_INDEPENDENT:
+        return [], []
+    chosen = rng.sample(others, sum(wanted))
+    return sorted(chosen[:wanted[0]]), sorted(chosen[wanted[0]:])
+
+
+def write_earlier_term(folder: Path, stubs: dict, snippets: list[str], seed: str) -> tuple[Path, dict]:
+    """Write the earlier term's submission (an independent student of its own) into `folder`; (zip, its answers)."""
+    rng = random.Random(seed)
+    answers = {name: own_answers(cells, name, keep, snippets, rng, "earlier")
+               for name, (_, keep, cells, _) in stubs.items()}
+    folder.mkdir()
+    path = submission_zip(folder, *EARLIER_TERM, {name: submitted_notebook(stubs[name][0], answers[name],
+                                                                            student_outputs(stubs[name][0], rng))
+                                                  for name in stubs})
+    return path, answers
+
+
+def write_class(folder: Path, count: int, release_dir: Path, autograder_dir: Path) -> SyntheticClass:
+    """Write `count` synthetic zips into `folder`, and the earlier term's zip into `folder/earlier-term/`.
+
+    Built from the released notebooks in `release_dir` and the reference solutions in `autograder_dir`.
+    """
     rng = random.Random(count)
     stubs = {}
     for name in ASSIGNMENTS:
@@ -183,32 +259,46 @@ def write_class(folder: Path, count: int, release_dir: Path, autograder_dir: Pat
         if path.exists() and (autograder_dir / name / f"{name}.ipynb").exists():
             stub = nbformat.read(path, as_version=4)
             keep = fingerprints.BUILTIN_NAMES | defined_names(c.source for c in stub.cells if c.cell_type == "code")
-            stubs[name] = (stub, keep, reference_answers(name, autograder_dir))
-    snippets = [helper_source(rng, f"shared{k}") for k in range(max(1, count // 2))]
+            cells = {q: [stub.cells[i].source for i in indices] for q, indices in answer_cells(stub).items()}
+            stubs[name] = (stub, keep, cells, reference_answers(name, autograder_dir))
+    snippets = [helper_source(rng, f"shared{k}", SNIPPET_LINES) for k in range(max(1, count // 2))]
     copies = {k: rng.randrange(k) for k in range(COPY_EVERY - 1, count, COPY_EVERY)} or {count - 1: 0}
-    written, planted = {}, []
+    copies_reference, copies_earlier = source_roles(count, set(copies), rng)
+    planted, earlier, earlier_name = SyntheticClass(), {}, ""
+    if copies_earlier:
+        path, earlier = write_earlier_term(folder / EARLIER_FOLDER, stubs, snippets, f"{count}-earlier")
+        planted.against.append(path)
+        earlier_name = path.stem  # how `hw3 similarity --against` names a zip
+    written = {}
     for index in range(count):
         student_rng = random.Random(f"{count}-{index}")
         notebooks = {}
-        for name, (stub, keep, reference) in stubs.items():
+        for name, (stub, keep, cells, reference) in stubs.items():
+            outputs = student_outputs(stub, student_rng)
             if index in copies:
                 original = written[copies[index]][name]
                 answers = {q: [disguise(s, student_rng, keep) for s in sources]
                            for q, sources in original["answers"].items()}
                 outputs = original["outputs"]  # copied the executed notebook
+            elif index in copies_reference:
+                answers = light_copy(reference, keep, student_rng)
+            elif index in copies_earlier:
+                answers = light_copy(earlier[name], keep, student_rng)
             else:
-                answers = {}
-                for question, sources in reference.items():
-                    extra = [helper_source(student_rng, f"{index}_{question}")]
-                    extra += student_rng.sample(snippets, min(SHARED_SNIPPETS_PER_STUDENT, len(snippets)))
-                    answers[question] = [disguise(s, student_rng, keep) for s in sources]
-                    answers[question][-1] += "\n\n" + "\n\n".join(extra)
-                outputs = student_outputs(stub, student_rng)
+                answers = own_answers(cells, name, keep, snippets, student_rng, str(index))
             notebooks[name] = {"answers": answers, "outputs": outputs}
         written[index] = notebooks
-        path = submission_zip(folder, *student_identity(index),
-                              {name: submitted_notebook(stubs[name][0], nb["answers"], nb["outputs"])
-                               for name, nb in notebooks.items()})
+        file = submission_zip(folder, *student_identity(index), {name: submitted_notebook(stubs[name][0], nb["answers"],
+                                                                                         nb["outputs"])
+                                                                 for name, nb in notebooks.items()}).name
         if index in copies:
-            planted.append((zip_name(*student_identity(copies[index])), path.name))
+            original = zip_name(*student_identity(copies[index]))
+            planted.pair_copies.append((original, file))
+            planted.origins[file] = planted.origins[original]
+        elif index in copies_reference or index in copies_earlier:
+            source = REFERENCE if index in copies_reference else earlier_name
+            planted.source_copies.setdefault(source, []).append(file)
+            planted.origins[file] = source
+        else:
+            planted.origins[file] = file
     return planted
