@@ -13,6 +13,8 @@ from hw3.similarity.cli import similarity_main
 from hw3.similarity.sources import REFERENCE
 from support import REPO
 
+pytestmark = pytest.mark.slow  # synthetic classes of 60 and 300 (seconds each)
+
 RELEASE_DIR, AUTOGRADER_DIR = REPO / "student", REPO / "autograder"
 SMALL_CLASS = 60
 BENCH_CLASS = 300

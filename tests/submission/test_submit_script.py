@@ -94,6 +94,7 @@ def test_bare_python_cannot_import_pypdf_so_submit_py_counts_page_objects_itself
     assert proc.returncode != 0
 
 
+@pytest.mark.slow  # 61 zips through submit.py in a subprocess, four times
 @pytest.mark.parametrize("flags", sf.FLAG_SETS, ids=lambda flags: " ".join(flags) or "no-flags")
 def test_submit_py_check_prints_hw3_checks_lines_on_every_fixture(fixtures, flags):
     result = sf.compare_verdicts(sf.SUBMIT_SCRIPT, fixtures, flags)

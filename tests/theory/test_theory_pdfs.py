@@ -20,6 +20,8 @@ from hw3.theory.template import TEMPLATE_NAME
 from support import REPOSITORY, needs_tool
 from theory.handout import ITEMS as HANDOUT_ITEMS
 
+pytestmark = pytest.mark.slow  # XeLaTeX and pandoc builds (seconds each)
+
 TEMPLATE = REPOSITORY.theory / TEMPLATE_NAME
 ITEMS = [f"{group} ({n})" for group, n in HANDOUT_ITEMS]  # as the PDFs print them
 PDF_TOOLS = ("xelatex", "pdftotext", "pdfinfo", "pdftoppm", "pdfimages")
