@@ -11,6 +11,7 @@ cells the real child would draw, as `otter_child` does.
 """
 import argparse
 import base64
+import csv
 import io
 import json
 import shutil
@@ -209,7 +210,31 @@ def bench(copies: int) -> None:
               f"{sum(1 for _ in (packet.folder / 'pdfs').iterdir())} PDF(s))")
         du = subprocess.run(["du", "-sh", str(packet.folder)], capture_output=True, text=True)
         print(f"du -sh: {du.stdout.split()[0]}")
+        scores = full_marks(Path(tmp) / "out" / "manual_scores.csv", run.hand.packet.folder.parent / "filled.csv")
+        start = time.monotonic()
+        run = grade(paths=[subs], out=Path(tmp) / "out", release_root=REPO, jobs=2, use_sandbox=False,
+                    progress=False, course=load_course(COURSE), manual=scores)
+        complete = sum(row.total is not None for row in run.hand.merged.rows)
+        print(f"rerun with --manual (records kept, packet rebuilt, merge, report): {time.monotonic() - start:.1f} s, "
+              f"{complete} of {copies} complete")
         shutil.rmtree(subs)
+
+
+def full_marks(empty: Path, filled: Path) -> Path:
+    """The empty scores file with every score at its column's points (read from the course)."""
+    from hw3.manual.course import load_course
+    from hw3.manual.sheet import score_columns
+
+    points = {c.name: c.points for c in score_columns(load_course(COURSE), list(ASSIGNMENTS))}
+    with empty.open(newline="", encoding="utf-8") as handle:
+        records = list(csv.reader(handle))
+    for record in records[1:]:
+        for index, column in enumerate(records[0]):
+            if column in points:
+                record[index] = f"{points[column]:g}"
+    with filled.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(records)
+    return filled
 
 
 def main(argv=None) -> int:

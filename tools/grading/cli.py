@@ -44,7 +44,9 @@ settings that disagree with the release, a scores file with any problem)."""
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="hw3 grade", description="Grade a folder of submission zips into DIR/gradebook.csv and feedback, "
-        "sandboxed and resumable.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "sandboxed and resumable; write the grading packet of the hand-graded questions and the theory, and with "
+        "--manual merge their scores into DIR/final_grades.csv.", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="zips, or folders searched for *.zip")
     parser.add_argument("--out", type=Path, required=True, help="folder for gradebook.csv, feedback/ and the state")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,

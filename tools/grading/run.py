@@ -162,7 +162,7 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
         readable = readable_paths(Path(hw3.__file__).parent, [a.autograder_zip for a in assignments])
         box = sandbox.detect(readable, scratch_root / SANDBOX_ETC, disabled=not use_sandbox)
         ctx = Context(out, assignments, box, timeout, cell_timeout, memory_mb, font_lists(),
-                      threading.Event(), ImageStore(out / STATE_DIR / FIGURES_DIR))
+                      threading.Event(), ImageStore(out / STATE_DIR / FIGURES_DIR) if hand is not None else None)
         run = GradeRun(out, warnings=warnings, sandboxed=box.enabled)
         keys = {path: content_key(path) for path in zips}
         versions = {a.name: a.info.sha256 for a in assignments}

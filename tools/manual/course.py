@@ -83,7 +83,8 @@ def load_course(path: Path) -> Course:
     parts = {}
     for name, value in table(data, "parts", path).items():
         if name not in ASSIGNMENTS:
-            raise CourseError(f"{path}: [parts] {name}: not a notebook of this homework (one of {', '.join(ASSIGNMENTS)})")
+            raise CourseError(f"{path}: [parts] {name}: not a notebook of this homework "
+                              f"(one of {', '.join(ASSIGNMENTS)})")
         parts[name] = points(value, f"[parts] {name}", path)
     manual: dict[str, dict[str, float]] = {}
     for name, questions in data.get("manual", {}).items():

@@ -89,8 +89,8 @@ def histogram(title: str, values: list[float], maximum: float, unit: str, missin
     rows = [[f"{fmt(lo)}–{fmt(hi)}", str(n)] for lo, hi, n in zip(edges[:-1], edges[1:], counts)]
     notes = []
     if values:
-        notes.append(f"n = {len(values)}, mean {fmt(statistics.mean(values))}, median {fmt(statistics.median(values))}, "
-                     f"min {fmt(min(values))}, max {fmt(max(values))}")
+        notes.append(f"n = {len(values)}, mean {fmt(statistics.mean(values))}, "
+                     f"median {fmt(statistics.median(values))}, min {fmt(min(values))}, max {fmt(max(values))}")
     if missing:
         notes.append(f"{missing} submission(s) not complete yet, not counted")
     return Picture(title, png(figure), ["range (the last includes its end)", "submissions"], rows, notes, across=True)

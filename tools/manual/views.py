@@ -70,6 +70,7 @@ class Renderer:
     def __init__(self, images: ImageStore, root: str = "../"):
         self.images = images
         self.root = root
+        self.rendered: dict[str, Markup] = {}  # Markdown without attachments -> HTML: copies render once
 
     def shown(self, stored) -> Shown:
         return Shown(f"{self.root}{self.images.folder.name}/{stored.name}", stored.width, stored.height)
@@ -77,6 +78,8 @@ class Renderer:
     def markdown(self, text: str, attachments=None) -> Markup:
         """Markdown rendered; `attachment:NAME` images come from the cell's own attachments."""
         attachments = attachments if isinstance(attachments, dict) else {}
+        if not attachments and text in self.rendered:
+            return self.rendered[text]
 
         def resolve(src: str) -> str:
             if not src.startswith(markdown.ATTACHMENT):
@@ -88,7 +91,10 @@ class Renderer:
                 raise Refused("no such PNG, JPEG or SVG attachment")
             return self.shown(self.images.add_value(*image)).url
 
-        return markdown.render(text, resolve)
+        html = markdown.render(text, resolve)
+        if not attachments:
+            self.rendered[text] = html
+        return html
 
     def cell(self, cell) -> CellView:
         kind = cell.get("cell_type")
