@@ -47,7 +47,9 @@ def unharmed(page) -> bool:
 
 
 def focused(page) -> tuple[str, str]:
-    return tuple(page.evaluate("[document.activeElement.dataset.row || '', document.activeElement.dataset.col || '']"))
+    """(submission, column) of the focused score box, once the page has put the focus in one."""
+    page.wait_for_function("document.activeElement && document.activeElement.dataset.col !== undefined")
+    return tuple(page.evaluate("[document.activeElement.dataset.row, document.activeElement.dataset.col]"))
 
 
 @pytest.fixture(scope="module")
