@@ -14,7 +14,7 @@ VERBS = {
     "release": ("hw3.release.cli:release_main", "build student/ and autograder/ from reference/ (otter assign)"),
     "pack": ("hw3.submission.cli:pack_main", "build DL_HW3__[StudentNumber]__[FullName].zip for Quera, after checking everything"),
     "check": ("hw3.submission.cli:check_main", "check submission zips against the rules without extracting them"),
-    "grade": ("hw3.grading.cli:grade_main", "grade a folder of submission zips into DIR/gradebook.csv and feedback, sandboxed and resumable"),
+    "grade": ("hw3.grading.cli:grade_main", "grade a folder of submission zips into DIR/gradebook.csv, feedback and the grading packet; --manual merges hand-graded scores"),
     "similarity": ("hw3.similarity.cli:similarity_main", "shared answers and outputs: pairs, known sources, clusters (honor code screen)"),
     "calibrate": ("hw3.calibration.cli:calibrate_main", "grade the reference on several seeds and every mutant; report pass rates and margins"),
     "bench": ("hw3.bench.cli:bench_main", "time the reference notebooks and report their metrics"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import nbformat
@@ -9,6 +10,7 @@ import nbformat
 from hw3.common.answers import CHECK_CALL
 from hw3.errors import Hw3Error
 from hw3.grading.autograder_info import AutograderInfo, read_autograder
+from hw3.manual.regions import Region, find_regions
 from hw3.project import ASSIGNMENTS
 
 
@@ -32,6 +34,11 @@ class Assignment:
     @property
     def max_points(self) -> float:
         return sum(self.info.questions[q].points for q in self.order)
+
+    @cached_property
+    def regions(self) -> list[Region]:
+        """The hand-graded questions' regions in the released student notebook, in order."""
+        return find_regions(self.released)
 
 
 def question_order(nb: nbformat.NotebookNode, names) -> list[str]:

@@ -90,14 +90,14 @@ def feedback_stems(paths: list[Path]) -> dict[Path, str]:
 
 
 def write_feedback(out: Path, assignments: list[Assignment], path: Path, stem: str, record: SubmissionRecord,
-                   row: Row) -> Path:
-    """DIR/feedback/<stem>.md for one zip."""
+                   row: Row, extra: list[str] = ()) -> Path:
+    """DIR/feedback/<stem>.md for one zip; `extra` lines (the hand-graded scores, once merged) end it."""
     notebooks = [(a.name, a.info, record.notebooks.get(a.name) or NotebookResult("error")) for a in assignments]
     graded = {a.name for a in assignments}
     notebooks += [(name, None, NotebookResult(SKIPPED)) for name in ASSIGNMENTS if name not in graded]
     text = feedback.render(path.name, row.values["student_number"], row.values["full_name"], row.submission_problems,
                            notebooks, float(row.values["total"]), float(row.values["max_total"]))
-    return write_atomic(out / FEEDBACK_DIR / f"{stem}.md", text)
+    return write_atomic(out / FEEDBACK_DIR / f"{stem}.md", text + "\n".join(extra))
 
 
 def write_gradebook(out: Path, assignments: list[Assignment], rows: list[Row]) -> Path:

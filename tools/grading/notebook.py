@@ -5,6 +5,7 @@ runs in the confined child (`otter_child`), and what it reports is validated (`r
 """
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import threading
@@ -18,6 +19,8 @@ from hw3.common.notebooks import parse_lenient
 from hw3.grading import integrity, sandbox
 from hw3.grading.assignments import Assignment
 from hw3.grading.intake import read_notebooks
+from hw3.manual.images import MAX_IMAGES_PER_CELL, MIMES, ImageStore, Refused
+from hw3.manual.regions import find_regions, match
 from hw3.grading.results import (
     LONG_MESSAGE_FLAG,
     NotebookResult,
@@ -43,6 +46,7 @@ MAX_RAISED_CHARS = 160
 TIMED_OUT = ("CellTimeoutError", "KeyboardInterrupt")
 KERNEL_DIED = "DeadKernelError"
 FONT_DIR = "fonts"
+FIGURES_REQUEST = "figures.json"  # in the scratch folder: the cells whose figures the child keeps
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Context:
     memory_mb: int
     font_lists: list[Path]  # matplotlib's font lists, copied into each scratch folder
     stop: threading.Event  # set on Ctrl-C: running notebooks are killed, no new ones start
+    figures: ImageStore | None = None  # where the graded runs' figures of hand-graded answers are kept
 
 
 def cell_number(submitted: nbformat.NotebookNode, source: str) -> str:
@@ -116,17 +121,52 @@ def keep_messages(ctx: Context, key: str, assignment: Assignment, full: dict[str
     return str(target.relative_to(ctx.out))
 
 
-def child_command(notebook: Path, assignment: Assignment, summary: Path, ctx: Context) -> list[str]:
+def child_command(notebook: Path, assignment: Assignment, summary: Path, ctx: Context,
+                  figures_request: Path | None = None) -> list[str]:
     """The command that grades one notebook inside the sandbox (hw3.grading.otter_child)."""
     cmd = [sys.executable, "-m", "hw3.grading.otter_child", str(notebook), str(assignment.autograder_zip),
            str(summary), "--cell-timeout", str(ctx.cell_timeout)]
     if ctx.font_lists:
         cmd += ["--font-cache", str(notebook.parent / FONT_DIR)]
+    if figures_request is not None:
+        cmd += ["--figures", str(figures_request)]
     return cmd
 
 
+def figure_requests(assignment: Assignment, nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    """(region number, source) of each submitted cell whose graded-run figures the grading packet shows:
+    the code cells answering a hand-graded question, and the provided cell that draws them."""
+    wanted = []
+    for number, region in enumerate(match(assignment.regions, find_regions(nb))):
+        if region is None:
+            continue
+        cells = [i for i in region.cells if nb.cells[i].get("cell_type") == "code"]
+        if cells and region.drawn_by is not None:
+            cells.append(region.drawn_by)
+        wanted += [(number, nb.cells[i].get("source", "")) for i in cells if nb.cells[i].get("source", "").strip()]
+    return wanted
+
+
+def kept_figures(store: ImageStore, summary: dict, wanted: list[tuple[int, str]], regions: int) -> list[list[str]]:
+    """Per region, the stored names of the figures the child reported for the wanted cells; anything that
+    is not a capped, decodable PNG, JPEG or SVG is dropped (the child is as untrusted as the notebook)."""
+    figures: list[list[str]] = [[] for _ in range(regions)]
+    reported = summary.get("figures")
+    if not isinstance(reported, list) or len(reported) != len(wanted):
+        return figures
+    for (number, _), images in zip(wanted, reported):
+        for image in (images if isinstance(images, list) else [])[:MAX_IMAGES_PER_CELL]:
+            if isinstance(image, dict) and image.get("mime") in MIMES:
+                try:
+                    figures[number].append(store.add_value(image["mime"], image.get("data")).name)
+                except Refused:
+                    continue
+    return figures
+
+
 def graded_result(ctx: Context, assignment: Assignment, nb: nbformat.NotebookNode, scratch: Path,
-                  summary_path: Path, outcome: sandbox.Outcome, flags: list[str]) -> NotebookResult:
+                  summary_path: Path, outcome: sandbox.Outcome, flags: list[str],
+                  wanted: list[tuple[int, str]]) -> NotebookResult:
     """The result of one finished (or stopped) sandboxed run, from its summary."""
     name = assignment.notebook
     if outcome.timed_out:
@@ -147,9 +187,10 @@ def graded_result(ctx: Context, assignment: Assignment, nb: nbformat.NotebookNod
     notes = [f"{name}: {cell_number(nb, s)} ran past {ctx.cell_timeout} s (--cell-timeout) and was "
              "interrupted; the cells after it still ran" for s in interrupted[:MAX_INTERRUPTED_NOTES]]
     notes += raised_notes(name, nb, summary.get("raised"))
+    figures = kept_figures(ctx.figures, summary, wanted, len(assignment.regions)) if ctx.figures and wanted else []
     return NotebookResult("timeout" if interrupted else "ok", scores, passed, messages, notes, flags,
                           metrics=read_metrics(scratch / sandbox.METRICS_LOG_NAME),
-                          full_messages=full if was_cut(full) else {})
+                          full_messages=full if was_cut(full) else {}, figures=figures)
 
 
 def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) -> NotebookResult:
@@ -176,10 +217,14 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
             (scratch / FONT_DIR).mkdir(exist_ok=True)
             shutil.copy(font_list, scratch / FONT_DIR)
         summary_path, log = scratch / "summary.json", scratch / "otter.log"
-        outcome = sandbox.run_confined(child_command(notebook, assignment, summary_path, ctx),
+        wanted = figure_requests(assignment, nb) if ctx.figures is not None else []
+        request = None
+        if wanted:
+            request = write_atomic(scratch / FIGURES_REQUEST, json.dumps([source for _, source in wanted]))
+        outcome = sandbox.run_confined(child_command(notebook, assignment, summary_path, ctx, request),
                                        sandbox=ctx.sandbox, scratch=scratch, timeout=ctx.timeout,
                                        memory_mb=ctx.memory_mb, log_path=log, stop=ctx.stop)
-        result = graded_result(ctx, assignment, nb, scratch, summary_path, outcome, flags)
+        result = graded_result(ctx, assignment, nb, scratch, summary_path, outcome, flags, wanted)
         result.seconds = round(outcome.seconds, 1)
         if result.full_messages:
             result.log = keep_messages(ctx, key, assignment, result.full_messages)

@@ -1,6 +1,7 @@
 """Grade one notebook with otter inside the sandbox, with a per-cell timeout; write a summary JSON.
 
     python -m hw3.grading.otter_child NOTEBOOK AUTOGRADER_ZIP SUMMARY_JSON --cell-timeout SEC [--font-cache DIR]
+                                      [--figures CELLS_JSON]
 
 Runs in the confined process that `hw3 grade` starts (hw3/grading/sandbox.py): everything here, otter's
 unpickling of the kernel's results included, is as untrusted as the student's code, so the summary
@@ -9,6 +10,7 @@ is only data for the parent to validate. Its format:
     {"error": null or one line,
      "interrupted": [source of each cell stopped by the per-cell timeout, as otter ran it],
      "raised": [{"source": cell source, "ename": exception name, "evalue": its message}, one per cell that raised],
+     "figures": [[{"mime": "image/png", "data": base64 text}, ...] per source listed in CELLS_JSON],
      "questions": {name: {"score": float, "max_score": float, "passed": [bool per test case],
                           "messages": [str or null per test case; null for hidden cases]}}}
 
@@ -16,6 +18,10 @@ otter 7.0.0 has no timeout (upstream issue #469); it builds its nbconvert Execut
 name at call time, so replacing that name with a subclass that has `timeout` and
 `interrupt_on_timeout` interrupts a hung cell and lets the rest of the notebook grade. otter's
 results.json is not written: it holds the hidden tests' source.
+
+CELLS_JSON lists the sources of the cells whose figures the TA's grading packet shows (a hand-graded
+answer and the provided cell that draws it); the kernel then draws figures inline (the sandbox sets
+Agg, which draws nothing) and the image outputs of those cells are kept, capped in count and size.
 """
 import argparse
 import json
@@ -28,11 +34,42 @@ MAX_MESSAGE_CHARS = 4000  # a public test's failure message; student output can 
 MAX_SOURCE_CHARS = 2000  # of an interrupted cell, for the parent to find it in the submission
 MAX_RAISED_CELLS = 20
 MAX_EVALUE_CHARS = 300
+MAX_FIGURES_PER_CELL = 4
+MAX_FIGURE_CHARS = 3 * 1024 * 1024  # of one image's base64 or SVG text
+MAX_FIGURES_CHARS = 4 * 1024 * 1024  # of all of them: the parent reads at most 8 MB of summary
+FIGURE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
-def install_cell_timeout(seconds: int, interrupted: list, raised: list) -> None:
-    """Make otter's notebook executor interrupt any cell that runs longer than `seconds`, and record every
-    cell whose execution raised (its source, exception name and message) in `raised`."""
+def figure_outputs(cell) -> list[dict]:
+    """{"mime", "data"} of each image output of an executed cell (one per output, PNG preferred)."""
+    found = []
+    for output in cell.get("outputs", []):
+        data = output.get("data", {}) if output.get("output_type") in ("display_data", "execute_result") else {}
+        mime = next((m for m in FIGURE_MIMES if m in data), None)
+        if mime is not None:
+            value = data[mime]
+            found.append({"mime": mime, "data": "".join(value) if isinstance(value, list) else str(value)})
+    return found
+
+
+def keep_figures(cell, wanted: list[str], figures: list[list]) -> None:
+    """Add the figures of `cell` to the entry of the first wanted source it ran (otter prepends a seed line)."""
+    body = cell.source.strip()
+    budget = MAX_FIGURES_CHARS - sum(len(f["data"]) for kept in figures for f in kept)
+    for number, source in enumerate(wanted):
+        if source and body.endswith(source) and not figures[number]:
+            for figure in figure_outputs(cell)[:MAX_FIGURES_PER_CELL]:
+                if len(figure["data"]) <= min(MAX_FIGURE_CHARS, budget):
+                    figures[number].append(figure)
+                    budget -= len(figure["data"])
+            return
+
+
+def install_cell_timeout(seconds: int, interrupted: list, raised: list, wanted: list[str], figures: list[list]) -> None:
+    """Make otter's notebook executor interrupt any cell that runs longer than `seconds`, record every
+    cell whose execution raised (its source, exception name and message) in `raised`, and keep the
+    figures of the `wanted` cells in `figures`."""
     import nbconvert.preprocessors
     from traitlets import Bool, Dict, Integer
 
@@ -53,6 +90,8 @@ def install_cell_timeout(seconds: int, interrupted: list, raised: list) -> None:
             if errors and len(raised) < MAX_RAISED_CELLS:
                 raised.append({"source": cell.source[:MAX_SOURCE_CHARS], "ename": str(errors[0].get("ename", ""))[:100],
                                "evalue": str(errors[0].get("evalue", ""))[:MAX_EVALUE_CHARS]})
+            if wanted:
+                keep_figures(cell, wanted, figures)
             return cell, resources
 
         async def _async_handle_timeout(self, timeout, cell=None):
@@ -72,6 +111,17 @@ def copy_font_cache(source: Path | None) -> None:
     Path(target).mkdir(parents=True, exist_ok=True)
     for font_list in source.glob("fontlist-*.json"):
         shutil.copy(font_list, target)
+
+
+def wanted_sources(path: Path | None) -> list[str]:
+    """The stripped cell sources listed in the --figures file (none when it is absent or unreadable)."""
+    if path is None:
+        return []
+    try:
+        listed = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [s.strip() for s in listed if isinstance(s, str)] if isinstance(listed, list) else []
 
 
 def summarise(results) -> dict:
@@ -103,6 +153,7 @@ def main(argv=None) -> int:
     parser.add_argument("summary", type=Path)
     parser.add_argument("--cell-timeout", type=int, required=True)
     parser.add_argument("--font-cache", type=Path)
+    parser.add_argument("--figures", type=Path, help="JSON list of the cell sources whose figures to keep")
     args = parser.parse_args(argv)
     for var in ("HOME", "TMPDIR", "JUPYTER_RUNTIME_DIR"):
         if os.environ.get(var):
@@ -111,9 +162,13 @@ def main(argv=None) -> int:
 
     interrupted: list[str] = []
     raised: list[dict] = []
-    summary = {"error": None, "interrupted": interrupted, "raised": raised, "questions": {}}
+    wanted = wanted_sources(args.figures)
+    figures: list[list] = [[] for _ in wanted]
+    if wanted:
+        os.environ["MPLBACKEND"] = INLINE_BACKEND
+    summary = {"error": None, "interrupted": interrupted, "raised": raised, "figures": figures, "questions": {}}
     try:
-        install_cell_timeout(args.cell_timeout, interrupted, raised)
+        install_cell_timeout(args.cell_timeout, interrupted, raised, wanted, figures)
         from otter.run import main as otter_run
 
         results = otter_run(str(args.notebook), autograder=str(args.autograder), output_dir=None, no_logo=True)

@@ -32,7 +32,8 @@ LONG_MESSAGE_FLAG = "long-message"
 @dataclass
 class NotebookResult:
     """One graded notebook: status, per-question scores, per-case pass/fail and public messages, notes
-    for the student, integrity flags, seconds, measured threshold values, and TA-only details."""
+    for the student, integrity flags, seconds, measured threshold values, TA-only details, and the
+    figures the graded run drew for the hand-graded questions."""
     status: str
     scores: dict[str, float] = field(default_factory=dict)
     passed: dict[str, list[bool]] = field(default_factory=dict)
@@ -44,6 +45,9 @@ class NotebookResult:
     detail: str = ""  # the raw error, for the TA's gradebook only
     log: str = ""  # the kept log of a failed run, relative to the output folder
     full_messages: dict[str, list[str | None]] = field(default_factory=dict)  # uncut public messages, TA only
+    # per manual-question region of the released notebook, the graded run's figures of its code answer:
+    # file names in DIR/.state/figures/ (sanitised, named by content hash), for the grading packet
+    figures: list[list[str]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: dict) -> "NotebookResult":

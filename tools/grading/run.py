@@ -6,6 +6,10 @@ refused: `intake.py`) and each is graded by `otter run` in a sandbox (`sandbox.p
 cap, a whole-notebook timeout and a per-cell timeout (`otter_child.py`). Records are kept per zip
 content hash (`state.py`), so a rerun grades only what is missing.
 
+With the course settings (`course`), the run also writes the grading packet of the hand-graded
+questions and the theory PDFs and an empty DIR/manual_scores.csv, and with a filled scores file
+(`manual`) the final grades and the class report (`hw3.manual.workflow`).
+
 Row status, the worst of its notebooks': `ok`; `invalid` (zip refused, notebook missing or
 unreadable: 0); `timeout` (a cell interrupted: partial scores; or the notebook stopped at
 --timeout: 0); `error` (otter or the kernel died: 0).
@@ -42,7 +46,10 @@ from hw3.grading.gradebook import (
 from hw3.grading.intake import find_zips, read_notebooks
 from hw3.grading.notebook import SCRATCH_DIR, Context, failed_record, grade_zip
 from hw3.grading.results import SubmissionRecord
-from hw3.grading.state import load_record, lock_folder, save_record
+from hw3.grading.state import FIGURES_DIR, STATE_DIR, load_record, lock_folder, save_record
+from hw3.manual.course import Course
+from hw3.manual.images import ImageStore
+from hw3.manual.workflow import HandResult, finish, prepare
 
 DEFAULT_TIMEOUT_S = 900  # per notebook; the references grade in ~30-60 s on 2 cores
 DEFAULT_CELL_TIMEOUT_S = 300  # a training cell at the grading budget takes seconds
@@ -61,6 +68,7 @@ class GradeRun:
     warnings: list[str] = field(default_factory=list)
     already_graded: int = 0
     sandboxed: bool = False
+    hand: HandResult | None = None  # the packet, and the merge when scores were given
 
     @property
     def gradebook(self) -> Path:
@@ -128,12 +136,17 @@ def extract(*, paths: list[Path], out: Path, release_root: Path) -> Extracted:
 def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cpu_count() or 1,
           timeout: int = DEFAULT_TIMEOUT_S, cell_timeout: int = DEFAULT_CELL_TIMEOUT_S,
           memory_mb: int = sandbox.DEFAULT_MEMORY_MB, force: bool = False, use_sandbox: bool = True,
-          progress: bool = True) -> GradeRun:
+          progress: bool = True, course: Course | None = None, manual: Path | None = None) -> GradeRun:
     """Grade every zip under `paths` into `out` (gradebook.csv, feedback/, state); see the module docstring.
 
-    Zips already graded there with the same autograders are kept unless `force`. Raises Hw3Error
-    (nothing graded) for a bad path, a missing release or a busy output folder.
+    Zips already graded there with the same autograders are kept unless `force`. With `course`,
+    also the grading packet and the empty scores file; with `manual` (needs `course`), the merge.
+    Raises Hw3Error (nothing graded) for a bad path, a missing release, a busy output folder, course
+    settings that disagree with the release, or a scores file with any problem.
     """
+    if manual is not None and course is None:
+        raise Hw3Error(f"{manual}: merging scores needs the course settings: pass --course FILE "
+                       "(reference/course.toml of the repository)")
     out = out.resolve()  # the sandbox binds absolute paths
     out.mkdir(parents=True, exist_ok=True)
     lock = lock_folder(out)
@@ -142,11 +155,14 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
         if not zips:
             raise Hw3Error(f"no .zip files under {', '.join(map(str, paths))}: check the paths")
         assignments, warnings = load_assignments(release_root.resolve())
+        stems = feedback_stems(zips)
+        hand = prepare(course=course, manual=manual, out=out, assignments=assignments, zips=zips,
+                       stems=stems) if course is not None else None
         scratch_root = clear_claimed(out / SCRATCH_DIR, "grade")  # what a killed run left
         readable = readable_paths(Path(hw3.__file__).parent, [a.autograder_zip for a in assignments])
         box = sandbox.detect(readable, scratch_root / SANDBOX_ETC, disabled=not use_sandbox)
         ctx = Context(out, assignments, box, timeout, cell_timeout, memory_mb, font_lists(),
-                      threading.Event())
+                      threading.Event(), ImageStore(out / STATE_DIR / FIGURES_DIR) if hand is not None else None)
         run = GradeRun(out, warnings=warnings, sandboxed=box.enabled)
         keys = {path: content_key(path) for path in zips}
         versions = {a.name: a.info.sha256 for a in assignments}
@@ -161,7 +177,6 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
             print(f"hw3 grade: warning: {warning}", file=sys.stderr)
         print(f"hw3 grade: {len(zips)} zip(s): {run.already_graded} already graded (kept; --force regrades), "
               f"{len(zips) - run.already_graded} to grade with {jobs} job(s)", file=sys.stderr)
-        stems = feedback_stems(zips)
         by_key: dict[str, list[Path]] = {}
         for path in zips:
             by_key.setdefault(keys[path], []).append(path)
@@ -194,6 +209,9 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         run.summary = summary_lines(assignments, [run.rows[p] for p in zips], [run.records[p] for p in zips])
+        if hand is not None:
+            run.hand = finish(hand, out=out, state=out / STATE_DIR, assignments=assignments, zips=zips,
+                              records=run.records, rows=run.rows, release_root=release_root.resolve())
         return run
     finally:
         if (out / SCRATCH_DIR / MARKER).is_file():

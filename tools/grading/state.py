@@ -1,6 +1,6 @@
 """A grading run's output folder: its lock, and the saved record of every zip content graded there.
 
-Records are kept per zip content hash in `DIR/.state/`, so a rerun, even after `kill -9`, grades only
+Records are kept per zip content hash in `DIR/.state/` (with the figures they name in `DIR/.state/figures/`), so a rerun, even after `kill -9`, grades only
 what is missing, and an identical zip downloaded twice is graded once. A record only counts when
 it was graded with the same autograder zips.
 """
@@ -16,6 +16,7 @@ from hw3.grading.results import SubmissionRecord
 
 STATE_DIR = ".state"
 LOCK_FILE = ".lock"
+FIGURES_DIR = "figures"  # in STATE_DIR: the graded runs' figures of hand-graded answers, by content hash
 
 
 class FolderBusy(Hw3Error):
