@@ -16,7 +16,10 @@ is only data for the parent to validate. Its format:
 
 otter 7.0.0 has no timeout (upstream issue #469); it builds its nbconvert ExecutePreprocessor by
 name at call time, so replacing that name with a subclass that has `timeout` and
-`interrupt_on_timeout` interrupts a hung cell and lets the rest of the notebook grade. otter's
+`interrupt_on_timeout` interrupts a hung cell and lets the rest of the notebook grade. The
+interrupted cells are recorded through nbclient's public `on_cell_executed` hook (the reply of an
+interrupted cell carries `error_on_timeout`'s exception name), the cells that raised and their
+figures through nbconvert's `preprocess_cell`, the documented place to look at each executed cell. otter's
 results.json is not written: it holds the hidden tests' source.
 
 CELLS_JSON lists the sources of the cells whose figures the TA's grading packet shows (a hand-graded
@@ -30,6 +33,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from hw3.common.atomic import write_atomic
+
 MAX_MESSAGE_CHARS = 4000  # a public test's failure message; student output can make it huge
 MAX_SOURCE_CHARS = 2000  # of an interrupted cell, for the parent to find it in the submission
 MAX_RAISED_CELLS = 20
@@ -39,6 +44,7 @@ MAX_FIGURE_CHARS = 3 * 1024 * 1024  # of one image's base64 or SVG text
 MAX_FIGURES_CHARS = 4 * 1024 * 1024  # of all of them: the parent reads at most 8 MB of summary
 FIGURE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+TIMEOUT_ENAME = "CellTimeoutError"
 
 
 def figure_outputs(cell) -> list[dict]:
@@ -71,18 +77,25 @@ def install_cell_timeout(seconds: int, interrupted: list, raised: list, wanted: 
     cell whose execution raised (its source, exception name and message) in `raised`, and keep the
     figures of the `wanted` cells in `figures`."""
     import nbconvert.preprocessors
-    from traitlets import Bool, Dict, Integer
+    from traitlets import Bool, Callable, Dict, Integer
 
     base = nbconvert.preprocessors.ExecutePreprocessor
     # Without error_on_timeout nbclient keeps waiting for the interrupted cell's reply and re-sends
     # SIGINT in a tight loop; with it, the cell counts as failed at once and the next one runs.
-    reply = {"ename": "CellTimeoutError", "traceback": [],
+    reply = {"ename": TIMEOUT_ENAME, "traceback": [],
              "evalue": f"interrupted after {seconds} s (hw3 grade --cell-timeout)"}
+
+    def record_timeout(cell, cell_index, execute_reply):
+        if (execute_reply or {}).get("content", {}).get("ename") == TIMEOUT_ENAME:
+            source = cell.source[:MAX_SOURCE_CHARS]
+            if source not in interrupted:
+                interrupted.append(source)
 
     class CellTimeoutPreprocessor(base):
         timeout = Integer(seconds, allow_none=True).tag(config=True)
         interrupt_on_timeout = Bool(True).tag(config=True)
         error_on_timeout = Dict(reply, allow_none=True).tag(config=True)
+        on_cell_executed = Callable(record_timeout, allow_none=True).tag(config=True)
 
         def preprocess_cell(self, cell, resources, index):
             cell, resources = super().preprocess_cell(cell, resources, index)
@@ -93,12 +106,6 @@ def install_cell_timeout(seconds: int, interrupted: list, raised: list, wanted: 
             if wanted:
                 keep_figures(cell, wanted, figures)
             return cell, resources
-
-        async def _async_handle_timeout(self, timeout, cell=None):
-            source = cell.source[:MAX_SOURCE_CHARS] if cell is not None else ""
-            if source not in interrupted:
-                interrupted.append(source)
-            return await super()._async_handle_timeout(timeout, cell)
 
     nbconvert.preprocessors.ExecutePreprocessor = CellTimeoutPreprocessor
 
@@ -178,9 +185,7 @@ def main(argv=None) -> int:
             summary["questions"] = summarise(results)
     except BaseException as err:  # noqa: BLE001 - any failure becomes the notebook's error line
         summary["error"] = one_line(err)
-    tmp = args.summary.with_suffix(".part")
-    tmp.write_text(json.dumps(summary), encoding="utf-8")
-    os.replace(tmp, args.summary)
+    write_atomic(args.summary, json.dumps(summary))
     return 0
 
 
