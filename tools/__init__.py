@@ -1,4 +1,4 @@
-"""DL HW3 tooling, the `hw3` command: release, pack and check, grade, screen, calibrate, benchmark.
+"""DL HW3 tooling, the `hw3` command: release, pack and check, grade and hand-grade, screen, calibrate, benchmark.
 
 One sub-package per role, each with a typed API and a thin `cli` module:
 
@@ -8,7 +8,8 @@ One sub-package per role, each with a typed API and a thin `cli` module:
 | `submission` | the submission rules (`rules`, standard library only), `hw3 pack`, `hw3 check`, the students' `submit.py` |
 | `grading` | intake, sandbox, otter child, integrity flags, results, state, gradebook and feedback |
 | `similarity` | the honor-code screen: fingerprints, pairs, known sources, clusters, report, synthetic classes |
-| `calibration` | the mutant catalogue (`reference/mutants/`) and `hw3 calibrate` |
+| `manual` | the hand-graded part: the course settings, the grading packet, the merge into final grades, the class report |
+| `calibration` | the mutant catalogue (`reference/mutants/`), the correct variants, `hw3 calibrate` and its mutation analysis |
 | `bench` | the benchmarks and their baselines (Kneser-Ney n-grams) |
 | `theory` | the LaTeX template, the LSTM diagram, the solutions PDF |
 | `datasets` | the Hafez corpus and the AAPL prices |
