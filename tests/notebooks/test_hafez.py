@@ -110,3 +110,21 @@ def test_ghazal_is_shown_as_couplets_right_to_left_and_blank_lines_do_not_split_
     rows = [CELL.findall(row) for row in re.findall(r"<tr>(.*?)</tr>", shown[0])]
     assert rows == [["a1", "a2"], ["b1", "b2"], ["c1", ""]]
     assert 'dir="rtl"' in shown[0] and "T</caption>" in shown[0]
+
+
+def test_embedding_dropout_hook_drops_only_in_training_whatever_the_embedding_is_called():
+    import torch
+
+    class Renamed(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.letters = torch.nn.Embedding(5, 400)
+
+    source = next(s for s in master_code() if TRAINING_CELL_MARK in s)
+    hook = next(n for n in ast.parse(source).body if isinstance(n, ast.If) and ast.unparse(n.test) == "EMBED_DROPOUT")
+    model, ids = Renamed(), torch.arange(5)
+    exec(ast.get_source_segment(source, hook), {"EMBED_DROPOUT": 0.5, "model": model, "nn": torch.nn,
+                                                 "F": torch.nn.functional})
+    dropped = (model.letters(ids) == 0).float().mean()
+    assert 0.4 < dropped < 0.6, f"{dropped:.0%} of the embedding zeroed in training, expected about half"
+    assert torch.equal(model.eval().letters(ids), model.letters.weight[ids]), "no dropout in evaluation mode"
