@@ -1,6 +1,6 @@
 """Command line of `hw3 bench`.
 
-    hw3 bench hafez [--seeds S...] [--skip-student-budget] [--out FILE]
+    hw3 bench hafez [--seeds S...] [--student-seeds S... | --skip-student-budget] [--out FILE]
     hw3 bench apple_stock [--seeds S...] [--student-seeds S...] [--no-mutants] [--autograder DIR] [--out FILE]
 """
 from __future__ import annotations
@@ -26,8 +26,11 @@ def parse_args(argv):
     benches = parser.add_subparsers(dest="name", required=True, metavar="{hafez,apple_stock}")
     h = benches.add_parser("hafez", help="otter run and execution time, test perplexity per seed, n-gram baselines",
                            description=hafez.__doc__.splitlines()[0])
-    h.add_argument("--seeds", type=int, nargs="+", default=list(hafez.DEFAULT_SEEDS))
-    h.add_argument("--skip-student-budget", action="store_true", help="skip the long student-budget run")
+    h.add_argument("--seeds", type=int, nargs="+", default=list(hafez.DEFAULT_SEEDS),
+                   help=f"seeds at the grading budget (default {hafez.DEFAULT_SEEDS})")
+    h.add_argument("--student-seeds", type=int, nargs="*", default=list(hafez.DEFAULT_STUDENT_SEEDS),
+                   help=f"seeds at the student budget, a few minutes each (default {hafez.DEFAULT_STUDENT_SEEDS})")
+    h.add_argument("--skip-student-budget", action="store_true", help="skip the student-budget runs")
     h.add_argument("--out", type=Path, default=None, help="JSON report (default: REPO/bench-results/hafez.json)")
     a = benches.add_parser("apple_stock", help="execution time, RMSE against persistence per seed, the q6 band's margins",
                            description=apple_stock.__doc__.splitlines()[0])
@@ -48,7 +51,9 @@ def bench_main(argv=None) -> int:
     def body() -> int:
         repo = find_repository(args.repo)
         if args.name == "hafez":
-            report = hafez.bench_hafez(repo=repo, seeds=args.seeds, student_budget=not args.skip_student_budget)
+            student_seeds = [] if args.skip_student_budget else args.student_seeds
+            report = hafez.bench_hafez(repo=repo, seeds=args.seeds, student_seeds=student_seeds)
+            print(hafez.table(report))
         else:
             report = apple_stock.bench_apple_stock(repo=repo, seeds=args.seeds, student_seeds=args.student_seeds,
                                                    mutants=not args.no_mutants, autograder=args.autograder)
