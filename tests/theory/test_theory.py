@@ -1,6 +1,7 @@
 """Theory part: the numbers in the reference answers match torch and the Hafez notebook, every handout
 item is answered and templated, every source is listed, and the LSTM diagram regenerates byte for byte.
 (The PDFs are built and read back in test_theory_pdfs.py.)"""
+import ast
 import math
 import re
 
@@ -41,8 +42,8 @@ FLOW_ROW = re.compile(r"^\| (\d+) \| ([\d.e+-]+) \| ([\d.e+-]+) \|$", re.MULTILI
 FLOW_SPECTRUM = re.compile(r"\\sigma_\{\\max\}\(W_\{hh\}\) = ([\d.]+)\$ and \$\\rho\(W_\{hh\}\) = ([\d.]+)\$")
 FLOW_SOLUTION, FLOW_CELL = "def gradient_norms(", "FLOW_T, FLOW_HIDDEN ="  # the notebook cells that 1.1.1 (2) quotes
 QUOTED_DIGITS = 3  # the table rounds to three significant digits
-QUOTED_SIZES = re.compile(r"`EMBED_DIM` = (\d+) and `HIDDEN_SIZE` = (\d+) when grading,\s+(\d+) otherwise")
-SIZES_LINE = re.compile(r"^EMBED_DIM, HIDDEN_SIZE\b.*$", re.MULTILINE)  # the Hafez notebook's training cell
+QUOTED_SIZES = re.compile(r"`EMBED_DIM` = (\d+) and `HIDDEN_SIZE` = (\d+) when grading,\s+(\d+) otherwise on a CPU,"
+                          r"\s+and (\d+) layers of (\d+) on a GPU")
 CITATION = re.compile(r"([A-Z][\w-]+)(?: et\s+al\.| and\s+[A-Z][\w-]+)?,\s+(\d{4}[ab]?)\b")
 REFERENCE = re.compile(r"^- ([A-Z][\w-]+), (?:[^\n]|\n  )*?\((\d{4}[ab]?)\)\.", re.MULTILINE)  # entries wrap with 2 spaces
 REFERENCES_HEADING = "\n## References\n"
@@ -175,16 +176,18 @@ def test_gradient_flow_table_matches_the_notebook_cells():
 
 
 def test_layer_sizes_quoted_in_the_answers_are_the_notebooks():
-    line = SIZES_LINE.search(notebook_cell(read(REPOSITORY.master("hafez")), "EMBED_DIM, HIDDEN_SIZE")).group(0)
-    names = [name.strip() for name in line.split("=")[0].split(",")]
+    """Run the training cell's budget choice (grading, CPU, GPU) and compare its sizes with 1.1.3 (2)."""
+    cell = notebook_cell(read(REPOSITORY.master("hafez")), "EMBED_DIM, HIDDEN_SIZE")
+    choice = next(node for node in ast.parse(cell).body if isinstance(node, ast.If) and ast.unparse(node.test) == "GRADING")
     sizes = {}
-    for grading in (True, False):
-        scope = {"GRADING": grading}
-        exec(line, scope)
-        sizes[grading] = {name: scope[name] for name in names}
+    for budget, grading, device in (("grading", True, "cpu"), ("cpu", False, "cpu"), ("gpu", False, "cuda")):
+        scope = {"GRADING": grading, "DEVICE": torch.device(device)}
+        exec(ast.get_source_segment(cell, choice), scope)
+        sizes[budget] = (scope["EMBED_DIM"], scope["HIDDEN_SIZE"], scope["NUM_LAYERS"])
     quoted = tuple(map(int, QUOTED_SIZES.search(ANSWERS.read_text(encoding="utf-8")).groups()))
-    notebook = (sizes[True]["EMBED_DIM"], sizes[True]["HIDDEN_SIZE"], sizes[False]["HIDDEN_SIZE"])
-    assert quoted == notebook, f"1.1.3 (2) quotes EMBED_DIM, HIDDEN_SIZE (grading, not) = {quoted}; the notebook has {notebook}"
+    notebook = (sizes["grading"][0], sizes["grading"][1], sizes["cpu"][1], sizes["gpu"][2], sizes["gpu"][1])
+    assert quoted == notebook, \
+        f"1.1.3 (2) quotes EMBED_DIM, HIDDEN_SIZE (grading, CPU, GPU layers x size) = {quoted}; the notebook has {notebook}"
 
 
 def test_every_citation_is_listed_and_every_listed_source_is_cited():
