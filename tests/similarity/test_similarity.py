@@ -551,3 +551,36 @@ def test_fewer_than_two_readable_submissions_still_writes_the_report_and_exits_1
     assert similarity_main([str(lone), str(synthetic_class / NOT_A_ZIP), "--out", str(tmp_path)]) == 1
     assert "fewer than two readable submissions" in capsys.readouterr().err
     assert NOT_A_ZIP in (tmp_path / HTML_NAME).read_text(encoding="utf-8")
+
+
+def progress_bars(stub, lines: list[str], widget_id: str | None = None) -> dict:
+    """Outputs of the training cell: the given progress-bar lines, and a tqdm widget if `widget_id` is set."""
+    training = next(i for i, c in enumerate(stub.cells) if "train_lm(" in c.source and "print(" in c.source)
+    outputs = [nbformat.v4.new_output("stream", name="stderr", text="\n".join(lines))]
+    if widget_id:
+        outputs.append(nbformat.v4.new_output("display_data", data={
+            "application/vnd.jupyter.widget-view+json": {"model_id": widget_id, "version_major": 2},
+            "text/plain": "training: 100%"}))
+    return {training: outputs}
+
+
+def test_three_progress_bar_lines_shared_by_chance_do_not_flag_a_pair(tmp_path):
+    # seen in a synthetic class of 300: two honest runs at the same speed printed three identical bars
+    stub = stub_notebook()
+    same = [f"training: {p}%| | {n}/250 [00:{s:02d}<00:00, {r}it/s]"
+            for p, n, s, r in ((40, 100, 8, "11.08"), (60, 150, 13, "12.00"), (100, 250, 22, "12.07"))]
+    own = {COPIED: "training: 20%| | 50/250 [00:04<00:00, 11.50it/s]",
+           BETA_WRITER: "training: 20%| | 50/250 [00:05<00:00, 10.31it/s]"}
+    write_student(tmp_path, COPIED, answers_from(ALPHA), progress_bars(stub, same + [own[COPIED]]))
+    write_student(tmp_path, BETA_WRITER, answers_from(BETA), progress_bars(stub, same + [own[BETA_WRITER]]))
+    pair = pair_of(compare_class(tmp_path, tmp_path / "out"), COPIED, BETA_WRITER)
+    assert pair.outputs_run_specific == 3 and "outputs" not in pair.flags
+
+
+def test_one_shared_progress_widget_id_flags_a_pair(tmp_path):
+    stub = stub_notebook()
+    widget, log = "3f2a9c4e1b7d4e0fa6c85d2b9e1f7a30", ["| step    50 | loss  2.90 |", "| step   100 | loss  2.60 |"]
+    write_student(tmp_path, COPIED, answers_from(ALPHA), progress_bars(stub, log, widget))
+    write_student(tmp_path, BETA_WRITER, answers_from(BETA), progress_bars(stub, log, widget))
+    pair = pair_of(compare_class(tmp_path, tmp_path / "out"), COPIED, BETA_WRITER)
+    assert pair.outputs_run_specific == 1 and "outputs" in pair.flags

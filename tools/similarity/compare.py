@@ -31,7 +31,10 @@ FLAG_MIN_SHARED = 8  # ...when it also shares this many fingerprints (about 25 t
 FLAG_QUESTION_SCORE = 0.8  # one answer this much contained in the other also flags, when it is long enough
 FLAG_QUESTION_MIN_SHARED = 20  # to share this many fingerprints: a 3-line answer is often the same by necessity
 FLAG_MIN_OUTPUTS = 3  # output lines, images or widget ids shared by two students alone...
-FLAG_MIN_RUN_SPECIFIC = 2  # ...of which this many can only repeat by copying: timings, rates, widget ids
+# ...of which this many timings or rates: each carries few bits (a rate to 2 decimals at a similar speed, an
+# elapsed time), so among the ~45,000 pairs of a class of 300 some pairs share two or three by chance; four not
+FLAG_MIN_RUN_SPECIFIC = 4
+# one shared progress-bar widget id (a random UUID of its run) is enough on its own
 
 if TYPE_CHECKING:
     from hw3.similarity.clusters import Cluster
@@ -161,7 +164,9 @@ def describe(pair: Pair, submissions: list[Submission], common: dict[str, set]) 
     code = code_flag(pair.score, pair.shared, pair.questions)
     if code:
         pair.flags.append(code)
-    if pair.outputs_shared >= FLAG_MIN_OUTPUTS and pair.outputs_run_specific >= FLAG_MIN_RUN_SPECIFIC:
+    if pair.outputs_shared >= FLAG_MIN_OUTPUTS and (
+            pair.outputs_run_specific >= FLAG_MIN_RUN_SPECIFIC
+            or any(unit.startswith(WIDGET) for unit in shared_outputs(a, b, common))):
         pair.flags.append("outputs")
     if pair.questions:
         parts.append(strongest(pair.questions))
