@@ -24,14 +24,17 @@ from pathlib import Path
 import nbformat
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+import pytest
 from PIL import Image
 
 import grade_fixtures as fx
 from hw3.common import answers
+from hw3.grading.auto import sandbox
+from hw3.grading.cli import grade_main
 from hw3.common.pdfwrite import one_page_pdf
-from hw3.grading import sandbox
-from hw3.grading.autograder_info import read_autograder
-from hw3.manual.regions import clean_solution, find_regions
+from hw3.grading.auto import sandbox
+from hw3.grading.auto.autograder_info import read_autograder
+from hw3.common.regions import clean_solution, find_regions
 from hw3.project import ASSIGNMENTS
 from hw3.submission.rules import PDF_NAME, zip_name
 from support import REPO
@@ -192,7 +195,7 @@ def sandbox_outcome():
 def bench(copies: int) -> None:
     """Seconds and size of the packet for `copies` copies of the reference (graded by the stand-in)."""
     from hw3.grading.run import grade
-    from hw3.manual.course import load_course
+    from hw3.grading.hand.course import load_course
 
     sandbox.run_confined = fake_runner()
     with tempfile.TemporaryDirectory(prefix="hw3-packet-bench-") as tmp:
@@ -222,8 +225,8 @@ def bench(copies: int) -> None:
 
 def full_marks(empty: Path, filled: Path) -> Path:
     """The empty scores file with every score at its column's points (read from the course)."""
-    from hw3.manual.course import load_course
-    from hw3.manual.sheet import score_columns
+    from hw3.grading.hand.course import load_course
+    from hw3.grading.hand.sheet import score_columns
 
     points = {c.name: c.points for c in score_columns(load_course(COURSE), list(ASSIGNMENTS))}
     with empty.open(newline="", encoding="utf-8") as handle:
@@ -244,6 +247,17 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     bench(args.copies)
     return 0
+
+
+def grade_class(folder: Path, pdf: bytes, *extra: str) -> tuple[dict[str, Path], Path, int]:
+    """Write the synthetic class under `folder` and grade it with the stand-in: (zips by role, out, exit code)."""
+    zips = write_class(folder / "subs", pdf)
+    out = folder / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sandbox, "run_confined", fake_runner())
+        code = grade_main([str(folder / "subs"), "--out", str(out), "--release", str(REPO), "--no-sandbox",
+                           "--jobs", "2", *extra])
+    return zips, out, code
 
 
 if __name__ == "__main__":

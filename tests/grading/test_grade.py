@@ -23,13 +23,13 @@ import hw3
 from hw3.common.folders import inside
 from hw3.common.pdfwrite import one_page_pdf
 from hw3.common.safezip import MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES
-from hw3.grading import sandbox
-from hw3.grading.allowlist import readable_paths
-from hw3.grading.autograder_info import read_autograder
+from hw3.grading.auto import sandbox
+from hw3.grading.auto.allowlist import readable_paths
+from hw3.grading.auto.autograder_info import read_autograder
 from hw3.grading.cli import grade_main
-from hw3.grading.intake import find_zips, read_notebooks
-from hw3.grading.notebook import FONT_DIR, SCRATCH_DIR
-from hw3.grading.state import STATE_DIR
+from hw3.grading.auto.intake import find_zips, read_notebooks
+from hw3.grading.auto.notebook import FONT_DIR, SCRATCH_DIR
+from hw3.grading.auto.state import STATE_DIR
 from hw3.project import ASSIGNMENTS
 from hw3.submission.rules import PDF_NAME
 

@@ -14,10 +14,10 @@ import nbformat
 import pytest
 from PIL import Image
 
-from hw3.grading.assignments import load_assignments
-from hw3.grading.notebook import FIGURES_REQUEST, figure_requests, kept_figures
-from hw3.grading.results import read_summary
-from hw3.manual.images import ImageStore
+from hw3.grading.auto.assignments import load_assignments
+from hw3.grading.auto.notebook import FIGURES_REQUEST, figure_requests, kept_figures
+from hw3.grading.auto.results import read_summary
+from hw3.common.images import ImageStore
 from support import REPO
 
 CHILD_TIMEOUT_S = 600
@@ -35,7 +35,7 @@ def test_the_graded_run_draws_the_q7_figure_and_the_parent_keeps_it(tmp_path):
     (tmp_path / FIGURES_REQUEST).write_text(json.dumps([source for _, source in wanted]))
     env = {**os.environ, "HW3_GRADING": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg",
            "HOME": str(tmp_path / "home"), "MPLCONFIGDIR": str(tmp_path / "home" / "mpl")}
-    done = subprocess.run([sys.executable, "-m", "hw3.grading.otter_child", str(notebook),
+    done = subprocess.run([sys.executable, "-m", "hw3.grading.auto.otter_child", str(notebook),
                            str(assignment.autograder_zip), str(tmp_path / "summary.json"),
                            "--cell-timeout", str(CELL_TIMEOUT_S), "--figures", str(tmp_path / FIGURES_REQUEST)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
