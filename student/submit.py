@@ -56,8 +56,10 @@ def run_verb(prog: str, body: Callable[[], int]) -> int:
         return err.exit_code
     except OSError as err:
         where = f"{err.filename}: " if err.filename else ""
-        print(f"{prog}: {where}{err.strerror or err}: check the path, its permissions and the free space",
-              file=sys.stderr)
+        print(
+            f"{prog}: {where}{err.strerror or err}: check the path, its permissions and the free space",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
@@ -67,8 +69,12 @@ def run_verb(prog: str, body: Callable[[], int]) -> int:
 # ================================================================ hw3.common.nbjson
 CELL_TYPES = ("code", "markdown", "raw")
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
-REQUIRED_OUTPUT_KEYS = {"stream": ("name", "text"), "display_data": ("data",), "execute_result": ("data",),
-                        "error": ("ename", "evalue", "traceback")}
+REQUIRED_OUTPUT_KEYS = {
+    "stream": ("name", "text"),
+    "display_data": ("data",),
+    "execute_result": ("data",),
+    "error": ("ename", "evalue", "traceback"),
+}
 MAX_SHOWN = 80  # characters of a JSON error shown in a message
 FIX = "save it from Jupyter again (File > Save) or download the released notebook and copy your answers"
 
@@ -90,7 +96,10 @@ def schema_problem(nb: dict) -> str:
         if cell.get("cell_type") not in CELL_TYPES:
             return f"cell {number} has no valid cell_type"
         source = cell.get("source")
-        if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))):
+        if not (
+            isinstance(source, str)
+            or (isinstance(source, list) and all(isinstance(s, str) for s in source))
+        ):
             return f"cell {number} has no text source"
         if not isinstance(cell.get("metadata", {}), dict):
             return f"cell {number} has metadata that is not an object"
@@ -116,13 +125,17 @@ def decode(name: str, data: bytes):
     if not data:
         return None, [f"{name}: is empty: {FIX}"]
     if data.startswith(b"PK\x03\x04"):
-        return None, [f"{name}: is a zip (otter's export zip?), not a notebook: put the .ipynb file itself"]
+        return None, [
+            f"{name}: is a zip (otter's export zip?), not a notebook: put the .ipynb file itself"
+        ]
     try:
         return json.loads(data.decode("utf-8")), []
     except UnicodeDecodeError:
         return None, [f"{name}: is not UTF-8 text: {FIX}"]
     except json.JSONDecodeError as err:
-        return None, [f"{name}: is not valid JSON (line {err.lineno}: {err.msg[:MAX_SHOWN]}): {FIX}"]
+        return None, [
+            f"{name}: is not valid JSON (line {err.lineno}: {err.msg[:MAX_SHOWN]}): {FIX}"
+        ]
     except RecursionError:
         return None, [f"{name}: is not valid JSON (nested too deeply): {FIX}"]
 
@@ -167,7 +180,9 @@ def parse_lenient(name: str, data: bytes):
             cell["metadata"] = {}
         if cell["cell_type"] == "code":
             outputs = cell.get("outputs")
-            cell["outputs"] = [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
+            cell["outputs"] = (
+                [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
+            )
             cell.setdefault("execution_count", None)
         cells.append(cell)
     raw["cells"] = cells
@@ -177,16 +192,28 @@ def parse_lenient(name: str, data: bytes):
 # ================================================================ hw3.common.safezip
 MB = 1024 * 1024
 MAX_MEMBERS = 32  # three files plus room to name a student's extras; far below any zip bomb
-MAX_DIRECTORY_BYTES = MAX_MEMBERS * 1024  # a central directory entry is 46 B plus name, extra and comment
+MAX_DIRECTORY_BYTES = (
+    MAX_MEMBERS * 1024
+)  # a central directory entry is 46 B plus name, extra and comment
 MAX_UNCOMPRESSED_BYTES = 120 * MB  # both notebooks and the PDF at their size limits still fit
 READ_CHUNK = 64 * 1024
 ENCRYPTED_FLAG = 0x1  # general purpose bit 0 of a zip entry
 ZIP_MAGIC = b"PK\x03\x04"
 EOCD_SIGNATURE = b"PK\x05\x06"
-EOCD_FORMAT = "<4s4H2LH"  # signature, disk, cd disk, entries on disk, entries total, cd size, offset, comment
+EOCD_FORMAT = (
+    "<4s4H2LH"  # signature, disk, cd disk, entries on disk, entries total, cd size, offset, comment
+)
 EOCD_MAX_TAIL = 22 + 65535  # the end record plus the longest zip comment
 MACOS_FOLDER = "__MACOSX"
-READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError, RuntimeError)
+READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    ValueError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
 FILE_SIGNATURES = (  # what a file that should be a zip, PDF or notebook really is, for messages
     (ZIP_MAGIC, "a zip/DOCX file"),
     (b"\x89PNG", "a PNG image"),
@@ -247,8 +274,10 @@ def end_record(path: Path) -> tuple[int, int] | None:
 
 def too_many_entries(count: int, where: str, keep: str) -> str:
     """The problem line of a zip with too many entries or too large a directory; `keep` names what belongs in it."""
-    return (f"the zip holds {count} entries{where} (limits {MAX_MEMBERS} entries, {MAX_DIRECTORY_BYTES} B "
-            f"of directory; a zip bomb?): zip only {keep}")
+    return (
+        f"the zip holds {count} entries{where} (limits {MAX_MEMBERS} entries, {MAX_DIRECTORY_BYTES} B "
+        f"of directory; a zip bomb?): zip only {keep}"
+    )
 
 
 def file_refusal(path: Path, keep: str) -> str:
@@ -274,8 +303,10 @@ def directory_refusal(infos: list, keep: str) -> str:
         return too_many_entries(len(infos), "", keep)
     total = sum(info.file_size for info in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
-        return (f"the zip declares {mb(total)} uncompressed (limit {mb(MAX_UNCOMPRESSED_BYTES)}; a zip bomb?): "
-                f"zip only {keep}")
+        return (
+            f"the zip declares {mb(total)} uncompressed (limit {mb(MAX_UNCOMPRESSED_BYTES)}; a zip bomb?): "
+            f"zip only {keep}"
+        )
     return ""
 
 
@@ -297,8 +328,10 @@ def read_member(zf: zipfile.ZipFile, name: str, cap: int) -> bytes:
     if info.flag_bits & ENCRYPTED_FLAG:
         raise MemberError(f"{name}: is password-protected: zip it again without a password")
     if info.file_size > cap:
-        raise MemberError(f"{name}: declares {mb(info.file_size)} uncompressed (limit {mb(cap)}): "
-                          "make it smaller and zip it again")
+        raise MemberError(
+            f"{name}: declares {mb(info.file_size)} uncompressed (limit {mb(cap)}): "
+            "make it smaller and zip it again"
+        )
     chunks, size = [], 0
     try:
         with zf.open(info) as stream:
@@ -327,8 +360,11 @@ def locate_members(zf: zipfile.ZipFile, names) -> dict:
         if name in members:
             found[name] = name
             continue
-        nested = {m for m in members if m.count("/") == 1 and m.endswith("/" + name)
-                  and not m.startswith(MACOS_FOLDER + "/")}
+        nested = {
+            m
+            for m in members
+            if m.count("/") == 1 and m.endswith("/" + name) and not m.startswith(MACOS_FOLDER + "/")
+        }
         if len(nested) == 1:
             found[name] = nested.pop()
     return found
@@ -338,14 +374,20 @@ def locate_members(zf: zipfile.ZipFile, names) -> dict:
 NOTEBOOKS = ("hafez.ipynb", "apple_stock.ipynb")
 PDF_NAME = "HW3__Solution.pdf"
 REQUIRED_FILES = NOTEBOOKS + (PDF_NAME,)
-ZIP_NAME_RE = re.compile(r"^DL_HW3__(?P<student_number>[0-9]{7,12})__(?P<full_name>[A-Z][A-Za-z]*)\.zip$")
+ZIP_NAME_RE = re.compile(
+    r"^DL_HW3__(?P<student_number>[0-9]{7,12})__(?P<full_name>[A-Z][A-Za-z]*)\.zip$"
+)
 ZIP_NAME_FORMAT = "DL_HW3__{student_number}__{full_name}.zip"
 ZIP_NAME_EXAMPLE = "DL_HW3__401521234__AliMomen.zip"
-LOOSE_ZIP_NAME_RE = re.compile(r"^DL[_ -]?HW[_ -]?3[_ -]+(.+?)[_ -]+(.+?)\.zip$", re.IGNORECASE)  # to suggest a fix
+LOOSE_ZIP_NAME_RE = re.compile(
+    r"^DL[_ -]?HW[_ -]?3[_ -]+(.+?)[_ -]+(.+?)\.zip$", re.IGNORECASE
+)  # to suggest a fix
 STUDENT_NUMBER_RE = re.compile(r"^[0-9]{7,12}$")
 FULL_NAME_RE = re.compile(r"^[A-Z][A-Za-z]*$")
 QUESTION_RE = re.compile(r"^\s*(q\d+\w*)\s*:")
-REPORTED_NOT_IMPLEMENTED_RE = re.compile(r"NotImplementedError: (q\d+\w*)\s*:")  # in a printed test report
+REPORTED_NOT_IMPLEMENTED_RE = re.compile(
+    r"NotImplementedError: (q\d+\w*)\s*:"
+)  # in a printed test report
 OTTER_LOG = ".OTTER_LOG"
 MAX_PDF_BYTES = 20 * MB
 MAX_ZIP_BYTES = 50 * MB
@@ -365,6 +407,7 @@ ALLOW_ERRORS, ALLOW_UNANSWERED = "--allow-errors", "--allow-unanswered"
 @dataclass
 class Inspection:
     """What checking one submission zip found: its problems and, when the PDF could be read, its pages."""
+
     problems: list = field(default_factory=list)
     pdf_pages: int | None = None
 
@@ -376,12 +419,18 @@ def suggest_full_name(full_name: str) -> str:
     """CamelCase ASCII spelling of a name ("ali momen" -> "AliMomen", "José" -> "Jose"); may be ''."""
     ascii_name = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode()
     words = re.findall(r"[A-Za-z]+", ascii_name)
-    return "".join(word[0].upper() + (word[1:].lower() if word[1:].isupper() else word[1:]) for word in words)
+    return "".join(
+        word[0].upper() + (word[1:].lower() if word[1:].isupper() else word[1:]) for word in words
+    )
 
 
 def suggest_student_number(student_number: str) -> str:
     """Student number in ASCII digits only ("401 521-234" or Persian digits -> "401521234")."""
-    return "".join(str(unicodedata.digit(ch)) for ch in student_number if unicodedata.digit(ch, None) is not None)
+    return "".join(
+        str(unicodedata.digit(ch))
+        for ch in student_number
+        if unicodedata.digit(ch, None) is not None
+    )
 
 
 def check_identity(student_number: str, full_name: str) -> list:
@@ -389,12 +438,22 @@ def check_identity(student_number: str, full_name: str) -> list:
     problems = []
     if not STUDENT_NUMBER_RE.match(student_number):
         fixed = suggest_student_number(student_number)
-        hint = f"use {fixed!r}" if STUDENT_NUMBER_RE.match(fixed) else "use your 7-12 digit student number"
+        hint = (
+            f"use {fixed!r}"
+            if STUDENT_NUMBER_RE.match(fixed)
+            else "use your 7-12 digit student number"
+        )
         problems.append(f"student number {student_number!r}: must be 7-12 digits 0-9 only: {hint}")
     if not FULL_NAME_RE.match(full_name):
         fixed = suggest_full_name(full_name)
-        hint = f"use {fixed!r}" if FULL_NAME_RE.match(fixed) else "write it in English letters, e.g. 'AliMomen'"
-        problems.append(f"full name {full_name!r}: must be CamelCase English letters, no spaces: {hint}")
+        hint = (
+            f"use {fixed!r}"
+            if FULL_NAME_RE.match(fixed)
+            else "write it in English letters, e.g. 'AliMomen'"
+        )
+        problems.append(
+            f"full name {full_name!r}: must be CamelCase English letters, no spaces: {hint}"
+        )
     return problems
 
 
@@ -412,9 +471,13 @@ def check_zip_name(name: str) -> list:
         student_number = suggest_student_number(parts[1])
         full_name = suggest_full_name(parts[2])
         if not check_identity(student_number, full_name):
-            return [f"wrong file name: rename it to {zip_name(student_number, full_name)!r} (double underscores)"]
-    return [f"wrong file name: it must be DL_HW3__[StudentNumber]__[FullName].zip with double underscores, "
-            f"e.g. {ZIP_NAME_EXAMPLE!r}: rename it (submit.py and hw3 pack name it for you)"]
+            return [
+                f"wrong file name: rename it to {zip_name(student_number, full_name)!r} (double underscores)"
+            ]
+    return [
+        f"wrong file name: it must be DL_HW3__[StudentNumber]__[FullName].zip with double underscores, "
+        f"e.g. {ZIP_NAME_EXAMPLE!r}: rename it (submit.py and hw3 pack name it for you)"
+    ]
 
 
 def identity(file_name: str) -> tuple:
@@ -441,7 +504,10 @@ def count_pdf_pages(data: bytes) -> int:
     except ImportError:
         return scanned_page_objects(data)
     import logging
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # a damaged file is judged by its pages, here
+
+    logging.getLogger("pypdf").setLevel(
+        logging.CRITICAL
+    )  # a damaged file is judged by its pages, here
     try:
         return len(pypdf.PdfReader(io.BytesIO(data), strict=False).pages)
     except Exception:  # noqa: BLE001 - any failure of the parser: count the page objects instead
@@ -471,18 +537,26 @@ def check_pdf_bytes(data: bytes) -> tuple:
         return [f"{PDF_NAME}: is empty: export your theory answers to PDF again"], None
     problems = []
     if len(data) > MAX_PDF_BYTES:
-        problems.append(f"{PDF_NAME}: is {mb(len(data))} (limit {mb(MAX_PDF_BYTES)}): "
-                        "compress the images or export at a lower resolution")
+        problems.append(
+            f"{PDF_NAME}: is {mb(len(data))} (limit {mb(MAX_PDF_BYTES)}): "
+            "compress the images or export at a lower resolution"
+        )
     if not data.startswith(PDF_MAGIC):
-        problems.append(f"{PDF_NAME}: is not a PDF (it looks like {sniff(data)}): "
-                        "export your answers as PDF; renaming the file is not enough")
+        problems.append(
+            f"{PDF_NAME}: is not a PDF (it looks like {sniff(data)}): "
+            "export your answers as PDF; renaming the file is not enough"
+        )
         return problems, None
     if PDF_EOF not in data[-PDF_EOF_WINDOW:]:
-        problems.append(f"{PDF_NAME}: is truncated (no %%EOF at the end): export or download it again")
+        problems.append(
+            f"{PDF_NAME}: is truncated (no %%EOF at the end): export or download it again"
+        )
         return problems, None
     pages = count_pdf_pages(data)
     if pages == 0:
-        problems.append(f"{PDF_NAME}: has no pages (a PDF header but no page in it): export your answers to PDF again")
+        problems.append(
+            f"{PDF_NAME}: has no pages (a PDF header but no page in it): export your answers to PDF again"
+        )
     return problems, pages
 
 
@@ -492,8 +566,10 @@ def check_pdf_bytes(data: bytes) -> tuple:
 def output_text(output: dict) -> str:
     """The printed text of a saved cell output: stream text, or its text/plain and text/html data."""
     data = output.get("data", {}) if isinstance(output.get("data"), dict) else {}
-    return "\n".join(joined(part) for part in (output.get("text", ""), data.get("text/plain", ""),
-                                                data.get("text/html", "")))
+    return "\n".join(
+        joined(part)
+        for part in (output.get("text", ""), data.get("text/plain", ""), data.get("text/html", ""))
+    )
 
 
 def is_error(output: dict) -> bool:
@@ -507,8 +583,11 @@ def is_not_implemented(output: dict) -> bool:
 
 def code_cells(nb: dict) -> list:
     """(1-based cell number, cell) of every code cell with some source."""
-    return [(number, cell) for number, cell in enumerate(nb.get("cells", []), start=1)
-            if cell.get("cell_type") == "code" and joined(cell.get("source")).strip()]
+    return [
+        (number, cell)
+        for number, cell in enumerate(nb.get("cells", []), start=1)
+        if cell.get("cell_type") == "code" and joined(cell.get("source")).strip()
+    ]
 
 
 def unanswered_questions(nb: dict) -> list:
@@ -539,7 +618,12 @@ def traceback_cells(nb: dict) -> list:
         for output in cell.get("outputs", []):
             if is_error(output) and not is_not_implemented(output):
                 message = str(output.get("evalue", "")).strip().splitlines()
-                found.append((number, f"{output.get('ename', 'Error')}: {message[0][:SOURCE_PREVIEW] if message else ''}"))
+                found.append(
+                    (
+                        number,
+                        f"{output.get('ename', 'Error')}: {message[0][:SOURCE_PREVIEW] if message else ''}",
+                    )
+                )
                 break
     return found
 
@@ -567,15 +651,23 @@ def check_otter_metadata(name: str, nb: dict) -> list:
     if got == expected:
         return []
     if got is None:
-        return [f"{name}: has no otter metadata (not the released notebook?): "
-                f"copy your answers into the released {name} and submit that"]
+        return [
+            f"{name}: has no otter metadata (not the released notebook?): "
+            f"copy your answers into the released {name} and submit that"
+        ]
     if f"{got}.ipynb" in NOTEBOOKS:
-        return [f"{name}: holds the {got} notebook: save that one as {got}.ipynb and put your {expected} notebook here"]
-    return [f"{name}: belongs to otter assignment {got!r}, not {expected!r}: "
-            f"copy your answers into the released {name} and submit that"]
+        return [
+            f"{name}: holds the {got} notebook: save that one as {got}.ipynb and put your {expected} notebook here"
+        ]
+    return [
+        f"{name}: belongs to otter assignment {got!r}, not {expected!r}: "
+        f"copy your answers into the released {name} and submit that"
+    ]
 
 
-def check_notebook_bytes(name: str, data: bytes, allow_unanswered: bool = False, allow_errors: bool = False) -> list:
+def check_notebook_bytes(
+    name: str, data: bytes, allow_unanswered: bool = False, allow_errors: bool = False
+) -> list:
     """Problems with one notebook: well-formed nbformat 4 JSON; ours (otter assignment name = file
     stem); executed (every non-empty code cell has an execution count); answered (no output still
     shows a stub's NotImplementedError, unless `allow_unanswered`); and clean (no other error in the
@@ -589,15 +681,22 @@ def check_notebook_bytes(name: str, data: bytes, allow_unanswered: bool = False,
     if never_run and len(never_run) == total:
         problems.append(f"{name}: was never run (no code cell has an execution count): {RUN_ALL}")
     elif never_run:
-        problems.append(f"{name}: {len(never_run)} of {total} code cells never ran "
-                        f"(first: {never_run[0]!r}): {RUN_ALL}")
+        problems.append(
+            f"{name}: {len(never_run)} of {total} code cells never ran "
+            f"(first: {never_run[0]!r}): {RUN_ALL}"
+        )
     if not allow_unanswered:
-        problems += [f"{name}: {question} is unanswered (its output still shows NotImplementedError): "
-                     f"answer it, {RUN_ALL}; or pass {ALLOW_UNANSWERED} to submit without it"
-                     for question in unanswered_questions(nb)]
+        problems += [
+            f"{name}: {question} is unanswered (its output still shows NotImplementedError): "
+            f"answer it, {RUN_ALL}; or pass {ALLOW_UNANSWERED} to submit without it"
+            for question in unanswered_questions(nb)
+        ]
     if not allow_errors:
-        problems += [f"{name}: cell {number} raised {error} in its saved output: fix it and {RUN_ALL}; "
-                     f"or pass {ALLOW_ERRORS} to submit it as it is" for number, error in traceback_cells(nb)]
+        problems += [
+            f"{name}: cell {number} raised {error} in its saved output: fix it and {RUN_ALL}; "
+            f"or pass {ALLOW_ERRORS} to submit it as it is"
+            for number, error in traceback_cells(nb)
+        ]
     return problems
 
 
@@ -615,18 +714,30 @@ def layout_problems(files: list, base: str) -> list:
     A missing file with an extra of the same extension beside it gets 'rename X to Y' instead of two lines.
     """
     problems = []
-    relative = [f[len(base):] for f in files if f.startswith(base)]
+    relative = [f[len(base) :] for f in files if f.startswith(base)]
     for name in sorted(set(relative)):
         if relative.count(name) > 1:
-            problems.append(f"{base + name}: appears {relative.count(name)} times in the zip: keep one")
-    extras = sorted({f for f in files if not (f.startswith(base) and f[len(base):] in REQUIRED_FILES)})
+            problems.append(
+                f"{base + name}: appears {relative.count(name)} times in the zip: keep one"
+            )
+    extras = sorted(
+        {f for f in files if not (f.startswith(base) and f[len(base) :] in REQUIRED_FILES)}
+    )
     for name in REQUIRED_FILES:
         if name in relative:
             continue
-        candidates = [e for e in extras if e.startswith(base) and "/" not in e[len(base):]
-                      and PurePosixPath(e).suffix.lower() == PurePosixPath(name).suffix.lower()]
-        best = max(candidates, key=lambda e: difflib.SequenceMatcher(None, e.lower(), (base + name).lower()).ratio(),
-                   default=None)
+        candidates = [
+            e
+            for e in extras
+            if e.startswith(base)
+            and "/" not in e[len(base) :]
+            and PurePosixPath(e).suffix.lower() == PurePosixPath(name).suffix.lower()
+        ]
+        best = max(
+            candidates,
+            key=lambda e: difflib.SequenceMatcher(None, e.lower(), (base + name).lower()).ratio(),
+            default=None,
+        )
         if best is None:
             problems.append(f"{base + name}: missing from the zip: add it")
         else:
@@ -636,18 +747,26 @@ def layout_problems(files: list, base: str) -> list:
     for extra in extras:
         top = extra.split("/")[0]
         if top == OTTER_LOG:
-            problems.append(f"{OTTER_LOG}: remove it: submit the notebooks themselves, not otter's export zip")
+            problems.append(
+                f"{OTTER_LOG}: remove it: submit the notebooks themselves, not otter's export zip"
+            )
         elif "/" not in extra:
-            problems.append(f"{extra}: extra file: remove it (the zip holds only {', '.join(REQUIRED_FILES)})")
+            problems.append(
+                f"{extra}: extra file: remove it (the zip holds only {', '.join(REQUIRED_FILES)})"
+            )
         else:
             folders.setdefault(top, []).append(extra)
     for top, inside in sorted(folders.items()):
         why = " (macOS metadata)" if top == MACOS_FOLDER else ""
-        problems.append(f"{top}/: extra folder{why} with {len(inside)} file(s): remove it; {REBUILD}")
+        problems.append(
+            f"{top}/: extra folder{why} with {len(inside)} file(s): remove it; {REBUILD}"
+        )
     return problems
 
 
-def inspect_submission(path, allow_unanswered: bool = False, allow_errors: bool = False) -> Inspection:
+def inspect_submission(
+    path, allow_unanswered: bool = False, allow_errors: bool = False
+) -> Inspection:
     """Every problem with a submission zip on disk, one line each, never raising for bad input, and the
     PDF's page count.
 
@@ -664,8 +783,10 @@ def inspect_submission(path, allow_unanswered: bool = False, allow_errors: bool 
         return Inspection(["not a file (a directory?): give the path of the .zip itself"])
     problems = check_zip_name(path.name)
     if path.stat().st_size > MAX_ZIP_BYTES:
-        problems.append(f"the zip is {mb(path.stat().st_size)} (limit {mb(MAX_ZIP_BYTES)}): "
-                        "shrink the PDF or clear huge outputs")
+        problems.append(
+            f"the zip is {mb(path.stat().st_size)} (limit {mb(MAX_ZIP_BYTES)}): "
+            "shrink the PDF or clear huge outputs"
+        )
     refused = file_refusal(path, ", ".join(REQUIRED_FILES))
     if refused:
         return Inspection(problems + [f"{refused}: {REBUILD}"])
@@ -692,9 +813,13 @@ def zip_contents(zf: zipfile.ZipFile, allow_unanswered: bool, allow_errors: bool
     for info in zf.infolist():
         reason = unsafe_reason(info.filename)
         if reason:
-            inspection.problems.append(f"{info.filename}: unsafe path, {reason}: zip the files themselves; {REBUILD}")
+            inspection.problems.append(
+                f"{info.filename}: unsafe path, {reason}: zip the files themselves; {REBUILD}"
+            )
         elif is_symlink(info):
-            inspection.problems.append(f"{info.filename}: is a symbolic link: put the real file in the zip")
+            inspection.problems.append(
+                f"{info.filename}: is a symbolic link: put the real file in the zip"
+            )
         elif not info.is_dir():
             files.append(info.filename)
     if not files and not inspection.problems:
@@ -703,8 +828,10 @@ def zip_contents(zf: zipfile.ZipFile, allow_unanswered: bool, allow_errors: bool
     base = ""
     if not any(name in files for name in REQUIRED_FILES) and located:
         base = next(iter(located.values())).split("/")[0] + "/"
-        inspection.problems.append(f"{base}: the files are inside a folder: zip the three files themselves, "
-                                   "not their folder")
+        inspection.problems.append(
+            f"{base}: the files are inside a folder: zip the three files themselves, "
+            "not their folder"
+        )
     inspection.problems += layout_problems(files, base)
     for name in REQUIRED_FILES:
         member = base + name
@@ -727,6 +854,7 @@ def zip_contents(zf: zipfile.ZipFile, allow_unanswered: bool, allow_errors: bool
 @dataclass
 class CheckResult:
     """One Inspection (problems, PDF pages) per zip, in the order given."""
+
     inspections: dict[Path, Inspection]
 
     @property
@@ -751,32 +879,63 @@ class CheckResult:
         return f"{self.valid} of {len(self.inspections)} zip(s) valid"
 
 
-def check(zips: list[Path], *, allow_unanswered: bool = False, allow_errors: bool = False) -> CheckResult:
+def check(
+    zips: list[Path], *, allow_unanswered: bool = False, allow_errors: bool = False
+) -> CheckResult:
     """Inspect each zip; a zip is valid when its problem list is empty."""
-    return CheckResult({Path(z): inspect_submission(z, allow_unanswered, allow_errors) for z in zips})
+    return CheckResult(
+        {Path(z): inspect_submission(z, allow_unanswered, allow_errors) for z in zips}
+    )
 
 
 # ================================================================ hw3.submission.options
-def add_pack_options(parser: argparse.ArgumentParser, folder: Path, folder_words: str, required: bool) -> None:
+def add_pack_options(
+    parser: argparse.ArgumentParser, folder: Path, folder_words: str, required: bool
+) -> None:
     """--student-number, --name, --from, --pdf and --out; --from and --out default to `folder`, which
     the help calls `folder_words`."""
     parser.add_argument("--student-number", required=required, help="digits only, e.g. 401521234")
-    parser.add_argument("--name", required=required, help="full name in CamelCase English letters, e.g. AliMomen")
-    parser.add_argument("--from", dest="source", type=Path, default=folder, metavar="DIR",
-                        help="folder holding hafez.ipynb and apple_stock.ipynb, or holding them in hafez/ and "
-                        f"apple_stock/ as the student release does (default: {folder_words})")
-    parser.add_argument("--pdf", type=Path, metavar="PATH",
-                        help=f"theory answers PDF (default: DIR/{PDF_NAME} or DIR/theory/{PDF_NAME})")
-    parser.add_argument("--out", type=Path, default=folder, metavar="DIR",
-                        help=f"folder to write the zip to (default: {folder_words})")
+    parser.add_argument(
+        "--name", required=required, help="full name in CamelCase English letters, e.g. AliMomen"
+    )
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=folder,
+        metavar="DIR",
+        help="folder holding hafez.ipynb and apple_stock.ipynb, or holding them in hafez/ and "
+        f"apple_stock/ as the student release does (default: {folder_words})",
+    )
+    parser.add_argument(
+        "--pdf",
+        type=Path,
+        metavar="PATH",
+        help=f"theory answers PDF (default: DIR/{PDF_NAME} or DIR/theory/{PDF_NAME})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=folder,
+        metavar="DIR",
+        help=f"folder to write the zip to (default: {folder_words})",
+    )
 
 
 def add_allowances(parser: argparse.ArgumentParser) -> None:
     """--allow-unanswered and --allow-errors, which relax the notebook rules for both building and checking."""
-    parser.add_argument(ALLOW_UNANSWERED, dest="allow_unanswered", action="store_true",
-                        help="accept questions whose stub still raises NotImplementedError")
-    parser.add_argument(ALLOW_ERRORS, dest="allow_errors", action="store_true",
-                        help="accept notebooks whose saved outputs hold a traceback")
+    parser.add_argument(
+        ALLOW_UNANSWERED,
+        dest="allow_unanswered",
+        action="store_true",
+        help="accept questions whose stub still raises NotImplementedError",
+    )
+    parser.add_argument(
+        ALLOW_ERRORS,
+        dest="allow_errors",
+        action="store_true",
+        help="accept notebooks whose saved outputs hold a traceback",
+    )
 
 
 # ================================================================ hw3.common.atomic
@@ -806,7 +965,9 @@ UNIX = 3  # create_system: the same bytes whichever OS writes the zip
 COMPRESS_LEVEL = 9
 
 
-def deterministic_zip_bytes(members: dict[str, bytes], modes: dict[str, int] | None = None) -> bytes:
+def deterministic_zip_bytes(
+    members: dict[str, bytes], modes: dict[str, int] | None = None
+) -> bytes:
     """The zip of `members` (archive name -> content); `modes` keeps given external attributes."""
     modes = modes or {}
     buffer = io.BytesIO()
@@ -820,7 +981,9 @@ def deterministic_zip_bytes(members: dict[str, bytes], modes: dict[str, int] | N
     return buffer.getvalue()
 
 
-def write_deterministic_zip(path: Path, members: dict[str, bytes], modes: dict[str, int] | None = None) -> Path:
+def write_deterministic_zip(
+    path: Path, members: dict[str, bytes], modes: dict[str, int] | None = None
+) -> Path:
     """Write the zip of `members` to `path` atomically (see deterministic_zip_bytes)."""
     return write_atomic(path, deterministic_zip_bytes(members, modes))
 
@@ -833,6 +996,7 @@ RELEASE_FOLDERS = {"hafez.ipynb": "hafez", "apple_stock.ipynb": "apple_stock", P
 @dataclass
 class PackResult:
     """The zip written (None when there were problems), the files in it and every problem found."""
+
     path: Path | None
     members: dict[str, bytes] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -841,8 +1005,10 @@ class PackResult:
     def manifest(self) -> list[str]:
         """One line per member, sorted: name, size in bytes, sha256."""
         width = max(len(name) for name in self.members)
-        return [f"  {name:<{width}}  {len(data):>10} B  sha256 {hashlib.sha256(data).hexdigest()}"
-                for name, data in sorted(self.members.items())]
+        return [
+            f"  {name:<{width}}  {len(data):>10} B  sha256 {hashlib.sha256(data).hexdigest()}"
+            for name, data in sorted(self.members.items())
+        ]
 
     def refusal(self) -> list[str]:
         """Why nothing was written: every problem, then `N problem(s); nothing written`."""
@@ -851,8 +1017,10 @@ class PackResult:
     def report(self) -> list[str]:
         """What a written zip holds: the manifest, then `wrote PATH (size, sha256; PDF pages)`."""
         archive = self.path.read_bytes()
-        return self.manifest() + [f"wrote {self.path} ({len(archive)} B, sha256 {hashlib.sha256(archive).hexdigest()}; "
-                                  f"{PDF_NAME}: {self.pdf_pages} page(s)); upload it to Quera as is"]
+        return self.manifest() + [
+            f"wrote {self.path} ({len(archive)} B, sha256 {hashlib.sha256(archive).hexdigest()}; "
+            f"{PDF_NAME}: {self.pdf_pages} page(s)); upload it to Quera as is"
+        ]
 
 
 def near_names(folder: Path, name: str) -> list[str]:
@@ -860,8 +1028,14 @@ def near_names(folder: Path, name: str) -> list[str]:
     stem, suffix = Path(name).stem.lower(), Path(name).suffix.lower()
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() == suffix and p.name != name and p.stem.lower().startswith(stem))
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() == suffix
+        and p.name != name
+        and p.stem.lower().startswith(stem)
+    )
 
 
 def locate_source(name: str, folder: Path, flag: str) -> tuple[Path | None, list[str]]:
@@ -869,12 +1043,19 @@ def locate_source(name: str, folder: Path, flag: str) -> tuple[Path | None, list
     unzipped student release; (None, [problem]) when neither exists or both do with different contents."""
     places = [folder / name, folder / RELEASE_FOLDERS[name] / name]
     found = [place for place in places if place.exists()]
-    if len(found) == 2 and not (all(place.is_file() for place in found) and filecmp.cmp(*found, shallow=False)):
-        return None, [f"{name}: two different copies, {found[0]} and {found[1]}: delete the stale one or pass {flag}"]
+    if len(found) == 2 and not (
+        all(place.is_file() for place in found) and filecmp.cmp(*found, shallow=False)
+    ):
+        return None, [
+            f"{name}: two different copies, {found[0]} and {found[1]}: delete the stale one or pass {flag}"
+        ]
     if found:
         return found[0], []
-    near = [(place.parent.relative_to(folder) / other).as_posix() for place in places
-            for other in near_names(place.parent, name)]
+    near = [
+        (place.parent.relative_to(folder) / other).as_posix()
+        for place in places
+        for other in near_names(place.parent, name)
+    ]
     fix = f"rename {near[0]!r} to {name!r}" if near else f"save it in one of them or pass {flag}"
     return None, [f"{name}: not found at {places[0]} or {places[1]}: {fix}"]
 
@@ -889,18 +1070,30 @@ def read_source(name: str, path: Path, flag: str) -> tuple[bytes | None, list[st
         return None, [f"{name}: {path} is not a file: pass the file itself with {flag}"]
     size = path.stat().st_size
     if size > max_bytes(name):
-        return None, [f"{name}: {path} is {mb(size)} (limit {mb(max_bytes(name))}): make it smaller"]
+        return None, [
+            f"{name}: {path} is {mb(size)} (limit {mb(max_bytes(name))}): make it smaller"
+        ]
     return path.read_bytes(), []
 
 
-def source_bytes(name: str, folder: Path, explicit: Path | None, flag: str) -> tuple[bytes | None, list[str]]:
+def source_bytes(
+    name: str, folder: Path, explicit: Path | None, flag: str
+) -> tuple[bytes | None, list[str]]:
     """(bytes, []) of one file to pack, from `explicit` when given, else located in `folder`; or (None, [problem])."""
     path, problems = (explicit, []) if explicit is not None else locate_source(name, folder, flag)
     return (None, problems) if problems else read_source(name, path, flag)
 
 
-def pack(*, student_number: str, full_name: str, source: Path = Path("."), pdf: Path | None = None,
-         out: Path = Path("."), allow_unanswered: bool = False, allow_errors: bool = False) -> PackResult:
+def pack(
+    *,
+    student_number: str,
+    full_name: str,
+    source: Path = Path("."),
+    pdf: Path | None = None,
+    out: Path = Path("."),
+    allow_unanswered: bool = False,
+    allow_errors: bool = False,
+) -> PackResult:
     """Check the notebooks found in `source` and the PDF (default: found in `source`, see locate_source),
     then write `out/DL_HW3__<number>__<name>.zip`; nothing is written when any problem is found."""
     result = PackResult(None, problems=check_identity(student_number, full_name))
@@ -922,14 +1115,18 @@ def pack(*, student_number: str, full_name: str, source: Path = Path("."), pdf: 
         return result
     archive = deterministic_zip_bytes(result.members)
     if len(archive) > MAX_ZIP_BYTES:
-        result.problems.append(f"{target.name}: would be {mb(len(archive))} (limit {mb(MAX_ZIP_BYTES)}): "
-                               "shrink the PDF or clear huge outputs (large images, long printouts)")
+        result.problems.append(
+            f"{target.name}: would be {mb(len(archive))} (limit {mb(MAX_ZIP_BYTES)}): "
+            "shrink the PDF or clear huge outputs (large images, long printouts)"
+        )
         return result
     try:
         result.path = write_atomic(target, archive)
     except OSError as err:
-        result.problems.append(f"{target.name}: cannot be written ({err.strerror or err}): "
-                               "free some disk space or pass another --out")
+        result.problems.append(
+            f"{target.name}: cannot be written ({err.strerror or err}): "
+            "free some disk space or pass another --out"
+        )
     return result
 
 
@@ -949,9 +1146,11 @@ def on_colab() -> bool:
 
 def colab_download_hint(path: Path) -> str:
     """The line that tells a Colab user how to get the zip onto their own computer."""
-    return (f"On Colab the zip is on the runtime, not your computer: download {path} from the Files panel "
-            "(folder icon on the left; the file's menu > Download), or run "
-            f"`from google.colab import files; files.download({str(path)!r})` in a cell")
+    return (
+        f"On Colab the zip is on the runtime, not your computer: download {path} from the Files panel "
+        "(folder icon on the left; the file's menu > Download), or run "
+        f"`from google.colab import files; files.download({str(path)!r})` in a cell"
+    )
 
 
 def tolerate_any_console() -> None:
@@ -964,8 +1163,15 @@ def tolerate_any_console() -> None:
 
 def build(args: argparse.Namespace) -> int:
     """Pack the zip; print the problems (exit 1, nothing written) or, on Colab first, how to download it."""
-    result = pack(student_number=args.student_number, full_name=args.name, source=args.source, pdf=args.pdf,
-                  out=args.out, allow_unanswered=args.allow_unanswered, allow_errors=args.allow_errors)
+    result = pack(
+        student_number=args.student_number,
+        full_name=args.name,
+        source=args.source,
+        pdf=args.pdf,
+        out=args.out,
+        allow_unanswered=args.allow_unanswered,
+        allow_errors=args.allow_errors,
+    )
     if result.problems:
         for line in result.refusal():
             print(f"{PROG}: {line}", file=sys.stderr)
@@ -978,7 +1184,9 @@ def build(args: argparse.Namespace) -> int:
 
 def check_zips(args: argparse.Namespace) -> int:
     """Check each zip: the same lines as `hw3 check`, then a summary; exit 1 when any zip has a problem."""
-    result = check(args.check, allow_unanswered=args.allow_unanswered, allow_errors=args.allow_errors)
+    result = check(
+        args.check, allow_unanswered=args.allow_unanswered, allow_errors=args.allow_errors
+    )
     print("\n".join(result.lines()))
     print(f"{PROG} --check: {result.summary()}")
     return EXIT_OK if result.all_valid else EXIT_FINDINGS
@@ -987,23 +1195,38 @@ def check_zips(args: argparse.Namespace) -> int:
 def main(argv=None) -> int:
     """Build the zip, or check zips with --check; exit 0 done, 1 problems found, 2 usage error."""
     if sys.version_info < OLDEST_PYTHON:
-        print(f"{PROG}: needs Python 3.8 or newer, this is {sys.version.split()[0]}: run it with python3 "
-              "(or on Colab)", file=sys.stderr)
+        print(
+            f"{PROG}: needs Python 3.8 or newer, this is {sys.version.split()[0]}: run it with python3 "
+            "(or on Colab)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     tolerate_any_console()
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Build DL_HW3__[StudentNumber]__[FullName].zip for Quera after checking every "
-        "submission rule, or check zips with --check.", epilog="Prints one line per problem with its fix; "
-        "exit 0 done, 1 problems found (nothing written), 2 usage error.")
-    parser.add_argument("--check", nargs="+", type=Path, metavar="ZIP",
-                        help="check these zips (built by hand or not) instead of building one")
-    add_pack_options(parser, Path(__file__).resolve().parent, "the folder holding submit.py", required=False)
+        prog=PROG,
+        description="Build DL_HW3__[StudentNumber]__[FullName].zip for Quera after checking every "
+        "submission rule, or check zips with --check.",
+        epilog="Prints one line per problem with its fix; "
+        "exit 0 done, 1 problems found (nothing written), 2 usage error.",
+    )
+    parser.add_argument(
+        "--check",
+        nargs="+",
+        type=Path,
+        metavar="ZIP",
+        help="check these zips (built by hand or not) instead of building one",
+    )
+    add_pack_options(
+        parser, Path(__file__).resolve().parent, "the folder holding submit.py", required=False
+    )
     add_allowances(parser)
     args = parser.parse_args(argv)
     if args.check is not None and (args.student_number or args.name or args.pdf):
         parser.error("--check takes zips only: leave out --student-number, --name and --pdf")
     if args.check is None and not (args.student_number and args.name):
-        parser.error("give --student-number and --name to build your zip, or --check ZIP to check one")
+        parser.error(
+            "give --student-number and --name to build your zip, or --check ZIP to check one"
+        )
     return run_verb(PROG, lambda: check_zips(args) if args.check is not None else build(args))
 
 

@@ -6,6 +6,7 @@ small edits, so the fixtures follow the notebooks when they change.
 
     python tests/grade_fixtures.py bench [--copies N]   # seconds per good submission, --jobs 1 vs 2
 """
+
 import argparse
 import csv
 import pickle
@@ -18,16 +19,18 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+from support import PDF, REPO
 
 from hw3.common import answers
-from hw3.submission.rules import PDF_NAME
 from hw3.common.pdfwrite import one_page_pdf
-from support import PDF, REPO
+from hw3.submission.rules import PDF_NAME
 
 NAME = "hafez"
 DOCX = b"PK\x03\x04" + b"\0" * 60  # what a Word file renamed to .pdf starts with
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 60
-HUGE_BYTES = 20 * 2**30  # over the address-space cap, under this machine's RAM + swap: only the cap refuses it
+HUGE_BYTES = (
+    20 * 2**30
+)  # over the address-space cap, under this machine's RAM + swap: only the cap refuses it
 
 
 def read(kind: str, name: str = NAME) -> nbformat.NotebookNode:
@@ -59,7 +62,9 @@ def setup_index(nb: nbformat.NotebookNode) -> int:
     return 1
 
 
-def with_cell(nb: nbformat.NotebookNode, source: str, index: int | None = None) -> nbformat.NotebookNode:
+def with_cell(
+    nb: nbformat.NotebookNode, source: str, index: int | None = None
+) -> nbformat.NotebookNode:
     """A copy with a new code cell (a student's own) inserted after the setup cell, or at `index`."""
     nb = nbformat.from_dict(nb)
     nb.cells.insert(setup_index(nb) if index is None else index, nbformat.v4.new_code_cell(source))
@@ -90,11 +95,17 @@ def write_zip(path: Path, members: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
-            zf.writestr(zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
+            zf.writestr(
+                zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0)),
+                data,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
     return path
 
 
-def submission(nb: nbformat.NotebookNode, pdf: bytes = PDF, folder: str = "", extra: dict | None = None) -> dict:
+def submission(
+    nb: nbformat.NotebookNode, pdf: bytes = PDF, folder: str = "", extra: dict | None = None
+) -> dict:
     """Members of a submission holding `nb` as hafez.ipynb, the PDF, and any `extra` members."""
     members = {f"{folder}{NAME}.ipynb": notebook_bytes(nb)}
     if pdf is not None:
@@ -146,14 +157,30 @@ def bench(copies: int) -> None:
         for jobs in (1, 2):
             out = Path(tmp) / f"out{jobs}"
             start = time.monotonic()
-            subprocess.run([sys.executable, "-m", "hw3", "grade", str(subs), "--out", str(out),
-                            "--jobs", str(jobs)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "hw3",
+                    "grade",
+                    str(subs),
+                    "--out",
+                    str(out),
+                    "--jobs",
+                    str(jobs),
+                ],
+                cwd=REPO,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             seconds = time.monotonic() - start
             with (out / "gradebook.csv").open(newline="") as handle:
                 rows = list(csv.DictReader(handle))
             scores = sorted({f"{r['status']} {r['total']}/{r['max_total']}" for r in rows})
-            print(f"--jobs {jobs}: {copies} good submissions in {seconds:.1f} s = {seconds / copies:.1f} s each "
-                  f"({', '.join(scores)})")
+            print(
+                f"--jobs {jobs}: {copies} good submissions in {seconds:.1f} s = {seconds / copies:.1f} s each "
+                f"({', '.join(scores)})"
+            )
             shutil.rmtree(out)
 
 

@@ -9,6 +9,7 @@ cells the real child would draw, as `otter_child` does.
 
     python tests/packet_fixtures.py bench [--copies 300]   # seconds and size of the packet of N copies
 """
+
 import argparse
 import base64
 import csv
@@ -21,37 +22,50 @@ import tempfile
 import time
 from pathlib import Path
 
+import grade_fixtures as fx
 import nbformat
+import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-import pytest
 from PIL import Image
-
-import grade_fixtures as fx
-from hw3.common import answers
-from hw3.grading.auto import sandbox
-from hw3.grading.cli import grade_main
-from hw3.common.pdfwrite import one_page_pdf
-from hw3.grading.auto import sandbox
-from hw3.grading.auto.autograder_info import read_autograder
-from hw3.common.regions import clean_solution, find_regions
-from hw3.project import ASSIGNMENTS
-from hw3.submission.rules import PDF_NAME, zip_name
 from support import REPO
 
+from hw3.common import answers
+from hw3.common.pdfwrite import one_page_pdf
+from hw3.common.regions import clean_solution, find_regions
+from hw3.grading.auto import sandbox
+from hw3.grading.auto.autograder_info import read_autograder
+from hw3.grading.cli import grade_main
+from hw3.project import ASSIGNMENTS
+from hw3.submission.rules import PDF_NAME, zip_name
+
 COURSE = REPO / "reference" / "course.toml"
-AUTOGRADERS = {name: read_autograder(REPO / "autograder" / name / f"{name}-autograder.zip") for name in ASSIGNMENTS}
+AUTOGRADERS = {
+    name: read_autograder(REPO / "autograder" / name / f"{name}-autograder.zip")
+    for name in ASSIGNMENTS
+}
 STUB_RAISES = "NotImplementedError"
-PERSIAN_ANSWER = ("**پاسخ:** سرگشتگی LSTM برابر ۳٫۲ و GRU برابر ۳٫۳ و RNN ساده برابر ۴٫۱ بود.\n\n"
-                  "| مدل | پارامترها |\n|---|---|\n| LSTM | 1200 |\n")
+PERSIAN_ANSWER = (
+    "**پاسخ:** سرگشتگی LSTM برابر ۳٫۲ و GRU برابر ۳٫۳ و RNN ساده برابر ۴٫۱ بود.\n\n"
+    "| مدل | پارامترها |\n|---|---|\n| LSTM | 1200 |\n"
+)
 PERSIAN_PHRASE = "سرگشتگی LSTM برابر"
-ENGLISH_ANSWER = "The textbook model was trained on [0, 1] targets; see [the notes](https://example.org/notes)."
-HOSTILE_MARKDOWN = ('Hi <script>window.PWNED = 1</script> <img src=x onerror="window.PWNED = 2">\n\n'
-                    '[click me](javascript:window.PWNED=3) ![remote](http://198.51.100.7/track.png) '
-                    '![pasted](attachment:huge.png) ![logo](attachment:logo.svg)')
-HOSTILE_CODE = '# </pre><script>window.PWNED = 4</script>\ndef plot_forecast(dates, actual, predicted):\n    return None\n'
-EVIL_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20" onload="window.PWNED = 5">'
-            '<script>window.PWNED = 6</script><rect width="40" height="20" fill="red"/></svg>')
+ENGLISH_ANSWER = (
+    "The textbook model was trained on [0, 1] targets; see [the notes](https://example.org/notes)."
+)
+HOSTILE_MARKDOWN = (
+    'Hi <script>window.PWNED = 1</script> <img src=x onerror="window.PWNED = 2">\n\n'
+    "[click me](javascript:window.PWNED=3) ![remote](http://198.51.100.7/track.png) "
+    "![pasted](attachment:huge.png) ![logo](attachment:logo.svg)"
+)
+HOSTILE_CODE = (
+    "# </pre><script>window.PWNED = 4</script>\n"
+    "def plot_forecast(dates, actual, predicted):\n    return None\n"
+)
+EVIL_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20" onload="window.PWNED = 5">'
+    '<script>window.PWNED = 6</script><rect width="40" height="20" fill="red"/></svg>'
+)
 HOSTILE_NAME = "DL_HW3__4015210009__<img src=x onerror=alert(1)>.zip"
 HUGE_SIDE = 20_000  # pixels: a tiny file that would decode to 400 megapixels
 PERSIAN_TEX = r"""\documentclass[11pt,a4paper]{article}
@@ -95,8 +109,13 @@ def read(kind: str, name: str) -> nbformat.NotebookNode:
     return nbformat.read(REPO / kind / name / f"{name}.ipynb", as_version=4)
 
 
-def with_answers(nb: nbformat.NotebookNode, name: str, texts: dict[int, str] | None = None,
-                 outputs: dict[int, list] | None = None, attachments: dict[int, dict] | None = None) -> nbformat.NotebookNode:
+def with_answers(
+    nb: nbformat.NotebookNode,
+    name: str,
+    texts: dict[int, str] | None = None,
+    outputs: dict[int, list] | None = None,
+    attachments: dict[int, dict] | None = None,
+) -> nbformat.NotebookNode:
     """A copy whose hand-graded regions get new text (region number -> source of its first answer cell),
     saved outputs on the cell that draws region n, and attachments on its first answer cell."""
     nb = nbformat.from_dict(nb)
@@ -112,7 +131,11 @@ def with_answers(nb: nbformat.NotebookNode, name: str, texts: dict[int, str] | N
 
 def reference_notebooks() -> dict[str, nbformat.NotebookNode]:
     """The autograder notebooks as a student would submit them after a run: q7's plot saved."""
-    apple = with_answers(read("autograder", "apple_stock"), "apple_stock", outputs={0: [image_output(STUDENT_FIGURE)]})
+    apple = with_answers(
+        read("autograder", "apple_stock"),
+        "apple_stock",
+        outputs={0: [image_output(STUDENT_FIGURE)]},
+    )
     return {"hafez": fx.executed(read("autograder", "hafez")), "apple_stock": fx.executed(apple)}
 
 
@@ -127,31 +150,64 @@ def persian_pdf(folder: Path) -> bytes:
     """A one-page PDF with Persian text, typeset by XeLaTeX (XePersian, Amiri)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "answers.tex").write_text(PERSIAN_TEX % PERSIAN_PDF_TEXT, encoding="utf-8")
-    subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "answers.tex"], cwd=folder,
-                   capture_output=True, check=True, timeout=180)
+    subprocess.run(
+        ["xelatex", "-interaction=nonstopmode", "-halt-on-error", "answers.tex"],
+        cwd=folder,
+        capture_output=True,
+        check=True,
+        timeout=180,
+    )
     return (folder / "answers.pdf").read_bytes()
 
 
 def write_class(folder: Path, pdf: bytes) -> dict[str, Path]:
     """The synthetic class: {role: zip path}; `pdf` is the reference student's theory PDF."""
     hostile_apple = with_answers(
-        read("student", "apple_stock"), "apple_stock", texts={0: HOSTILE_CODE, 1: HOSTILE_MARKDOWN},
+        read("student", "apple_stock"),
+        "apple_stock",
+        texts={0: HOSTILE_CODE, 1: HOSTILE_MARKDOWN},
         outputs={0: [image_output(EVIL_SVG.encode(), "image/svg+xml"), image_output(huge_png())]},
-        attachments={1: {"huge.png": {"image/png": base64.b64encode(huge_png()).decode()},
-                         "logo.svg": {"image/svg+xml": EVIL_SVG}}})
-    partial_hafez = answers.splice(read("student", "hafez"), read("autograder", "hafez"),
-                                   ["q1_vocab", "q2_batches", "q3_lstm_cell"])
-    partial_apple = answers.splice(read("student", "apple_stock"), read("autograder", "apple_stock"), ["q1_load_split"])
+        attachments={
+            1: {
+                "huge.png": {"image/png": base64.b64encode(huge_png()).decode()},
+                "logo.svg": {"image/svg+xml": EVIL_SVG},
+            }
+        },
+    )
+    partial_hafez = answers.splice(
+        read("student", "hafez"),
+        read("autograder", "hafez"),
+        ["q1_vocab", "q2_batches", "q3_lstm_cell"],
+    )
+    partial_apple = answers.splice(
+        read("student", "apple_stock"), read("autograder", "apple_stock"), ["q1_load_split"]
+    )
     roles = {
         "reference": (zip_name("4015210001", "Reference"), members(reference_notebooks(), pdf)),
-        "unchanged": (zip_name("4015210002", "Unchanged"),
-                      members({n: read("student", n) for n in ASSIGNMENTS}, one_page_pdf("Unchanged"))),
-        "partial": (zip_name("4015210003", "Partial"),
-                    members({"hafez": with_answers(partial_hafez, "hafez", texts={0: PERSIAN_ANSWER}),
-                             "apple_stock": with_answers(partial_apple, "apple_stock", texts={1: ENGLISH_ANSWER})},
-                            one_page_pdf("Partial answers"))),
-        "hostile": (HOSTILE_NAME, members({"hafez": read("student", "hafez"), "apple_stock": hostile_apple}, fx.DOCX)),
-        "apple_only": (zip_name("4015210004", "AppleOnly"), members({"apple_stock": read("student", "apple_stock")}, None)),
+        "unchanged": (
+            zip_name("4015210002", "Unchanged"),
+            members({n: read("student", n) for n in ASSIGNMENTS}, one_page_pdf("Unchanged")),
+        ),
+        "partial": (
+            zip_name("4015210003", "Partial"),
+            members(
+                {
+                    "hafez": with_answers(partial_hafez, "hafez", texts={0: PERSIAN_ANSWER}),
+                    "apple_stock": with_answers(
+                        partial_apple, "apple_stock", texts={1: ENGLISH_ANSWER}
+                    ),
+                },
+                one_page_pdf("Partial answers"),
+            ),
+        ),
+        "hostile": (
+            HOSTILE_NAME,
+            members({"hafez": read("student", "hafez"), "apple_stock": hostile_apple}, fx.DOCX),
+        ),
+        "apple_only": (
+            zip_name("4015210004", "AppleOnly"),
+            members({"apple_stock": read("student", "apple_stock")}, None),
+        ),
     }
     return {role: fx.write_zip(folder / name, files) for role, (name, files) in roles.items()}
 
@@ -159,9 +215,14 @@ def write_class(folder: Path, pdf: bytes) -> dict[str, Path]:
 def automatic_points(nb: nbformat.NotebookNode, name: str) -> dict[str, float]:
     """The stand-in grader's scores: full marks for a question whose answer cells no longer raise the stub's error."""
     cells = answers.answer_cells(nb)
-    return {q: (0.0 if any(STUB_RAISES in clean_solution(nb.cells[i].source) for i in cells.get(q, []))
-                else question.points)
-            for q, question in AUTOGRADERS[name].questions.items()}
+    return {
+        q: (
+            0.0
+            if any(STUB_RAISES in clean_solution(nb.cells[i].source) for i in cells.get(q, []))
+            else question.points
+        )
+        for q, question in AUTOGRADERS[name].questions.items()
+    }
 
 
 def fake_runner():
@@ -172,17 +233,39 @@ def fake_runner():
         name = notebook.stem
         nb = nbformat.read(notebook, as_version=4)
         scores = automatic_points(nb, name)
-        questions = {q: {"score": scores[q], "max_score": c.points, "passed": [scores[q] > 0] * len(c.cases),
-                         "messages": [None if case.hidden else "" for case in c.cases]}
-                     for q, c in AUTOGRADERS[name].questions.items()}
-        wanted = json.loads(Path(cmd[cmd.index("--figures") + 1]).read_text()) if "--figures" in cmd else []
+        questions = {
+            q: {
+                "score": scores[q],
+                "max_score": c.points,
+                "passed": [scores[q] > 0] * len(c.cases),
+                "messages": [None if case.hidden else "" for case in c.cases],
+            }
+            for q, c in AUTOGRADERS[name].questions.items()
+        }
+        wanted = (
+            json.loads(Path(cmd[cmd.index("--figures") + 1]).read_text())
+            if "--figures" in cmd
+            else []
+        )
         drawn = [{"mime": "image/png", "data": base64.b64encode(GRADED_FIGURE).decode()}]
         defined = [s for s in wanted if s.lstrip().startswith("def plot_forecast")]
         works = bool(defined) and all(STUB_RAISES not in clean_solution(s) for s in defined)
-        figures = [drawn if works and "plot_forecast(" in source and source not in defined else [] for source in wanted]
+        figures = [
+            drawn if works and "plot_forecast(" in source and source not in defined else []
+            for source in wanted
+        ]
         log_path.write_text("stand-in otter run\n")
-        Path(cmd[5]).write_text(json.dumps({"error": None, "interrupted": [], "raised": [], "figures": figures,
-                                            "questions": questions}))
+        Path(cmd[5]).write_text(
+            json.dumps(
+                {
+                    "error": None,
+                    "interrupted": [],
+                    "raised": [],
+                    "figures": figures,
+                    "questions": questions,
+                }
+            )
+        )
         return sandbox_outcome()
 
     return run_confined
@@ -194,8 +277,8 @@ def sandbox_outcome():
 
 def bench(copies: int) -> None:
     """Seconds and size of the packet for `copies` copies of the reference (graded by the stand-in)."""
-    from hw3.grading.run import grade
     from hw3.grading.hand.course import load_course
+    from hw3.grading.run import grade
 
     sandbox.run_confined = fake_runner()
     with tempfile.TemporaryDirectory(prefix="hw3-packet-bench-") as tmp:
@@ -204,22 +287,43 @@ def bench(copies: int) -> None:
         for i in range(copies):
             fx.write_zip(subs / zip_name(f"40152{i:05d}", "Reference"), files)
         start = time.monotonic()
-        run = grade(paths=[subs], out=Path(tmp) / "out", release_root=REPO, jobs=2, use_sandbox=False,
-                    progress=False, course=load_course(COURSE))
+        run = grade(
+            paths=[subs],
+            out=Path(tmp) / "out",
+            release_root=REPO,
+            jobs=2,
+            use_sandbox=False,
+            progress=False,
+            course=load_course(COURSE),
+        )
         packet = run.hand.packet
-        print(f"{copies} copies of the reference: graded by the stand-in and packet built in "
-              f"{time.monotonic() - start:.1f} s; the packet alone: {packet.seconds:.1f} s, {packet.pages} pages, "
-              f"{packet.size_bytes / 2**20:.2f} MB ({sum(1 for _ in (packet.folder / 'images').iterdir())} image(s), "
-              f"{sum(1 for _ in (packet.folder / 'pdfs').iterdir())} PDF(s))")
+        print(
+            f"{copies} copies of the reference: graded by the stand-in and packet built in "
+            f"{time.monotonic() - start:.1f} s; the packet alone: {packet.seconds:.1f} s, {packet.pages} pages, "
+            f"{packet.size_bytes / 2**20:.2f} MB ({sum(1 for _ in (packet.folder / 'images').iterdir())} image(s), "
+            f"{sum(1 for _ in (packet.folder / 'pdfs').iterdir())} PDF(s))"
+        )
         du = subprocess.run(["du", "-sh", str(packet.folder)], capture_output=True, text=True)
         print(f"du -sh: {du.stdout.split()[0]}")
-        scores = full_marks(Path(tmp) / "out" / "manual_scores.csv", run.hand.packet.folder.parent / "filled.csv")
+        scores = full_marks(
+            Path(tmp) / "out" / "manual_scores.csv", run.hand.packet.folder.parent / "filled.csv"
+        )
         start = time.monotonic()
-        run = grade(paths=[subs], out=Path(tmp) / "out", release_root=REPO, jobs=2, use_sandbox=False,
-                    progress=False, course=load_course(COURSE), manual=scores)
+        run = grade(
+            paths=[subs],
+            out=Path(tmp) / "out",
+            release_root=REPO,
+            jobs=2,
+            use_sandbox=False,
+            progress=False,
+            course=load_course(COURSE),
+            manual=scores,
+        )
         complete = sum(row.total is not None for row in run.hand.merged.rows)
-        print(f"rerun with --manual (records kept, packet rebuilt, merge, report): {time.monotonic() - start:.1f} s, "
-              f"{complete} of {copies} complete")
+        print(
+            f"rerun with --manual (records kept, packet rebuilt, merge, report): {time.monotonic() - start:.1f} s, "
+            f"{complete} of {copies} complete"
+        )
         shutil.rmtree(subs)
 
 
@@ -255,8 +359,19 @@ def grade_class(folder: Path, pdf: bytes, *extra: str) -> tuple[dict[str, Path],
     out = folder / "out"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sandbox, "run_confined", fake_runner())
-        code = grade_main([str(folder / "subs"), "--out", str(out), "--release", str(REPO), "--no-sandbox",
-                           "--jobs", "2", *extra])
+        code = grade_main(
+            [
+                str(folder / "subs"),
+                "--out",
+                str(out),
+                "--release",
+                str(REPO),
+                "--no-sandbox",
+                "--jobs",
+                "2",
+                *extra,
+            ]
+        )
     return zips, out, code
 
 

@@ -7,6 +7,7 @@ out one zip of every kind the tests know, the grading fixtures' kinds included, 
 
     python tests/submission_fixtures.py verdicts [--submit student/submit.py] [--python PYTHON]   # the table
 """
+
 import argparse
 import contextlib
 import io
@@ -21,10 +22,11 @@ import zipfile
 import zlib
 from pathlib import Path
 
-import nbformat
-
 import grade_fixtures as fx
-from hw3.common.safezip import MAX_MEMBERS, MAX_DIRECTORY_BYTES, MAX_UNCOMPRESSED_BYTES
+import nbformat
+from support import PDF, REPO
+
+from hw3.common.safezip import MAX_DIRECTORY_BYTES, MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES
 from hw3.submission.cli import check_main
 from hw3.submission.rules import (
     ALLOW_ERRORS,
@@ -38,7 +40,6 @@ from hw3.submission.rules import (
     PDF_NAME,
     REQUIRED_FILES,
 )
-from support import PDF, REPO
 
 STUDENT_NUMBER = "401521234"
 FULL_NAME = "AliMomen"
@@ -47,10 +48,16 @@ PDF_BYTES = PDF
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(64)
 NO_PAGE_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 CENTRAL_HEADER = b"PK\x01\x02"
-CENTRAL_FLAGS_AT, CENTRAL_SIZE_AT = 8, 24  # offsets of the flag bits and uncompressed size in a central header
+CENTRAL_FLAGS_AT, CENTRAL_SIZE_AT = (
+    8,
+    24,
+)  # offsets of the flag bits and uncompressed size in a central header
 ENCRYPTED_FLAG = 0x1
 END_RECORD = b"PK\x05\x06"
-END_ENTRIES_AT, END_DIRECTORY_SIZE_AT = 8, 12  # offsets of the two entry counts and the directory size
+END_ENTRIES_AT, END_DIRECTORY_SIZE_AT = (
+    8,
+    12,
+)  # offsets of the two entry counts and the directory size
 MEGABYTE_OF_ZEROS = bytes(MB)
 SUBMIT_SCRIPT = REPO / "student" / "submit.py"
 FLAG_SETS = ((), (ALLOW_UNANSWERED,), (ALLOW_ERRORS,), (ALLOW_UNANSWERED, ALLOW_ERRORS))
@@ -59,21 +66,34 @@ SUBMIT_CHECK_TIMEOUT = 300
 
 # --- notebooks and members ---------------------------------------------------------------------------
 
+
 def code_cell(source: str, count: int | None, error: str | None = None) -> nbformat.NotebookNode:
     """A code cell run as `count` (None: never run); `error` is a NotImplementedError message it raised."""
     cell = nbformat.v4.new_code_cell(source, execution_count=count)
     if error is not None:
-        cell.outputs = [nbformat.v4.new_output("error", ename="NotImplementedError", evalue=error,
-                                               traceback=[f"NotImplementedError: {error}"])]
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "error",
+                ename="NotImplementedError",
+                evalue=error,
+                traceback=[f"NotImplementedError: {error}"],
+            )
+        ]
     elif count is not None:
-        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=count)]
+        cell.outputs = [
+            nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=count)
+        ]
     return cell
 
 
 def error_cell(source: str, count: int, ename: str, evalue: str) -> nbformat.NotebookNode:
     """A code cell whose saved output is the traceback of `ename: evalue`."""
     cell = nbformat.v4.new_code_cell(source, execution_count=count)
-    cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
+        )
+    ]
     return cell
 
 
@@ -93,11 +113,15 @@ def notebook_bytes(assignment: str | None = "hafez", cells=None) -> bytes:
     if assignment is not None:
         nb.metadata["otter"] = {"assignment_name": assignment}
     nb.cells = [nbformat.v4.new_markdown_cell("**Question 1** (2 points)")]
-    nb.cells += cells if cells is not None else [
-        code_cell("import otter\ngrader = otter.Notebook()", 1),
-        code_cell("def build_vocab(text):\n    return sorted(set(text))", 2),
-        code_cell("grader.check('q1_vocab')", 3),
-    ]
+    nb.cells += (
+        cells
+        if cells is not None
+        else [
+            code_cell("import otter\ngrader = otter.Notebook()", 1),
+            code_cell("def build_vocab(text):\n    return sorted(set(text))", 2),
+            code_cell("grader.check('q1_vocab')", 3),
+        ]
+    )
     for cell in nb.cells:
         cell.pop("id", None)
     return nbformat.writes(nb).encode()
@@ -106,31 +130,47 @@ def notebook_bytes(assignment: str | None = "hafez", cells=None) -> bytes:
 def object_stream_pdf() -> bytes:
     """A one-page PDF 1.5 whose catalog, page tree and page sit in a Flate-compressed object stream, as
     pdfTeX writes them: no `/Type /Page` shows in the raw bytes, so a page count must inflate the stream."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
     offsets, body = [], b""
     for obj in objects:
         offsets.append(len(body))
         body += obj + b"\n"
-    index = b" ".join(b"%d %d" % (number, offset) for number, offset in enumerate(offsets, start=1)) + b"\n"
+    index = (
+        b" ".join(b"%d %d" % (number, offset) for number, offset in enumerate(offsets, start=1))
+        + b"\n"
+    )
     packed = zlib.compress(index + body)
     out = bytearray(b"%PDF-1.5\n")
     stream_at = len(out)
-    out += (b"4 0 obj\n<< /Type /ObjStm /N 3 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
-            % (len(index), len(packed)) + packed + b"\nendstream\nendobj\n")
+    out += (
+        b"4 0 obj\n<< /Type /ObjStm /N 3 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (len(index), len(packed))
+        + packed
+        + b"\nendstream\nendobj\n"
+    )
     xref_at = len(out)
     # the cross-reference stream: object 0 free, 1-3 inside object 4, 4 and 5 at their offsets
     rows = [(0, 0, 65535), (2, 4, 0), (2, 4, 1), (2, 4, 2), (1, stream_at, 0), (1, xref_at, 0)]
     table = b"".join(struct.pack(">BIH", *row) for row in rows)
-    out += (b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(table)
-            + table + b"\nendstream\nendobj\n")
+    out += (
+        b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n"
+        % len(table)
+        + table
+        + b"\nendstream\nendobj\n"
+    )
     out += b"startxref\n%d\n%%%%EOF\n" % xref_at
     return bytes(out)
 
 
 def valid_members() -> dict[str, bytes]:
     """The three files of a valid submission: {name in the zip: bytes}."""
-    return {name: notebook_bytes(name.removesuffix(".ipynb")) for name in NOTEBOOKS} | {PDF_NAME: PDF_BYTES}
+    return {name: notebook_bytes(name.removesuffix(".ipynb")) for name in NOTEBOOKS} | {
+        PDF_NAME: PDF_BYTES
+    }
 
 
 def with_hafez(*cells) -> dict[str, bytes]:
@@ -147,6 +187,7 @@ def write_sources(folder, members=None):
 
 
 # --- zips, hostile ones included ---------------------------------------------------------------------
+
 
 def make_zip(path, entries) -> str:
     """Write a zip holding `entries` ((name, bytes) pairs or a dict, kept as given, even hostile); returns its path."""
@@ -219,14 +260,14 @@ def corrupt_member(path, name: str) -> str:
     info = zipfile.ZipFile(path).getinfo(name)
     data_at = info.header_offset + zipfile.sizeFileHeader + len(info.filename.encode())
     damaged = bytearray(open(path, "rb").read())
-    damaged[data_at:data_at + info.compress_size] = b"\xff" * info.compress_size
+    damaged[data_at : data_at + info.compress_size] = b"\xff" * info.compress_size
     open(path, "wb").write(bytes(damaged))
     return str(path)
 
 
 def keep_only_the_tail(path) -> str:
     """Cut a zip down to its last bytes: the end record survives, the members do not."""
-    tail = open(path, "rb").read()[-len(END_RECORD) * 20:]
+    tail = open(path, "rb").read()[-len(END_RECORD) * 20 :]
     open(path, "wb").write(tail)
     return str(path)
 
@@ -244,6 +285,7 @@ def many_members(path, count: int) -> str:
 
 # --- every kind of submission zip --------------------------------------------------------------------
 
+
 def every_fixture() -> dict:
     """{fixture name: function(folder) -> path of the zip it writes there}, one per kind of submission."""
     nested = ZIP_NAME.removesuffix(".zip") + "/"
@@ -260,69 +302,137 @@ def every_fixture() -> dict:
     def release(kind: str, run: bool):
         """The committed student (as released) or autograder (reference answers) notebooks, run or not."""
         read = (lambda n: fx.executed(fx.read(kind, n))) if run else (lambda n: fx.read(kind, n))
-        return members({f"{n}.ipynb": fx.notebook_bytes(read(n)) for n in ("hafez", "apple_stock")}
-                       | {PDF_NAME: PDF_BYTES})
+        return members(
+            {f"{n}.ipynb": fx.notebook_bytes(read(n)) for n in ("hafez", "apple_stock")}
+            | {PDF_NAME: PDF_BYTES}
+        )
 
     return {
         "valid": members(valid_members()),
         "valid, reference notebooks": release("autograder", run=True),
-        "valid, PDF pages in an object stream": members(valid_members() | {PDF_NAME: object_stream_pdf()}),
+        "valid, PDF pages in an object stream": members(
+            valid_members() | {PDF_NAME: object_stream_pdf()}
+        ),
         "released notebooks, never run": release("student", run=False),
-        "name with single underscores": members(valid_members(), f"DL_HW3_{STUDENT_NUMBER}_Ali_Momen.zip"),
+        "name with single underscores": members(
+            valid_members(), f"DL_HW3_{STUDENT_NUMBER}_Ali_Momen.zip"
+        ),
         "name with a space": members(valid_members(), f"DL_HW3__{STUDENT_NUMBER}__Ali Momen.zip"),
         "unrelated name": members(valid_members(), "homework.zip"),
-        "files in a folder": members({nested: b""} | {nested + n: d for n, d in valid_members().items()}),
-        "files in a folder, one never run": members({nested + n: d for n, d in with_hafez(
-            code_cell("x = 1", None)).items()}),
+        "files in a folder": members(
+            {nested: b""} | {nested + n: d for n, d in valid_members().items()}
+        ),
+        "files in a folder, one never run": members(
+            {nested + n: d for n, d in with_hafez(code_cell("x = 1", None)).items()}
+        ),
         "files two folders down": members({"a/b/" + n: d for n, d in valid_members().items()}),
         "PDF missing": members({n: d for n, d in valid_members().items() if n != PDF_NAME}),
         "only the PDF": members({PDF_NAME: PDF_BYTES}),
         "PDF is a PNG": members(valid_members() | {PDF_NAME: PNG_BYTES}),
         "PDF is a Word file": members(valid_members() | {PDF_NAME: fx.DOCX}),
         "PDF empty": members(valid_members() | {PDF_NAME: b""}),
-        "PDF truncated": members(valid_members() | {PDF_NAME: PDF_BYTES[:len(PDF_BYTES) // 2]}),
+        "PDF truncated": members(valid_members() | {PDF_NAME: PDF_BYTES[: len(PDF_BYTES) // 2]}),
         "PDF without a page": members(valid_members() | {PDF_NAME: NO_PAGE_PDF}),
-        "PDF over 20 MB": members(valid_members() | {PDF_NAME: PDF_BYTES[:-6] + bytes(MAX_PDF_BYTES) + b"%%EOF\n"}),
+        "PDF over 20 MB": members(
+            valid_members() | {PDF_NAME: PDF_BYTES[:-6] + bytes(MAX_PDF_BYTES) + b"%%EOF\n"}
+        ),
         "notebook not JSON": members(valid_members() | {"hafez.ipynb": b'{"cells": ['}),
         "notebook empty": members(valid_members() | {"hafez.ipynb": b""}),
-        "notebook breaks the schema": members(valid_members() | {"hafez.ipynb": notebook_bytes().replace(
-            b'"cell_type": "code"', b'"cell_type": "spreadsheet"')}),
-        "notebook in nbformat 3": members(valid_members() | {"hafez.ipynb": b'{"nbformat": 3, "worksheets": []}'}),
-        "notebook nested 100000 deep": members(valid_members() | {"hafez.ipynb": b"[" * 100_000 + b"]" * 100_000}),
-        "notebook is otter's export zip": members(valid_members() | {"hafez.ipynb": export.getvalue()}),
-        "notebook never run": members(with_hafez(code_cell("x = 1", None), code_cell("y = 2", None))),
-        "notebook partly run": members(with_hafez(code_cell("x = 1", 1), code_cell("train(model)", None))),
-        "stubs unanswered": members(with_hafez(code_cell("lstm_cell()", 1, "q3_lstm_cell: write it"),
-                                               code_cell("vocab()", 2, "q1_vocab: build it"))),
-        "stub unanswered, later cells skipped": members(with_hafez(
-            code_cell("x = 1", 1), code_cell("lstm_cell()", 2, "q3_lstm_cell: write it"), code_cell("train()", None))),
-        "stub unanswered, earlier cell never run": members(with_hafez(
-            code_cell("x = 1", None), code_cell("lstm_cell()", 2, "q3_lstm_cell: write it"))),
+        "notebook breaks the schema": members(
+            valid_members()
+            | {
+                "hafez.ipynb": notebook_bytes().replace(
+                    b'"cell_type": "code"', b'"cell_type": "spreadsheet"'
+                )
+            }
+        ),
+        "notebook in nbformat 3": members(
+            valid_members() | {"hafez.ipynb": b'{"nbformat": 3, "worksheets": []}'}
+        ),
+        "notebook nested 100000 deep": members(
+            valid_members() | {"hafez.ipynb": b"[" * 100_000 + b"]" * 100_000}
+        ),
+        "notebook is otter's export zip": members(
+            valid_members() | {"hafez.ipynb": export.getvalue()}
+        ),
+        "notebook never run": members(
+            with_hafez(code_cell("x = 1", None), code_cell("y = 2", None))
+        ),
+        "notebook partly run": members(
+            with_hafez(code_cell("x = 1", 1), code_cell("train(model)", None))
+        ),
+        "stubs unanswered": members(
+            with_hafez(
+                code_cell("lstm_cell()", 1, "q3_lstm_cell: write it"),
+                code_cell("vocab()", 2, "q1_vocab: build it"),
+            )
+        ),
+        "stub unanswered, later cells skipped": members(
+            with_hafez(
+                code_cell("x = 1", 1),
+                code_cell("lstm_cell()", 2, "q3_lstm_cell: write it"),
+                code_cell("train()", None),
+            )
+        ),
+        "stub unanswered, earlier cell never run": members(
+            with_hafez(
+                code_cell("x = 1", None), code_cell("lstm_cell()", 2, "q3_lstm_cell: write it")
+            )
+        ),
         "stub shown in a grader.check report": members(with_hafez(report_cell("q2_batches"))),
-        "traceback in an output": members(with_hafez(
-            code_cell("import otter", 1), error_cell("x = 1 / 0", 2, "ZeroDivisionError", "division by zero"),
-            code_cell("y = 2", None))),
-        "traceback and a stub": members(with_hafez(
-            error_cell("x = 1 / 0", 1, "ZeroDivisionError", "division by zero"),
-            code_cell("lstm_cell()", 2, "q3_lstm_cell: write it"))),
-        "notebooks swapped": members(valid_members() | {"hafez.ipynb": notebook_bytes("apple_stock"),
-                                                        "apple_stock.ipynb": notebook_bytes("hafez")}),
-        "notebook of another course": members(valid_members() | {"hafez.ipynb": notebook_bytes("hw2_cnn")}),
-        "notebook without otter metadata": members(valid_members() | {"hafez.ipynb": notebook_bytes(None)}),
+        "traceback in an output": members(
+            with_hafez(
+                code_cell("import otter", 1),
+                error_cell("x = 1 / 0", 2, "ZeroDivisionError", "division by zero"),
+                code_cell("y = 2", None),
+            )
+        ),
+        "traceback and a stub": members(
+            with_hafez(
+                error_cell("x = 1 / 0", 1, "ZeroDivisionError", "division by zero"),
+                code_cell("lstm_cell()", 2, "q3_lstm_cell: write it"),
+            )
+        ),
+        "notebooks swapped": members(
+            valid_members()
+            | {
+                "hafez.ipynb": notebook_bytes("apple_stock"),
+                "apple_stock.ipynb": notebook_bytes("hafez"),
+            }
+        ),
+        "notebook of another course": members(
+            valid_members() | {"hafez.ipynb": notebook_bytes("hw2_cnn")}
+        ),
+        "notebook without otter metadata": members(
+            valid_members() | {"hafez.ipynb": notebook_bytes(None)}
+        ),
         "member climbs out (..)": members(valid_members() | {"../escape.txt": b"x"}),
         "member at an absolute path": members(valid_members() | {"/tmp/hw3-absolute": b"x"}),
         "member with a backslash": members(valid_members() | {"folder\\hafez.ipynb": b"x"}),
         "member with a drive letter": members(valid_members() | {"C:/hafez.ipynb": b"x"}),
         "member is a symbolic link": lambda folder: symlink_zip(folder / ZIP_NAME),
-        "member twice": members(list(valid_members().items()) + [("hafez.ipynb", notebook_bytes())]),
+        "member twice": members(
+            list(valid_members().items()) + [("hafez.ipynb", notebook_bytes())]
+        ),
         "extra file": members(valid_members() | {"notes.txt": b"todo"}),
-        "macOS folder": members(valid_members() | {f"__MACOSX/._{n}": b"x" for n in REQUIRED_FILES}),
+        "macOS folder": members(
+            valid_members() | {f"__MACOSX/._{n}": b"x" for n in REQUIRED_FILES}
+        ),
         ".OTTER_LOG": members(valid_members() | {OTTER_LOG: b"pickle"}),
         "notebook misnamed": members(misnamed),
-        "notebook and PDF misnamed": members({"Hafez.ipynb": notebook_bytes(), "apple_stock.ipynb":
-                                              notebook_bytes("apple_stock"), "answers.pdf": PDF_BYTES}),
+        "notebook and PDF misnamed": members(
+            {
+                "Hafez.ipynb": notebook_bytes(),
+                "apple_stock.ipynb": notebook_bytes("apple_stock"),
+                "answers.pdf": PDF_BYTES,
+            }
+        ),
         "member password-protected": lambda folder: patch_central_field(
-            valid_zip(folder), list(valid_members()).index(PDF_NAME), CENTRAL_FLAGS_AT, ENCRYPTED_FLAG),
+            valid_zip(folder),
+            list(valid_members()).index(PDF_NAME),
+            CENTRAL_FLAGS_AT,
+            ENCRYPTED_FLAG,
+        ),
         "member corrupt": lambda folder: corrupt_member(valid_zip(folder), PDF_NAME),
         "empty file": lambda folder: write_bytes(folder / ZIP_NAME, b""),
         "a PDF named .zip": lambda folder: write_bytes(folder / ZIP_NAME, PDF_BYTES),
@@ -333,14 +443,20 @@ def every_fixture() -> dict:
         "zip over 50 MB": lambda folder: grow_sparse(valid_zip(folder), MAX_ZIP_BYTES + 1),
         "too many members": lambda folder: many_members(folder / ZIP_NAME, MAX_MEMBERS + 1),
         "too many members, end record understated": lambda folder: patch_end_record(
-            many_members(folder / ZIP_NAME, MAX_MEMBERS + 1), "<HH", END_ENTRIES_AT, 3, 3),
+            many_members(folder / ZIP_NAME, MAX_MEMBERS + 1), "<HH", END_ENTRIES_AT, 3, 3
+        ),
         "directory size overstated": lambda folder: patch_end_record(
-            valid_zip(folder), "<L", END_DIRECTORY_SIZE_AT, MAX_DIRECTORY_BYTES + 1),
+            valid_zip(folder), "<L", END_DIRECTORY_SIZE_AT, MAX_DIRECTORY_BYTES + 1
+        ),
         "uncompressed total overstated": lambda folder: patch_central_field(
-            valid_zip(folder), 0, CENTRAL_SIZE_AT, MAX_UNCOMPRESSED_BYTES + 1),
+            valid_zip(folder), 0, CENTRAL_SIZE_AT, MAX_UNCOMPRESSED_BYTES + 1
+        ),
         "notebook of zeros over its cap": lambda folder: zeros_bomb(
-            folder / ZIP_NAME, "hafez.ipynb", MAX_NOTEBOOK_BYTES // MB + 1),
-        "zip bomb": lambda folder: zeros_bomb(folder / ZIP_NAME, "data.bin", 2 * MAX_UNCOMPRESSED_BYTES // MB),
+            folder / ZIP_NAME, "hafez.ipynb", MAX_NOTEBOOK_BYTES // MB + 1
+        ),
+        "zip bomb": lambda folder: zeros_bomb(
+            folder / ZIP_NAME, "data.bin", 2 * MAX_UNCOMPRESSED_BYTES // MB
+        ),
     }
 
 
@@ -355,6 +471,7 @@ def write_every_fixture(folder: Path) -> dict[str, Path]:
 
 
 # --- hw3 check beside submit.py --check ----------------------------------------------------------------
+
 
 def lines_by_zip(lines: list[str], zips: list[Path]) -> dict[Path, list[str]]:
     """The report lines of each zip (`PATH: ...`), the summary line left out."""
@@ -371,19 +488,30 @@ def hw3_check(zips: list[Path], flags) -> tuple[int, list[str]]:
 
 def bare_env(**extra) -> dict:
     """The environment of a student's shell: no PYTHONPATH pointing at `hw3` or its packages."""
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")
+    }
     return env | extra
 
 
-def submit_check(script: Path, zips: list[Path], flags, python: str = sys.executable) -> tuple[int, list[str]]:
+def submit_check(
+    script: Path, zips: list[Path], flags, python: str = sys.executable
+) -> tuple[int, list[str]]:
     """(exit code, stdout lines) of `python -S submit.py --check ZIP... FLAGS`: no site-packages, so no pypdf."""
-    proc = subprocess.run([python, "-S", str(script), "--check", *map(str, zips), *flags], capture_output=True,
-                          text=True, env=bare_env(), timeout=SUBMIT_CHECK_TIMEOUT)
+    proc = subprocess.run(
+        [python, "-S", str(script), "--check", *map(str, zips), *flags],
+        capture_output=True,
+        text=True,
+        env=bare_env(),
+        timeout=SUBMIT_CHECK_TIMEOUT,
+    )
     assert not proc.stderr, proc.stderr
     return proc.returncode, proc.stdout.splitlines()
 
 
-def compare_verdicts(script: Path, fixtures: dict[str, Path], flags, python: str = sys.executable) -> dict:
+def compare_verdicts(
+    script: Path, fixtures: dict[str, Path], flags, python: str = sys.executable
+) -> dict:
     """Both tools on every fixture: {"hw3": (code, lines), "submit": (code, lines), "rows": [(name, hw3 lines,
     submit.py lines)]}."""
     zips = list(fixtures.values())
@@ -400,25 +528,35 @@ def verdict(lines: list[str]) -> str:
 def verdict_table(script: Path, python: str) -> str:
     """The Markdown table of both tools' verdicts on every fixture, under each set of flags (submit.py run
     by `python`)."""
-    table = ["| fixture | flags | `hw3 check` | `python -S submit.py --check` | same lines |",
-             "| --- | --- | --- | --- | --- |"]
+    table = [
+        "| fixture | flags | `hw3 check` | `python -S submit.py --check` | same lines |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     with tempfile.TemporaryDirectory(prefix="hw3-verdicts-") as tmp:
         fixtures = write_every_fixture(Path(tmp))
         for flags in FLAG_SETS:
             result = compare_verdicts(script, fixtures, flags, python)
             for name, ours, theirs in result["rows"]:
-                table.append(f"| {name} | {' '.join(flags) or '-'} | {verdict(ours)} | {verdict(theirs)} | "
-                             f"{'yes' if ours == theirs else 'NO'} |")
-            table.append(f"| (exit codes) | {' '.join(flags) or '-'} | {result['hw3'][0]} | {result['submit'][0]} | "
-                         f"{'yes' if result['hw3'][0] == result['submit'][0] else 'NO'} |")
+                table.append(
+                    f"| {name} | {' '.join(flags) or '-'} | {verdict(ours)} | {verdict(theirs)} | "
+                    f"{'yes' if ours == theirs else 'NO'} |"
+                )
+            table.append(
+                f"| (exit codes) | {' '.join(flags) or '-'} | {result['hw3'][0]} | {result['submit'][0]} | "
+                f"{'yes' if result['hw3'][0] == result['submit'][0] else 'NO'} |"
+            )
     return "\n".join(table)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["verdicts"])
-    parser.add_argument("--submit", type=Path, default=SUBMIT_SCRIPT, help="the submit.py to compare")
-    parser.add_argument("--python", default=sys.executable, help="the Python that runs submit.py (with -S)")
+    parser.add_argument(
+        "--submit", type=Path, default=SUBMIT_SCRIPT, help="the submit.py to compare"
+    )
+    parser.add_argument(
+        "--python", default=sys.executable, help="the Python that runs submit.py (with -S)"
+    )
     args = parser.parse_args(argv)
     print(verdict_table(args.submit, args.python))
     return 0

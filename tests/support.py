@@ -1,4 +1,5 @@
 """Shared paths and helpers of the tests: the repository under test, expected scores, otter runs."""
+
 import json
 from pathlib import Path
 

@@ -1,13 +1,14 @@
 """The `hw3` command: every verb's --help exits 0 and states its outputs; errors follow one exit-code policy."""
+
 import subprocess
 import sys
 
 import pytest
+from support import REPO
 
 from hw3 import cli
 from hw3.errors import EXIT_USAGE
 from hw3.project import RepositoryNotFound, find_repository
-from support import REPO
 
 
 @pytest.mark.parametrize("verb", sorted(cli.VERBS))

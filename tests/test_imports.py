@@ -1,5 +1,6 @@
 """Every module of `hw3` imports on its own, first, in a fresh interpreter: no circular imports, no
 module that only works because another one happened to be imported before it."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -39,5 +40,9 @@ def module_names() -> list[str]:
 def test_every_module_imports_first_in_a_fresh_interpreter():
     names = module_names()
     assert len(names) > 50, f"found only {len(names)} modules under {PACKAGE_DIR}"
-    done = subprocess.run([sys.executable, "-c", IMPORT_EACH_FIRST, *names], capture_output=True, text=True)
-    assert done.returncode == 0, f"modules that fail to import on their own:\n{done.stdout}{done.stderr[-2000:]}"
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_EACH_FIRST, *names], capture_output=True, text=True
+    )
+    assert done.returncode == 0, (
+        f"modules that fail to import on their own:\n{done.stdout}{done.stderr[-2000:]}"
+    )

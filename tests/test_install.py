@@ -1,14 +1,15 @@
 """`pip install .` (not editable) gives a working `hw3` that finds the release it is told about, from any folder."""
+
 import csv
 import subprocess
 import venv
 from pathlib import Path
 
-import pytest
-
 import grade_fixtures as fx
-from hw3.submission.rules import PDF_NAME
+import pytest
 from support import PDF, REPO
+
+from hw3.submission.rules import PDF_NAME
 
 INSTALL_TIMEOUT_S = 600
 
@@ -16,25 +17,53 @@ INSTALL_TIMEOUT_S = 600
 @pytest.mark.slow
 def test_non_editable_install_grades_the_demo_class_from_another_folder(tmp_path):
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)  # torch, otter... from this Python
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(
+        env_dir
+    )  # torch, otter... from this Python
     python = env_dir / "bin" / "python"
-    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                              str(REPO)], capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_TIMEOUT_S,
+    )
     assert install.returncode == 0, install.stderr[-2000:]
-    where = subprocess.run([python, "-c", "import hw3; print(hw3.__file__)"], capture_output=True, text=True,
-                           cwd=tmp_path)
-    assert Path(where.stdout.strip()).is_relative_to(env_dir), where.stdout  # the installed copy, not this checkout
+    where = subprocess.run(
+        [python, "-c", "import hw3; print(hw3.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(env_dir), (
+        where.stdout
+    )  # the installed copy, not this checkout
     elsewhere = tmp_path / "ta-home"
     subs = elsewhere / "downloads"
-    for number, name, kind in (("4000000001", "Reference", "autograder"), ("4000000002", "Unchanged", "student")):
-        members = {f"{n}.ipynb": (REPO / kind / n / f"{n}.ipynb").read_bytes() for n in ("hafez", "apple_stock")}
+    for number, name, kind in (
+        ("4000000001", "Reference", "autograder"),
+        ("4000000002", "Unchanged", "student"),
+    ):
+        members = {
+            f"{n}.ipynb": (REPO / kind / n / f"{n}.ipynb").read_bytes()
+            for n in ("hafez", "apple_stock")
+        }
         fx.write_zip(subs / f"DL_HW3__{number}__{name}.zip", members | {PDF_NAME: PDF})
     hw3 = env_dir / "bin" / "hw3"
-    outside = subprocess.run([hw3, "grade", "downloads", "--out", "graded"], cwd=elsewhere, capture_output=True,
-                             text=True)
-    assert outside.returncode == 2 and "--release" in outside.stderr  # no repository here: it says what to pass
-    graded = subprocess.run([hw3, "grade", "downloads", "--out", "graded", "--release", str(REPO), "--jobs", "2"],
-                            cwd=elsewhere, capture_output=True, text=True)
+    outside = subprocess.run(
+        [hw3, "grade", "downloads", "--out", "graded"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
+    assert (
+        outside.returncode == 2 and "--release" in outside.stderr
+    )  # no repository here: it says what to pass
+    graded = subprocess.run(
+        [hw3, "grade", "downloads", "--out", "graded", "--release", str(REPO), "--jobs", "2"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
     assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
     with (elsewhere / "graded" / "gradebook.csv").open(newline="") as handle:
         rows = {row["full_name"]: row for row in csv.DictReader(handle)}

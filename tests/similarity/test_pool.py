@@ -4,6 +4,7 @@ Every way of every step is run: for each question, variant j takes way j (mod th
 each step, and is executed beside the reference's other answers; a probe per question calls it on
 small inputs and must get what the reference gets.
 """
+
 import math
 import random
 
@@ -12,24 +13,28 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from support import REPO
 
 from hw3.common.answers import answer_cells
 from hw3.similarity import fingerprints, pool, sources
-from support import REPO
 
 AUTOGRADER_DIR = REPO / "autograder"
 PRELUDE = {
     "hafez": "import math\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n",
     "apple_stock": "import copy\nimport numpy as np\nimport pandas as pd\nimport torch\nimport torch.nn as nn\n"
-                   "from tqdm import tqdm\n",
+    "from tqdm import tqdm\n",
 }
 PROVIDED = {"hafez": "def detach_state"}  # provided cells the answers call
 TOLERANCE = 1e-5
 TRAIN_LR, PATIENCE = 0.5, 2  # a rate high enough that the validation loss goes up and down
 TRAIN_STEPS, EVAL_EVERY = 60, 7
 CLIP = 0.01  # small enough that clipping changes the update
-EVALUATIONS = TRAIN_STEPS // EVAL_EVERY + (TRAIN_STEPS % EVAL_EVERY != 0)  # the last step is always evaluated
-MAX_SHARED_WITH_REFERENCE = 0.4  # of an independent student's k-grams, at most this share is the reference's
+EVALUATIONS = TRAIN_STEPS // EVAL_EVERY + (
+    TRAIN_STEPS % EVAL_EVERY != 0
+)  # the last step is always evaluated
+MAX_SHARED_WITH_REFERENCE = (
+    0.4  # of an independent student's k-grams, at most this share is the reference's
+)
 DRAWS = 20
 
 
@@ -60,7 +65,7 @@ def variants(name: str, question: str) -> list[dict[str, list[str]]]:
     reference = sources.reference_answers(name, AUTOGRADER_DIR)
     out = []
     for j in range(count):
-        bodies = pool.compose(todos, lambda _, step: step[j % len(step)])
+        bodies = pool.compose(todos, lambda _, step, j=j: step[j % len(step)])
         out.append({**reference, question: [pool.answered(cells[question][-1], bodies)]})
     return out
 
@@ -82,7 +87,9 @@ def filled(model: torch.nn.Module) -> torch.nn.Module:
     for kind in KINDS:
         for k, module in enumerate(m for m in model.modules() if type(m) is kind):
             for p_index, (_, param) in enumerate(sorted(module.named_parameters())):
-                generator = torch.Generator().manual_seed(1000 * k + 100 * KINDS.index(kind) + p_index)
+                generator = torch.Generator().manual_seed(
+                    1000 * k + 100 * KINDS.index(kind) + p_index
+                )
                 with torch.no_grad():
                     param.copy_(torch.randn(param.shape, generator=generator) * 0.3)
     return model
@@ -93,10 +100,17 @@ def probe_hafez(question: str, ns: dict, tmp_path):
     vocab = "abcdefghijk"
     if question == "q1_vocab":
         stoi, itos = ns["build_vocab"]("the cat sat")
-        return stoi, list(itos), ns["encode"]("cat", stoi), ns["decode"](torch.tensor([0, 2, 1]), itos), \
-            ns["decode"]([1, 2], itos)
+        return (
+            stoi,
+            list(itos),
+            ns["encode"]("cat", stoi),
+            ns["decode"](torch.tensor([0, 2, 1]), itos),
+            ns["decode"]([1, 2], itos),
+        )
     if question == "q2_batches":
-        return ns["make_batches"](torch.arange(53), 4, 3), ns["make_batches"](torch.arange(20), 2, 5)
+        return ns["make_batches"](torch.arange(53), 4, 3), ns["make_batches"](
+            torch.arange(20), 2, 5
+        )
     if question == "q3_lstm_cell":
         cell = ns["LSTMCellScratch"](3, 4)
         x, h, c = torch.randn(2, 3), torch.randn(2, 4), torch.randn(2, 4)
@@ -116,12 +130,20 @@ def probe_hafez(question: str, ns: dict, tmp_path):
         return first, second, state, list(model.parameters())
     if question == "q6_perplexity":
         stream = torch.randint(0, len(vocab), (40,), generator=torch.Generator().manual_seed(2))
-        return ns["evaluate_perplexity"](model, stream, seq_len=7), ns["evaluate_perplexity"](model, stream, seq_len=50)
+        return ns["evaluate_perplexity"](model, stream, seq_len=7), ns["evaluate_perplexity"](
+            model, stream, seq_len=50
+        )
     stoi, itos = ns["build_vocab"](vocab)
     sample = ns["sample"]
-    drawn = sample(model, "ab", 30, stoi, itos, temperature=1.0, generator=torch.Generator().manual_seed(3))
-    return (sample(model, "ab", 12, stoi, itos, temperature=0), sample(model, "ab", 12, stoi, itos, 0.7, top_k=1),
-            len(drawn), set(drawn) <= set(itos))
+    drawn = sample(
+        model, "ab", 30, stoi, itos, temperature=1.0, generator=torch.Generator().manual_seed(3)
+    )
+    return (
+        sample(model, "ab", 12, stoi, itos, temperature=0),
+        sample(model, "ab", 12, stoi, itos, 0.7, top_k=1),
+        len(drawn),
+        set(drawn) <= set(itos),
+    )
 
 
 def probe_apple(question: str, ns: dict, tmp_path):
@@ -132,37 +154,63 @@ def probe_apple(question: str, ns: dict, tmp_path):
         dates = pd.date_range("2020-01-01", periods=20).strftime("%Y-%m-%d")
         order = rng.permutation(20)
         path = tmp_path / "prices.csv"
-        frame = pd.DataFrame({"date": dates[order], "open": closes[:20][order], "close": closes[20:][order]})
+        frame = pd.DataFrame(
+            {"date": dates[order], "open": closes[:20][order], "close": closes[20:][order]}
+        )
         frame.to_csv(path, index=False)
         frame = ns["load_prices"](path)
         return frame, ns["chronological_split"](frame), ns["chronological_split"](frame, 0.5, 0.3)
     if question == "q2_scale":
         scaler = ns["LogReturnScaler"]().fit(closes[:20])
         z = scaler.transform(closes)
-        return (scaler.mean_, scaler.std_, z, scaler.inverse_transform(z[:5, None], closes[:5]),
-                ns["scale_splits"](closes[:20], closes[20:30], closes[30:], 4)[1:])
+        return (
+            scaler.mean_,
+            scaler.std_,
+            z,
+            scaler.inverse_transform(z[:5, None], closes[:5]),
+            ns["scale_splits"](closes[:20], closes[20:30], closes[30:], 4)[1:],
+        )
     if question == "q3_windows":
         make = ns["make_windows"]
-        return make(np.arange(12.0), 4), make(np.arange(24.0).reshape(12, 2), 3, horizon=2), make(torch.arange(10.0), 2)
+        return (
+            make(np.arange(12.0), 4),
+            make(np.arange(24.0).reshape(12, 2), 3, horizon=2),
+            make(torch.arange(10.0), 2),
+        )
     if question == "q4_model":
         x = torch.randn(3, 6, 2)
         return [filled(ns[kind](2, 5, 2))(x) for kind in ("LSTMForecaster", "GRUForecaster")]
     X, y = torch.randn(50, 4, 1), torch.randn(50, 1)
     if question == "q5_train":
-        return trained_history(ns, X, y, patience=None), trained_history(ns, X, y, patience=PATIENCE)
+        return trained_history(ns, X, y, patience=None), trained_history(
+            ns, X, y, patience=PATIENCE
+        )
     scaler = ns["LogReturnScaler"]().fit(closes[:20])
     model = filled(ns["LSTMForecaster"](1, 4))
-    return (ns["persistence_forecast"](closes, 5), ns["predict_prices"](model, scaler, closes, 6, 4),
-            ns["rmse"](closes[1:], closes[:-1]), ns["mae"](closes[1:], closes[:-1]),
-            ns["directional_accuracy"](closes[2:], closes[1:-1] * 1.01, closes[1:-1] * 1.001),
-            ns["evaluate_forecast"](model, scaler, closes, 25, 4))
+    return (
+        ns["persistence_forecast"](closes, 5),
+        ns["predict_prices"](model, scaler, closes, 6, 4),
+        ns["rmse"](closes[1:], closes[:-1]),
+        ns["mae"](closes[1:], closes[:-1]),
+        ns["directional_accuracy"](closes[2:], closes[1:-1] * 1.01, closes[1:-1] * 1.001),
+        ns["evaluate_forecast"](model, scaler, closes, 25, 4),
+    )
 
 
 def trained_history(ns: dict, X, y, patience):
     """What train_model guarantees whatever batches it draws: evaluation steps, best weights restored, patience."""
     model = filled(ns["LSTMForecaster"](1, 4))
-    trained, history = ns["train_model"](model, (X[:40], y[:40]), (X[40:], y[40:]), steps=TRAIN_STEPS, lr=TRAIN_LR,
-                                          batch_size=8, eval_every=EVAL_EVERY, patience=patience, progress=False)
+    trained, history = ns["train_model"](
+        model,
+        (X[:40], y[:40]),
+        (X[40:], y[40:]),
+        steps=TRAIN_STEPS,
+        lr=TRAIN_LR,
+        batch_size=8,
+        eval_every=EVAL_EVERY,
+        patience=patience,
+        progress=False,
+    )
     with torch.no_grad():
         restored = torch.nn.functional.mse_loss(trained(X[40:]), y[40:]).item()
     best, stale, stopped_at = math.inf, 0, None
@@ -173,10 +221,14 @@ def trained_history(ns: dict, X, y, patience):
     evaluations = len(history["step"])
     expected = stopped_at + 1 if stopped_at is not None else EVALUATIONS
     steps = history["step"] if patience is None else evaluations == expected
-    return (sorted(history), steps, len(history["train_loss"]) == evaluations,
-            history["best_step"] == history["step"][int(np.argmin(history["val_loss"]))],
-            history["best_val_loss"] == min(history["val_loss"]), math.isclose(restored, history["best_val_loss"],
-                                                                               rel_tol=1e-4))
+    return (
+        sorted(history),
+        steps,
+        len(history["train_loss"]) == evaluations,
+        history["best_step"] == history["step"][int(np.argmin(history["val_loss"]))],
+        history["best_val_loss"] == min(history["val_loss"]),
+        math.isclose(restored, history["best_val_loss"], rel_tol=1e-4),
+    )
 
 
 PROBES = {"hafez": probe_hafez, "apple_stock": probe_apple}
@@ -185,11 +237,15 @@ PROBES = {"hafez": probe_hafez, "apple_stock": probe_apple}
 def assert_same(got, want, where: str) -> None:
     """Recursive comparison of probe results: tensors, arrays and floats to TOLERANCE, the rest exactly."""
     if isinstance(want, torch.Tensor):
-        assert isinstance(got, torch.Tensor) and got.shape == want.shape and got.dtype == want.dtype, where
+        assert (
+            isinstance(got, torch.Tensor) and got.shape == want.shape and got.dtype == want.dtype
+        ), where
         assert torch.allclose(got.detach(), want.detach(), atol=TOLERANCE), where
     elif isinstance(want, np.ndarray):
         got = np.asarray(got)
-        assert got.shape == want.shape and got.dtype == want.dtype, f"{where}: {got.dtype} {got.shape}"
+        assert got.shape == want.shape and got.dtype == want.dtype, (
+            f"{where}: {got.dtype} {got.shape}"
+        )
         assert np.allclose(got, want, atol=TOLERANCE), where
     elif isinstance(want, pd.DataFrame):
         pd.testing.assert_frame_equal(got, want, obj=where)
@@ -202,7 +258,9 @@ def assert_same(got, want, where: str) -> None:
         for k, (a, b) in enumerate(zip(got, want)):
             assert_same(a, b, f"{where}[{k}]")
     elif isinstance(want, (float, np.floating)) and not isinstance(want, bool):
-        assert math.isclose(float(got), float(want), rel_tol=TOLERANCE, abs_tol=TOLERANCE), f"{where}: {got} != {want}"
+        assert math.isclose(float(got), float(want), rel_tol=TOLERANCE, abs_tol=TOLERANCE), (
+            f"{where}: {got} != {want}"
+        )
     else:
         assert got == want, f"{where}: {got!r} != {want!r}"
 
@@ -212,9 +270,15 @@ QUESTIONS = [(name, question) for name, questions in pool.POOL.items() for quest
 
 @pytest.mark.parametrize("name, question", QUESTIONS)
 def test_every_way_of_every_step_gives_the_reference_result(name, question, tmp_path):
-    want = PROBES[name](question, namespace(name, sources.reference_answers(name, AUTOGRADER_DIR)), tmp_path)
+    want = PROBES[name](
+        question, namespace(name, sources.reference_answers(name, AUTOGRADER_DIR)), tmp_path
+    )
     for j, answers in enumerate(variants(name, question)):
-        assert_same(PROBES[name](question, namespace(name, answers), tmp_path), want, f"{question} variant {j}")
+        assert_same(
+            PROBES[name](question, namespace(name, answers), tmp_path),
+            want,
+            f"{question} variant {j}",
+        )
 
 
 def test_pool_answers_every_autograded_question():
@@ -240,7 +304,9 @@ def test_independent_answers_share_little_with_the_reference(name):
             own = kgrams(answer) - kgrams(cells[question])
             shared += len(own & kgrams(reference[question]))
             total += len(own)
-        assert shared <= MAX_SHARED_WITH_REFERENCE * total, f"{name}: {shared} of {total} k-grams are the reference's"
+        assert shared <= MAX_SHARED_WITH_REFERENCE * total, (
+            f"{name}: {shared} of {total} k-grams are the reference's"
+        )
 
 
 def kgrams(sources_: list[str]) -> set:

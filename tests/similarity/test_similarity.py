@@ -6,6 +6,7 @@ second independent solution, plus two broken zips. The copy must rank first, the
 the independent pairs must not be flagged, only the reference's writer matches the reference, and
 the report must parse and escape student text.
 """
+
 import csv
 import random
 import shutil
@@ -17,6 +18,7 @@ from pathlib import Path
 import markupsafe
 import nbformat
 import pytest
+from support import REPO, needs_tool
 
 from hw3 import cli
 from hw3.common.answers import answer_cells
@@ -25,7 +27,6 @@ from hw3.similarity import synth as similarity_synth
 from hw3.similarity.cli import similarity_main
 from hw3.similarity.fingerprints import KGRAM, WINDOW
 from hw3.similarity.run import CSV_NAME, HTML_NAME, similarity, zip_paths
-from support import REPO, needs_tool
 
 RELEASE_DIR, AUTOGRADER_DIR = REPO / "student", REPO / "autograder"
 STUB_PATH = REPO / "student" / "hafez" / "hafez.ipynb"
@@ -197,7 +198,9 @@ def answers_from(bodies: dict[str, str]) -> dict[str, list[str]]:
     """{question: cell sources} for the answers written as bodies."""
     stub = stub_notebook()
     cells = answer_cells(stub)
-    return {q: [pool.answered(stub.cells[cells[q][0]].source, [body])] for q, body in bodies.items()}
+    return {
+        q: [pool.answered(stub.cells[cells[q][0]].source, [body])] for q, body in bodies.items()
+    }
 
 
 def write_student(folder: Path, student, answers, outputs) -> Path:
@@ -214,14 +217,30 @@ def synthetic_class(tmp_path_factory) -> Path:
     alpha = answers_from(ALPHA)
     alpha_outputs = similarity_synth.student_outputs(stub, random.Random(1))
     rng = random.Random(2)
-    disguised = {q: [similarity_synth.disguise(s, rng, keep) for s in sources] for q, sources in alpha.items()}
+    disguised = {
+        q: [similarity_synth.disguise(s, rng, keep) for s in sources]
+        for q, sources in alpha.items()
+    }
     write_student(folder, COPIED, alpha, alpha_outputs)
-    write_student(folder, COPY, disguised, alpha_outputs)  # copied the executed notebook, outputs and all
+    write_student(
+        folder, COPY, disguised, alpha_outputs
+    )  # copied the executed notebook, outputs and all
     for number, student in enumerate(STARTER_ONLY):
-        write_student(folder, student, {}, similarity_synth.student_outputs(stub, random.Random(10 + number)))
-    write_student(folder, REFERENCE, sources.reference_answers("hafez", AUTOGRADER_DIR),
-                  similarity_synth.student_outputs(stub, random.Random(3)))
-    write_student(folder, BETA_WRITER, answers_from(BETA), similarity_synth.student_outputs(stub, random.Random(4)))
+        write_student(
+            folder, student, {}, similarity_synth.student_outputs(stub, random.Random(10 + number))
+        )
+    write_student(
+        folder,
+        REFERENCE,
+        sources.reference_answers("hafez", AUTOGRADER_DIR),
+        similarity_synth.student_outputs(stub, random.Random(3)),
+    )
+    write_student(
+        folder,
+        BETA_WRITER,
+        answers_from(BETA),
+        similarity_synth.student_outputs(stub, random.Random(4)),
+    )
     (folder / NOT_A_ZIP).write_bytes(b"this was never a zip")
     broken = similarity_synth.submission_zip(folder, *BROKEN_NOTEBOOK, {})
     with zipfile.ZipFile(broken, "a") as zf:
@@ -239,14 +258,26 @@ def report(synthetic_class, tmp_path_factory):
 
 def compare_class(folder: Path, out: Path):
     """The Comparison of every zip under `folder` and the reference, written to `out`, with one reading process."""
-    return similarity(paths=zip_paths([folder]), out=out, release_dir=RELEASE_DIR, autograder_dir=AUTOGRADER_DIR, jobs=1)
+    return similarity(
+        paths=zip_paths([folder]),
+        out=out,
+        release_dir=RELEASE_DIR,
+        autograder_dir=AUTOGRADER_DIR,
+        jobs=1,
+    )
 
 
 def pair_of(result, first, second):
     """The Pair of two students, or None when they share nothing beyond the common code."""
     wanted = {label(first), label(second)}
-    return next((p for p in result.pairs
-                 if {result.submissions[p.a].label, result.submissions[p.b].label} == wanted), None)
+    return next(
+        (
+            p
+            for p in result.pairs
+            if {result.submissions[p.a].label, result.submissions[p.b].label} == wanted
+        ),
+        None,
+    )
 
 
 # ---------------------------------------------------------------- fingerprints
@@ -256,27 +287,51 @@ def test_renaming_and_reformatting_leave_the_normalised_tokens_unchanged():
     source = ALPHA["q7_sample"]
     twin = similarity_synth.disguise(source, random.Random(5))
     assert twin != source
-    assert [t.text for t in fingerprints.normalise(twin)] == [t.text for t in fingerprints.normalise(source)]
+    assert [t.text for t in fingerprints.normalise(twin)] == [
+        t.text for t in fingerprints.normalise(source)
+    ]
 
 
 def test_comments_docstrings_and_trailing_commas_are_ignored():
     plain = "def f(a, b):\n    return g(a, b)\n"
-    noisy = 'def f(a,\n      b,):\n    """Docstring."""\n    # a comment\n    return g(a, b,)  # why\n'
-    assert [t.text for t in fingerprints.normalise(noisy)] == [t.text for t in fingerprints.normalise(plain)]
+    noisy = (
+        'def f(a,\n      b,):\n    """Docstring."""\n    # a comment\n    return g(a, b,)  # why\n'
+    )
+    assert [t.text for t in fingerprints.normalise(noisy)] == [
+        t.text for t in fingerprints.normalise(plain)
+    ]
 
 
 def test_api_names_keep_their_text_and_local_names_do_not():
     texts = [t.text for t in fingerprints.normalise("out = torch.sigmoid(self.gate(x)) + len(x)")]
-    assert texts == ["N", "=", "N", ".", "sigmoid", "(", "self", ".", "N", "(", "N", ")", ")",
-                     "+", "len", "(", "N", ")"]
+    assert texts == [
+        "N",
+        "=",
+        "N",
+        ".",
+        "sigmoid",
+        "(",
+        "self",
+        ".",
+        "N",
+        "(",
+        "N",
+        ")",
+        ")",
+        "+",
+        "len",
+        "(",
+        "N",
+        ")",
+    ]
 
 
 def test_broken_code_and_magics_still_give_tokens_with_their_offsets():
     source = "%matplotlib inline\ndef f(:\n        a = 1\n    b = 'unterminated\nc = d(\n"
     tokens = fingerprints.normalise(source)
     assert [t.text for t in tokens][:3] == ["def", "N", "("]
-    assert all(source[t.start:t.end].strip() for t in tokens)
-    assert "c" in [source[t.start:t.end] for t in tokens]
+    assert all(source[t.start : t.end].strip() for t in tokens)
+    assert "c" in [source[t.start : t.end] for t in tokens]
 
 
 def test_winnowing_catches_every_shared_run_of_the_guaranteed_length():
@@ -287,7 +342,9 @@ def test_winnowing_catches_every_shared_run_of_the_guaranteed_length():
         left = [rng.choice(vocabulary) for _ in range(rng.randrange(60))] + shared
         right = shared + [rng.choice(vocabulary) for _ in range(rng.randrange(60))]
         as_tokens = [[fingerprints.Token(text, 0, 0, 0) for text in side] for side in (left, right)]
-        assert set(fingerprints.fingerprints(as_tokens[0])) & set(fingerprints.fingerprints(as_tokens[1]))
+        assert set(fingerprints.fingerprints(as_tokens[0])) & set(
+            fingerprints.fingerprints(as_tokens[1])
+        )
 
 
 # ---------------------------------------------------------------- answer regions
@@ -296,15 +353,20 @@ def test_winnowing_catches_every_shared_run_of_the_guaranteed_length():
 def test_starter_lines_are_subtracted_from_the_answer_region():
     stub = stub_notebook()
     released = stubs.load_stub("hafez", STUB_PATH)
-    nb = similarity_synth.submitted_notebook(stub, answers_from({"q3_lstm_cell": BETA["q3_lstm_cell"]}))
+    nb = similarity_synth.submitted_notebook(
+        stub, answers_from({"q3_lstm_cell": BETA["q3_lstm_cell"]})
+    )
     regions, notes = submissions.notebook_regions("hafez", nb, released)
     region = regions["hafez:q3_lstm_cell"]
     source = region.cells[0][1]
-    written = {source[t.start:t.end] for t in region.tokens}
+    written = {source[t.start : t.end] for t in region.tokens}
     assert {"split", "c2", "h2"} <= written
-    assert not {"__init__", "weight_ih", "new_zeros", "uniform_"} & {source[t.start:t.end] for t in region.tokens
-                                                                     if t.text != "N"}
-    assert "hafez:q1_vocab" in regions and not regions["hafez:q1_vocab"].tokens, "an unanswered stub is empty"
+    assert not {"__init__", "weight_ih", "new_zeros", "uniform_"} & {
+        source[t.start : t.end] for t in region.tokens if t.text != "N"
+    }
+    assert "hafez:q1_vocab" in regions and not regions["hafez:q1_vocab"].tokens, (
+        "an unanswered stub is empty"
+    )
     assert not notes
 
 
@@ -342,7 +404,7 @@ def test_pair_sharing_only_the_starter_code_is_not_flagged(report):
 def test_independent_solutions_are_not_flagged(report):
     result, _ = report
     independent = [COPIED, REFERENCE, BETA_WRITER]
-    for first, second in [(a, b) for i, a in enumerate(independent) for b in independent[i + 1:]]:
+    for first, second in [(a, b) for i, a in enumerate(independent) for b in independent[i + 1 :]]:
         pair = pair_of(result, first, second)
         assert pair is None or not pair.flags, f"{first} and {second}: {pair.evidence}"
     assert [p for p in result.pairs if p.flags] == [result.pairs[0]]
@@ -372,7 +434,8 @@ def test_csv_lists_pairs_strongest_first_with_a_column_per_question(report):
     assert "code" in rows[0]["flagged"] and float(rows[0]["hafez:q3_lstm_cell"]) > 0.9
     assert rows[0]["evidence"]
     assert [float(r["score"]) for r in rows if not r["flagged"]] == sorted(
-        (float(r["score"]) for r in rows if not r["flagged"]), reverse=True)
+        (float(r["score"]) for r in rows if not r["flagged"]), reverse=True
+    )
 
 
 class Structure(HTMLParser):
@@ -407,7 +470,9 @@ def test_report_renders_side_by_side_with_highlights_and_escaped_student_text(re
     parser.close()
     assert not parser.errors and not parser.stack, parser.errors[:3]
     assert "script" not in parser.tags, "student text must be escaped"
-    assert str(markupsafe.escape(HOSTILE_COMMENT)) in page  # the report's templates escape with markupsafe
+    assert (
+        str(markupsafe.escape(HOSTILE_COMMENT)) in page
+    )  # the report's templates escape with markupsafe
     assert "pair-1" in parser.ids and 'class="side"' in page
     marked = "".join(parser.marked)
     assert "addmm" in marked and "forget_gate" in page
@@ -419,20 +484,39 @@ def test_report_renders_side_by_side_with_highlights_and_escaped_student_text(re
 
 def test_command_writes_both_files_and_is_a_verb_of_hw3(synthetic_class, tmp_path, capsys):
     assert "similarity" in cli.VERBS
-    assert cli.main(["similarity", str(synthetic_class), "--out", str(tmp_path / "out"), "--jobs", "2",
-                     "--top", "3"]) == 0
+    assert (
+        cli.main(
+            [
+                "similarity",
+                str(synthetic_class),
+                "--out",
+                str(tmp_path / "out"),
+                "--jobs",
+                "2",
+                "--top",
+                "3",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr()
     assert "6 submissions, 15 pairs" in printed.out and "1 pair(s) flagged" in printed.out
     assert f"skipped {synthetic_class / NOT_A_ZIP}" in printed.out
     assert (tmp_path / "out" / CSV_NAME).exists() and (tmp_path / "out" / HTML_NAME).exists()
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["no/such/folder"], "no/such/folder: no such file or folder"),
-    ([], "give the folder of Quera zips"),
-    (["--top", "-1", "."], "--top must be >= 0"),
-    (["--bench", "5", "--against", "earlier/"], "--bench builds its own class and known sources"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["no/such/folder"], "no/such/folder: no such file or folder"),
+        ([], "give the folder of Quera zips"),
+        (["--top", "-1", "."], "--top must be >= 0"),
+        (
+            ["--bench", "5", "--against", "earlier/"],
+            "--bench builds its own class and known sources",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_error_without_traceback(argv, says, tmp_path, capsys):
     assert similarity_main([*argv, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
@@ -448,16 +532,34 @@ def test_folder_without_zips_is_one_line_error(tmp_path, capsys):
 def test_bench_finds_its_planted_copy(tmp_path, capsys):
     assert similarity_main(["--bench", "8", "--out", str(tmp_path), "--jobs", "1"]) == 0
     printed = capsys.readouterr().out
-    assert "8 submissions, 28 pairs" in printed and "copies of a classmate flagged with their original: 1 of 1" in printed
+    assert (
+        "8 submissions, 28 pairs" in printed
+        and "copies of a classmate flagged with their original: 1 of 1" in printed
+    )
 
 
 def test_report_renders_in_headless_chromium(report, tmp_path):
     browser = shutil.which("chromium-headless-shell") or shutil.which("chromium")
-    needs_tool(browser is not None, "no headless Chromium here (apt-get install chromium-headless-shell)")
+    needs_tool(
+        browser is not None, "no headless Chromium here (apt-get install chromium-headless-shell)"
+    )
     _, out = report
     page = (out / HTML_NAME).resolve().as_uri()
-    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}",
-                          "--dump-dom", page], capture_output=True, text=True, timeout=60, check=True).stdout
+    dom = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path}",
+            "--dump-dom",
+            page,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     assert dom.count("<mark>") > 10 and "<script" not in dom and 'id="pair-1"' in dom
 
 
@@ -467,7 +569,9 @@ def test_help_lists_the_options(capsys):
     assert exit_info.value.code == 0 and "--max-common" in capsys.readouterr().out
 
 
-def test_zips_are_found_in_subfolders_once_and_never_in_the_output_folder(synthetic_class, tmp_path):
+def test_zips_are_found_in_subfolders_once_and_never_in_the_output_folder(
+    synthetic_class, tmp_path
+):
     nested = tmp_path / "downloads" / "section 2"
     nested.mkdir(parents=True)
     original = sorted(synthetic_class.glob("*.zip"))[0]
@@ -491,7 +595,9 @@ def test_zip_with_an_unsafe_member_path_is_skipped(tmp_path):
 
 
 def test_notebook_that_only_breaks_the_schema_is_still_compared(tmp_path):
-    nb = similarity_synth.submitted_notebook(stub_notebook(), answers_from({"q2_batches": BETA["q2_batches"]}))
+    nb = similarity_synth.submitted_notebook(
+        stub_notebook(), answers_from({"q2_batches": BETA["q2_batches"]})
+    )
     raw = nbformat.writes(nb).replace('"execution_count": 1,', '"execution_count": "one",', 1)
     path = tmp_path / "DL_HW3__401000010__Sloppy.zip"
     with zipfile.ZipFile(path, "w") as zf:
@@ -505,15 +611,23 @@ def test_notebook_that_only_breaks_the_schema_is_still_compared(tmp_path):
 def test_identical_seeded_logs_without_shared_timings_do_not_flag_outputs(tmp_path):
     # the same seeded code on the same kind of machine prints the same losses; only timings differ
     stub = stub_notebook()
-    training = next(i for i, c in enumerate(stub.cells) if "train_lm(" in c.source and "print(" in c.source)
-    log = "".join(f"| step {step:5d} | loss {3 - step / 100:5.2f} | ppl {20 - step / 20:6.2f} |\n"
-                  for step in range(50, 251, 50))
+    training = next(
+        i for i, c in enumerate(stub.cells) if "train_lm(" in c.source and "print(" in c.source
+    )
+    log = "".join(
+        f"| step {step:5d} | loss {3 - step / 100:5.2f} | ppl {20 - step / 20:6.2f} |\n"
+        for step in range(50, 251, 50)
+    )
 
     def run_log(seconds: int, rate: float) -> dict:
         timing = f"250 steps in {seconds} s; test perplexity 7.25\n"
         bar = f"training: 100%| | 250/250 [00:{seconds}<00:00, {rate:.2f}it/s]"
-        return {training: [similarity_synth.stream(log + timing),
-                           nbformat.v4.new_output("stream", name="stderr", text=bar)]}
+        return {
+            training: [
+                similarity_synth.stream(log + timing),
+                nbformat.v4.new_output("stream", name="stderr", text=bar),
+            ]
+        }
 
     write_student(tmp_path, COPIED, answers_from(ALPHA), run_log(41, 6.1))
     write_student(tmp_path, BETA_WRITER, answers_from(BETA), run_log(57, 4.4))
@@ -529,11 +643,15 @@ def test_reformatted_starter_code_is_still_subtracted(tmp_path):
     stub = stub_notebook()
     for seed, student in enumerate(STARTER_ONLY):
         rng = random.Random(seed)
-        answers = {q: [similarity_synth.disguise(stub.cells[i].source, rng, stub_keep()) for i in indices]
-                   for q, indices in answer_cells(stub).items()}
+        answers = {
+            q: [similarity_synth.disguise(stub.cells[i].source, rng, stub_keep()) for i in indices]
+            for q, indices in answer_cells(stub).items()
+        }
         write_student(tmp_path, student, answers, {})
     result = compare_class(tmp_path, tmp_path / "out")
-    assert result.submissions[0].regions["hafez:q3_lstm_cell"].tokens, "the respaced starter is not a diff match"
+    assert result.submissions[0].regions["hafez:q3_lstm_cell"].tokens, (
+        "the respaced starter is not a diff match"
+    )
     pair = pair_of(result, *STARTER_ONLY)
     assert pair is None, pair and pair.evidence
 
@@ -546,40 +664,64 @@ def test_out_that_is_a_file_is_one_line_error(synthetic_class, tmp_path, capsys)
     assert "is a file: give --out a folder" in err and len(err.strip().splitlines()) == 1
 
 
-def test_fewer_than_two_readable_submissions_still_writes_the_report_and_exits_1(synthetic_class, tmp_path, capsys):
+def test_fewer_than_two_readable_submissions_still_writes_the_report_and_exits_1(
+    synthetic_class, tmp_path, capsys
+):
     lone = sorted(synthetic_class.glob("*.zip"))[0]
-    assert similarity_main([str(lone), str(synthetic_class / NOT_A_ZIP), "--out", str(tmp_path)]) == 1
+    assert (
+        similarity_main([str(lone), str(synthetic_class / NOT_A_ZIP), "--out", str(tmp_path)]) == 1
+    )
     assert "fewer than two readable submissions" in capsys.readouterr().err
     assert NOT_A_ZIP in (tmp_path / HTML_NAME).read_text(encoding="utf-8")
 
 
 def progress_bars(stub, lines: list[str], widget_id: str | None = None) -> dict:
     """Outputs of the training cell: the given progress-bar lines, and a tqdm widget if `widget_id` is set."""
-    training = next(i for i, c in enumerate(stub.cells) if "train_lm(" in c.source and "print(" in c.source)
+    training = next(
+        i for i, c in enumerate(stub.cells) if "train_lm(" in c.source and "print(" in c.source
+    )
     outputs = [nbformat.v4.new_output("stream", name="stderr", text="\n".join(lines))]
     if widget_id:
-        outputs.append(nbformat.v4.new_output("display_data", data={
-            "application/vnd.jupyter.widget-view+json": {"model_id": widget_id, "version_major": 2},
-            "text/plain": "training: 100%"}))
+        outputs.append(
+            nbformat.v4.new_output(
+                "display_data",
+                data={
+                    "application/vnd.jupyter.widget-view+json": {
+                        "model_id": widget_id,
+                        "version_major": 2,
+                    },
+                    "text/plain": "training: 100%",
+                },
+            )
+        )
     return {training: outputs}
 
 
 def test_three_progress_bar_lines_shared_by_chance_do_not_flag_a_pair(tmp_path):
     # seen in a synthetic class of 300: two honest runs at the same speed printed three identical bars
     stub = stub_notebook()
-    same = [f"training: {p}%| | {n}/250 [00:{s:02d}<00:00, {r}it/s]"
-            for p, n, s, r in ((40, 100, 8, "11.08"), (60, 150, 13, "12.00"), (100, 250, 22, "12.07"))]
-    own = {COPIED: "training: 20%| | 50/250 [00:04<00:00, 11.50it/s]",
-           BETA_WRITER: "training: 20%| | 50/250 [00:05<00:00, 10.31it/s]"}
+    same = [
+        f"training: {p}%| | {n}/250 [00:{s:02d}<00:00, {r}it/s]"
+        for p, n, s, r in ((40, 100, 8, "11.08"), (60, 150, 13, "12.00"), (100, 250, 22, "12.07"))
+    ]
+    own = {
+        COPIED: "training: 20%| | 50/250 [00:04<00:00, 11.50it/s]",
+        BETA_WRITER: "training: 20%| | 50/250 [00:05<00:00, 10.31it/s]",
+    }
     write_student(tmp_path, COPIED, answers_from(ALPHA), progress_bars(stub, same + [own[COPIED]]))
-    write_student(tmp_path, BETA_WRITER, answers_from(BETA), progress_bars(stub, same + [own[BETA_WRITER]]))
+    write_student(
+        tmp_path, BETA_WRITER, answers_from(BETA), progress_bars(stub, same + [own[BETA_WRITER]])
+    )
     pair = pair_of(compare_class(tmp_path, tmp_path / "out"), COPIED, BETA_WRITER)
     assert pair.outputs_run_specific == 3 and "outputs" not in pair.flags
 
 
 def test_one_shared_progress_widget_id_flags_a_pair(tmp_path):
     stub = stub_notebook()
-    widget, log = "3f2a9c4e1b7d4e0fa6c85d2b9e1f7a30", ["| step    50 | loss  2.90 |", "| step   100 | loss  2.60 |"]
+    widget, log = (
+        "3f2a9c4e1b7d4e0fa6c85d2b9e1f7a30",
+        ["| step    50 | loss  2.90 |", "| step   100 | loss  2.60 |"],
+    )
     write_student(tmp_path, COPIED, answers_from(ALPHA), progress_bars(stub, log, widget))
     write_student(tmp_path, BETA_WRITER, answers_from(BETA), progress_bars(stub, log, widget))
     pair = pair_of(compare_class(tmp_path, tmp_path / "out"), COPIED, BETA_WRITER)

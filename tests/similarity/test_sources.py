@@ -6,6 +6,7 @@ than max_common, so the pairs cannot see the copies: the reference must flag eac
 without the reference they must still show as one cluster. Then sources given with --against:
 an earlier term's zip, solution notebooks without otter's tags, and files that cannot be read.
 """
+
 import csv
 import io
 import random
@@ -15,43 +16,76 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support import REPO
 
 from hw3.common.answers import answer_cells
 from hw3.similarity import fingerprints, pool, sources, stubs, synth
 from hw3.similarity.cli import similarity_main
-from hw3.similarity.run import CLUSTERS_CSV_NAME, CSV_NAME, HTML_NAME, SOURCES_CSV_NAME, similarity, zip_paths
-from support import REPO
+from hw3.similarity.run import (
+    CLUSTERS_CSV_NAME,
+    CSV_NAME,
+    HTML_NAME,
+    SOURCES_CSV_NAME,
+    similarity,
+    zip_paths,
+)
 
 RELEASE_DIR, AUTOGRADER_DIR = REPO / "student", REPO / "autograder"
 COPIERS, INDEPENDENT = 15, 2
 # similarity.csv's columns before the known sources existed: TAs' scripts read them
-PAIR_COLUMNS = ["rank", "student_a", "student_b", "file_a", "file_b", "flagged", "score", "shared_fingerprints",
-                "outputs_shared", "outputs_run_specific", "outputs_score"]
+PAIR_COLUMNS = [
+    "rank",
+    "student_a",
+    "student_b",
+    "file_a",
+    "file_b",
+    "flagged",
+    "score",
+    "shared_fingerprints",
+    "outputs_shared",
+    "outputs_run_specific",
+    "outputs_score",
+]
 HOSTILE_NAME = "online <script>alert(1) solution"  # a file name cannot hold "/"
 
 
 def released(name: str):
     """(released notebook, names kept when normalising, its answer cells per question) of assignment `name`."""
     nb = nbformat.read(RELEASE_DIR / name / f"{name}.ipynb", as_version=4)
-    keep = fingerprints.BUILTIN_NAMES | stubs.defined_names(c.source for c in nb.cells if c.cell_type == "code")
-    return nb, keep, {q: [nb.cells[i].source for i in indices] for q, indices in answer_cells(nb).items()}
+    keep = fingerprints.BUILTIN_NAMES | stubs.defined_names(
+        c.source for c in nb.cells if c.cell_type == "code"
+    )
+    return (
+        nb,
+        keep,
+        {q: [nb.cells[i].source for i in indices] for q, indices in answer_cells(nb).items()},
+    )
 
 
 def write_zip(folder: Path, number: int, answers: dict[str, dict[str, list[str]]]) -> Path:
     """A student's Quera zip holding both notebooks answered with `answers` ({assignment: {question: cells}})."""
-    notebooks = {name: synth.submitted_notebook(released(name)[0], answers[name]) for name in answers}
-    return synth.submission_zip(folder, f"4010{number:05d}", f"Student{chr(65 + number % 26)}", notebooks)
+    notebooks = {
+        name: synth.submitted_notebook(released(name)[0], answers[name]) for name in answers
+    }
+    return synth.submission_zip(
+        folder, f"4010{number:05d}", f"Student{chr(65 + number % 26)}", notebooks
+    )
 
 
 def independent(seed: int) -> dict[str, dict[str, list[str]]]:
     rng = random.Random(seed)
-    return {name: synth.own_answers(released(name)[2], name, released(name)[1], [], rng, f"own{seed}")
-            for name in pool.POOL}
+    return {
+        name: synth.own_answers(released(name)[2], name, released(name)[1], [], rng, f"own{seed}")
+        for name in pool.POOL
+    }
 
 
 def copied(answers: dict[str, dict[str, list[str]]], seed: int) -> dict[str, dict[str, list[str]]]:
     rng = random.Random(seed)
-    return {name: synth.light_copy(by_question, released(name)[1], rng) for name, by_question in answers.items()}
+    return {
+        name: synth.light_copy(by_question, released(name)[1], rng)
+        for name, by_question in answers.items()
+    }
 
 
 def reference() -> dict[str, dict[str, list[str]]]:
@@ -72,8 +106,13 @@ def leaked_class(tmp_path_factory) -> Path:
 def leaked(leaked_class, tmp_path_factory):
     """(Comparison, output folder) of the leaked class compared with the reference, defaults otherwise."""
     out = tmp_path_factory.mktemp("leaked-report")
-    return similarity(paths=zip_paths([leaked_class]), out=out, release_dir=RELEASE_DIR,
-                      autograder_dir=AUTOGRADER_DIR, jobs=1), out
+    return similarity(
+        paths=zip_paths([leaked_class]),
+        out=out,
+        release_dir=RELEASE_DIR,
+        autograder_dir=AUTOGRADER_DIR,
+        jobs=1,
+    ), out
 
 
 def is_copier(submission) -> bool:
@@ -83,7 +122,11 @@ def is_copier(submission) -> bool:
 def test_every_reference_copy_is_flagged_against_the_reference_however_many_share_it(leaked):
     result, _ = leaked
     assert result.max_common < COPIERS, "the copies' fingerprints are common: the pairs drop them"
-    flagged = {result.submissions[m.submission].path.name for m in result.matches if m.flag == "source:reference"}
+    flagged = {
+        result.submissions[m.submission].path.name
+        for m in result.matches
+        if m.flag == "source:reference"
+    }
     assert flagged == {s.path.name for s in result.submissions if is_copier(s)}
     for match in result.matches:
         if match.flag:
@@ -101,14 +144,17 @@ def test_independent_answers_are_not_flagged_against_the_reference(leaked):
 def test_reference_copies_are_one_cluster_named_after_the_reference(leaked):
     result, _ = leaked
     (cluster,) = result.clusters
-    assert {result.submissions[i].path.name for i in cluster.members} == \
-        {s.path.name for s in result.submissions if is_copier(s)}
+    assert {result.submissions[i].path.name for i in cluster.members} == {
+        s.path.name for s in result.submissions if is_copier(s)
+    }
     assert cluster.source[0] == sources.REFERENCE and cluster.source[1] > 0.5
     assert len(cluster.questions) == sum(len(questions) for questions in pool.POOL.values())
 
 
 def test_without_the_reference_the_copies_still_show_as_one_cluster(leaked_class, tmp_path):
-    result = similarity(paths=zip_paths([leaked_class]), out=tmp_path, release_dir=RELEASE_DIR, jobs=1)
+    result = similarity(
+        paths=zip_paths([leaked_class]), out=tmp_path, release_dir=RELEASE_DIR, jobs=1
+    )
     assert result.sources == [] and result.matches == []
     (cluster,) = result.clusters
     assert len(cluster.members) == COPIERS and cluster.source is None
@@ -172,7 +218,10 @@ def test_report_shows_the_sources_the_clusters_and_each_copy_beside_the_referenc
 @pytest.fixture(scope="module")
 def earlier_term(tmp_path_factory):
     """(class folder, earlier-term folder): one student copied the earlier zip, two wrote their own."""
-    earlier_folder, folder = tmp_path_factory.mktemp("earlier"), tmp_path_factory.mktemp("class-with-earlier")
+    earlier_folder, folder = (
+        tmp_path_factory.mktemp("earlier"),
+        tmp_path_factory.mktemp("class-with-earlier"),
+    )
     earlier = independent(100)
     write_zip(earlier_folder, 99, earlier)
     write_zip(folder, 1, copied(earlier, 1))
@@ -183,18 +232,28 @@ def earlier_term(tmp_path_factory):
 
 def test_earlier_term_zip_given_with_against_flags_its_copy_by_name(earlier_term, tmp_path):
     folder, earlier_folder = earlier_term
-    result = similarity(paths=zip_paths([folder]), out=tmp_path, release_dir=RELEASE_DIR, autograder_dir=AUTOGRADER_DIR,
-                        against=[earlier_folder], jobs=1)
+    result = similarity(
+        paths=zip_paths([folder]),
+        out=tmp_path,
+        release_dir=RELEASE_DIR,
+        autograder_dir=AUTOGRADER_DIR,
+        against=[earlier_folder],
+        jobs=1,
+    )
     (earlier_zip,) = earlier_folder.glob("*.zip")
     assert [s.name for s in result.sources] == [sources.REFERENCE, earlier_zip.stem]
-    flagged = [(result.submissions[m.submission].student_number, m.flag) for m in result.matches if m.flag]
+    flagged = [
+        (result.submissions[m.submission].student_number, m.flag) for m in result.matches if m.flag
+    ]
     assert flagged == [("401000001", f"source:{earlier_zip.stem}")]
 
 
 def untagged(cells: list[str]):
     """A notebook as a solution saved from the web: code cells, no otter tags, no check cells."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# My solution")] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.cells = [nbformat.v4.new_markdown_cell("# My solution")] + [
+        nbformat.v4.new_code_cell(c) for c in cells
+    ]
     return nb
 
 
@@ -202,14 +261,22 @@ def test_untagged_solution_notebook_has_its_cells_matched_to_questions_by_name(t
     online = independent(200)["hafez"]
     notebook = tmp_path / "sources" / f"{HOSTILE_NAME}.ipynb"
     notebook.parent.mkdir()
-    nbformat.write(untagged([cell for question in reversed(list(online)) for cell in online[question]]), notebook)
+    nbformat.write(
+        untagged([cell for question in reversed(list(online)) for cell in online[question]]),
+        notebook,
+    )
     class_folder = tmp_path / "class"
     class_folder.mkdir()
     write_zip(class_folder, 5, copied({"hafez": online}, 5))
     for number in (6, 7):
         write_zip(class_folder, number, {"hafez": independent(number)["hafez"]})
-    result = similarity(paths=zip_paths([class_folder]), out=tmp_path / "out", release_dir=RELEASE_DIR,
-                        against=[notebook.parent], jobs=1)
+    result = similarity(
+        paths=zip_paths([class_folder]),
+        out=tmp_path / "out",
+        release_dir=RELEASE_DIR,
+        against=[notebook.parent],
+        jobs=1,
+    )
     (source,) = result.sources
     assert source.name == HOSTILE_NAME and set(source.regions) == {f"hafez:{q}" for q in online}
     assert "matched to questions by the functions" in source.notes[0]
@@ -217,21 +284,32 @@ def test_untagged_solution_notebook_has_its_cells_matched_to_questions_by_name(t
     assert flagged == ["401000005"]
     page = parsed(tmp_path / "out" / HTML_NAME)
     assert "script" not in page.tags, "a source's name is escaped"
-    assert "matched to questions by the functions" in (tmp_path / "out" / HTML_NAME).read_text(encoding="utf-8")
+    assert "matched to questions by the functions" in (tmp_path / "out" / HTML_NAME).read_text(
+        encoding="utf-8"
+    )
 
 
 def test_notebook_defining_other_names_is_compared_whole_with_every_question(tmp_path):
     body = pool.compose(pool.POOL["hafez"]["q7_sample"], lambda _, step: step[-1])[0]
-    blog = "def generate_text(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, generator=None):\n" + \
-        "".join(f"    {line}\n" for line in body.splitlines())
+    blog = (
+        "def generate_text(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, generator=None):\n"
+        + "".join(f"    {line}\n" for line in body.splitlines())
+    )
     (tmp_path / "blog").mkdir()
     nbformat.write(untagged(["import torch", blog]), tmp_path / "blog" / "hafez.ipynb")
     _, keep, cells = released("hafez")
-    copy = synth.light_copy({"q7_sample": [pool.answered(cells["q7_sample"][-1], [body])]}, keep, random.Random(1))
+    copy = synth.light_copy(
+        {"q7_sample": [pool.answered(cells["q7_sample"][-1], [body])]}, keep, random.Random(1)
+    )
     write_zip(tmp_path, 1, {"hafez": copy})
     write_zip(tmp_path, 2, {"hafez": independent(2)["hafez"]})
-    result = similarity(paths=zip_paths([tmp_path], tmp_path / "blog"), out=tmp_path / "out", release_dir=RELEASE_DIR,
-                        against=[tmp_path / "blog"], jobs=1)
+    result = similarity(
+        paths=zip_paths([tmp_path], tmp_path / "blog"),
+        out=tmp_path / "out",
+        release_dir=RELEASE_DIR,
+        against=[tmp_path / "blog"],
+        jobs=1,
+    )
     (source,) = result.sources
     assert source.name == "blog/hafez" and list(source.regions) == ["hafez:other"]
     (match,) = [m for m in result.matches if m.flag]
@@ -250,11 +328,18 @@ def test_unreadable_sources_are_skipped_with_why_and_listed(leaked_class, tmp_pa
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "broken.ipynb").write_text("{not json")
-    (bad / "notes.ipynb").write_text(nbformat.writes(untagged(["print('nothing of the homework')"])))
+    (bad / "notes.ipynb").write_text(
+        nbformat.writes(untagged(["print('nothing of the homework')"]))
+    )
     (bad / "DL_HW3__399000002__NotAZip.zip").write_bytes(b"not a zip")
     (bad / "DL_HW3__399000003__NoNotebook.zip").write_bytes(zip_without_notebooks())
     out = tmp_path / "out"
-    assert similarity_main([str(leaked_class), "--out", str(out), "--against", str(bad), "--jobs", "2"]) == 0
+    assert (
+        similarity_main(
+            [str(leaked_class), "--out", str(out), "--against", str(bad), "--jobs", "2"]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "skipped source" in printed and "broken.ipynb" in printed
     assert "answers none of hafez, apple_stock" in printed and "not a zip file" in printed
@@ -262,15 +347,20 @@ def test_unreadable_sources_are_skipped_with_why_and_listed(leaked_class, tmp_pa
     assert "broken.ipynb" in (out / HTML_NAME).read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("against, says", [
-    ("no/such/folder", "no/such/folder: no such file or folder"),
-    ("notes.txt", "is neither a .zip nor an .ipynb"),
-    ("empty", "holds no .zip or .ipynb files"),
-])
+@pytest.mark.parametrize(
+    "against, says",
+    [
+        ("no/such/folder", "no/such/folder: no such file or folder"),
+        ("notes.txt", "is neither a .zip nor an .ipynb"),
+        ("empty", "holds no .zip or .ipynb files"),
+    ],
+)
 def test_bad_against_path_is_one_line_error(leaked_class, against, says, tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("x")
     (tmp_path / "empty").mkdir()
     path = against if against.startswith("no/") else str(tmp_path / against)
-    assert similarity_main([str(leaked_class), "--out", str(tmp_path / "out"), "--against", path]) == 2
+    assert (
+        similarity_main([str(leaked_class), "--out", str(tmp_path / "out"), "--against", path]) == 2
+    )
     err = capsys.readouterr().err
     assert says in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err

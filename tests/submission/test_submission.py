@@ -3,42 +3,15 @@
 Fixtures are built in tmp_path by the helpers of tests/submission_fixtures.py: small otter-style notebooks,
 a minimal PDF, and zips written member by member (hostile ones included).
 """
+
 import io
 import stat
 import sys
 import zipfile
-
 from pathlib import Path
 
 import nbformat
 import pytest
-
-from hw3 import cli
-from hw3.common import atomic
-from hw3.common import zipwrite as zips
-from hw3.common.safezip import (
-    MAX_DIRECTORY_BYTES,
-    MAX_MEMBERS,
-    MAX_UNCOMPRESSED_BYTES,
-    MemberError,
-    locate_members,
-    read_member,
-)
-from hw3.submission import pack
-from hw3.submission import rules as submission
-from hw3.submission.cli import check_main, pack_main
-from hw3.submission.rules import (
-    MAX_NOTEBOOK_BYTES,
-    MAX_PDF_BYTES,
-    MAX_ZIP_BYTES,
-    NOTEBOOKS,
-    PDF_NAME,
-    REQUIRED_FILES,
-    check_identity,
-    check_notebook_bytes,
-    check_zip_name,
-    inspect_zip,
-)
 from submission_fixtures import (
     CENTRAL_FLAGS_AT,
     CENTRAL_SIZE_AT,
@@ -67,6 +40,33 @@ from submission_fixtures import (
     zeros_bomb,
 )
 
+from hw3 import cli
+from hw3.common import atomic
+from hw3.common import zipwrite as zips
+from hw3.common.safezip import (
+    MAX_DIRECTORY_BYTES,
+    MAX_MEMBERS,
+    MAX_UNCOMPRESSED_BYTES,
+    MemberError,
+    locate_members,
+    read_member,
+)
+from hw3.submission import pack
+from hw3.submission import rules as submission
+from hw3.submission.cli import check_main, pack_main
+from hw3.submission.rules import (
+    MAX_NOTEBOOK_BYTES,
+    MAX_PDF_BYTES,
+    MAX_ZIP_BYTES,
+    NOTEBOOKS,
+    PDF_NAME,
+    REQUIRED_FILES,
+    check_identity,
+    check_notebook_bytes,
+    check_zip_name,
+    inspect_zip,
+)
+
 RELEASED = Path(__file__).resolve().parents[2] / "student"
 
 
@@ -83,6 +83,7 @@ def one_problem_mentioning(problems: list[str], *words: str) -> str:
 
 
 # --- identity and zip name -------------------------------------------------------------------------
+
 
 def test_valid_identity_has_no_problems():
     assert check_identity(STUDENT_NUMBER, FULL_NAME) == []
@@ -108,22 +109,29 @@ def test_student_number_must_be_7_to_12_digits(number):
 
 
 def test_zip_name_with_single_underscores_gets_exact_rename():
-    problem = one_problem_mentioning(check_zip_name(f"DL_HW3_{STUDENT_NUMBER}_Ali_Momen.zip"), "rename")
+    problem = one_problem_mentioning(
+        check_zip_name(f"DL_HW3_{STUDENT_NUMBER}_Ali_Momen.zip"), "rename"
+    )
     assert f"'{ZIP_NAME}'" in problem
 
 
 def test_unrelated_zip_name_gets_the_pattern():
-    one_problem_mentioning(check_zip_name("homework.zip"), "DL_HW3__[StudentNumber]__[FullName].zip")
+    one_problem_mentioning(
+        check_zip_name("homework.zip"), "DL_HW3__[StudentNumber]__[FullName].zip"
+    )
 
 
 # --- notebooks -------------------------------------------------------------------------------------
+
 
 def test_valid_notebook_has_no_problems():
     assert check_notebook_bytes("hafez.ipynb", notebook_bytes("hafez")) == []
 
 
 def test_invalid_json_notebook_is_reported():
-    one_problem_mentioning(check_notebook_bytes("hafez.ipynb", notebook_bytes()[:-10]), "hafez.ipynb", "not valid JSON")
+    one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", notebook_bytes()[:-10]), "hafez.ipynb", "not valid JSON"
+    )
 
 
 def test_empty_notebook_is_reported():
@@ -137,11 +145,15 @@ def test_notebook_breaking_the_nbformat_schema_is_reported():
 
 def test_deeply_nested_json_notebook_is_reported_not_raised():
     depth = 100_000  # far past Python's recursion limit
-    one_problem_mentioning(check_notebook_bytes("hafez.ipynb", b"[" * depth + b"]" * depth), "not valid JSON")
+    one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", b"[" * depth + b"]" * depth), "not valid JSON"
+    )
 
 
 def test_nbformat_3_notebook_is_reported():
-    one_problem_mentioning(check_notebook_bytes("hafez.ipynb", b'{"nbformat": 3, "worksheets": []}'), "nbformat 4")
+    one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", b'{"nbformat": 3, "worksheets": []}'), "nbformat 4"
+    )
 
 
 def test_otter_export_zip_saved_as_notebook_is_reported():
@@ -149,34 +161,54 @@ def test_otter_export_zip_saved_as_notebook_is_reported():
     with zipfile.ZipFile(export, "w") as zf:
         zf.writestr("hafez.ipynb", notebook_bytes())
         zf.writestr(submission.OTTER_LOG, b"pickled log")
-    one_problem_mentioning(check_notebook_bytes("hafez.ipynb", export.getvalue()), "otter's export zip")
+    one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", export.getvalue()), "otter's export zip"
+    )
 
 
 def test_traceback_in_a_saved_output_is_refused_unless_allowed():
     cell = code_cell("x = 1 / 0", 2)
-    cell.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
-                                           traceback=["ZeroDivisionError: division by zero"])]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "error",
+            ename="ZeroDivisionError",
+            evalue="division by zero",
+            traceback=["ZeroDivisionError: division by zero"],
+        )
+    ]
     data = notebook_bytes(cells=[code_cell("import otter", 1), cell])
-    problem = one_problem_mentioning(check_notebook_bytes("hafez.ipynb", data), "cell 3", "ZeroDivisionError")
+    problem = one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", data), "cell 3", "ZeroDivisionError"
+    )
     assert "--allow-errors" in problem
     assert check_notebook_bytes("hafez.ipynb", data, allow_errors=True) == []
 
 
 def test_never_run_notebook_is_reported():
     cells = [code_cell("x = 1", None), code_cell("y = 2", None)]
-    one_problem_mentioning(check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells)), "never run")
+    one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells)), "never run"
+    )
 
 
 def test_partly_run_notebook_names_the_first_cell_not_run():
     cells = [code_cell("x = 1", 1), code_cell("train(model)", None), code_cell("y = 2", None)]
-    problem = one_problem_mentioning(check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells)), "2 of 3")
+    problem = one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells)), "2 of 3"
+    )
     assert "train(model)" in problem
 
 
 def test_unanswered_questions_are_reported_by_name_once_each():
-    cells = [code_cell("def lstm_cell(x, h, c):\n    raise NotImplementedError", 1, "q3_lstm_cell: write the LSTM cell"),
-             code_cell("lstm_cell(1, 2, 3)", 2, "q3_lstm_cell: write the LSTM cell"),
-             code_cell("vocab()", 3, "q1_vocab: build the vocabulary")]
+    cells = [
+        code_cell(
+            "def lstm_cell(x, h, c):\n    raise NotImplementedError",
+            1,
+            "q3_lstm_cell: write the LSTM cell",
+        ),
+        code_cell("lstm_cell(1, 2, 3)", 2, "q3_lstm_cell: write the LSTM cell"),
+        code_cell("vocab()", 3, "q1_vocab: build the vocabulary"),
+    ]
     problems = check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells))
     assert [p.split(" ")[1] for p in problems] == ["q3_lstm_cell", "q1_vocab"]
 
@@ -191,7 +223,11 @@ def test_unanswered_question_shown_only_in_a_grader_check_report_is_reported_onc
 
 
 def test_allow_unanswered_accepts_stubs_and_the_cells_run_all_skipped_after_them():
-    cells = [code_cell("x = 1", 1), code_cell("lstm_cell()", 2, "q3_lstm_cell: write it"), code_cell("train()", None)]
+    cells = [
+        code_cell("x = 1", 1),
+        code_cell("lstm_cell()", 2, "q3_lstm_cell: write it"),
+        code_cell("train()", None),
+    ]
     data = notebook_bytes(cells=cells)
     assert len(check_notebook_bytes("hafez.ipynb", data)) == 2
     assert check_notebook_bytes("hafez.ipynb", data, allow_unanswered=True) == []
@@ -199,21 +235,29 @@ def test_allow_unanswered_accepts_stubs_and_the_cells_run_all_skipped_after_them
 
 def test_allow_unanswered_still_requires_cells_before_the_stub_to_run():
     cells = [code_cell("x = 1", None), code_cell("lstm_cell()", 2, "q3_lstm_cell: write it")]
-    problems = check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells), allow_unanswered=True)
+    problems = check_notebook_bytes(
+        "hafez.ipynb", notebook_bytes(cells=cells), allow_unanswered=True
+    )
     one_problem_mentioning(problems, "never ran")
 
 
 def test_swapped_notebooks_are_reported():
-    problem = one_problem_mentioning(check_notebook_bytes("hafez.ipynb", notebook_bytes("apple_stock")), "hafez.ipynb")
+    problem = one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", notebook_bytes("apple_stock")), "hafez.ipynb"
+    )
     assert "apple_stock.ipynb" in problem
 
 
 def test_foreign_notebook_with_another_assignment_name_is_reported():
-    one_problem_mentioning(check_notebook_bytes("hafez.ipynb", notebook_bytes("hw2_cnn")), "'hw2_cnn'")
+    one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", notebook_bytes("hw2_cnn")), "'hw2_cnn'"
+    )
 
 
 def test_notebook_without_otter_metadata_is_reported():
-    one_problem_mentioning(check_notebook_bytes("hafez.ipynb", notebook_bytes(None)), "no otter metadata")
+    one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", notebook_bytes(None)), "no otter metadata"
+    )
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -226,6 +270,7 @@ def test_released_notebook_only_lacks_being_run(name):
 
 
 # --- PDF -------------------------------------------------------------------------------------------
+
 
 def test_valid_pdf_has_no_problems():
     assert pdf_problems(PDF_BYTES) == []
@@ -261,6 +306,7 @@ def test_pdf_over_the_size_limit_is_reported():
 
 # --- zips: file level --------------------------------------------------------------------------------
 
+
 def test_valid_zip_has_no_problems(tmp_path):
     assert inspect_zip(valid_zip(tmp_path)) == []
 
@@ -279,7 +325,9 @@ def test_directory_is_one_line(tmp_path):
 
 def test_empty_file_is_reported(tmp_path):
     (tmp_path / ZIP_NAME).write_bytes(b"")
-    assert inspect_zip(tmp_path / ZIP_NAME) == ["the file is empty (0 bytes): build the zip again with submit.py (or hw3 pack)"]
+    assert inspect_zip(tmp_path / ZIP_NAME) == [
+        "the file is empty (0 bytes): build the zip again with submit.py (or hw3 pack)"
+    ]
 
 
 def test_non_zip_file_is_reported(tmp_path):
@@ -292,7 +340,9 @@ def test_damaged_zip_is_one_line_not_a_traceback(tmp_path):
 
 
 def test_zip_over_the_size_limit_is_reported(tmp_path):
-    one_problem_mentioning(inspect_zip(grow_sparse(valid_zip(tmp_path), MAX_ZIP_BYTES + 1)), "limit")
+    one_problem_mentioning(
+        inspect_zip(grow_sparse(valid_zip(tmp_path), MAX_ZIP_BYTES + 1)), "limit"
+    )
 
 
 def test_zip_with_no_files_is_reported(tmp_path):
@@ -301,12 +351,16 @@ def test_zip_with_no_files_is_reported(tmp_path):
 
 # --- zips: members -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("member, reason", [
-    ("../hafez.ipynb", "'..'"),
-    ("/etc/hafez.ipynb", "absolute path"),
-    ("folder\\hafez.ipynb", "backslash"),
-    ("C:/hafez.ipynb", "drive letter"),
-])
+
+@pytest.mark.parametrize(
+    "member, reason",
+    [
+        ("../hafez.ipynb", "'..'"),
+        ("/etc/hafez.ipynb", "absolute path"),
+        ("folder\\hafez.ipynb", "backslash"),
+        ("C:/hafez.ipynb", "drive letter"),
+    ],
+)
 def test_unsafe_member_path_is_reported(tmp_path, member, reason):
     path = make_zip(tmp_path / ZIP_NAME, valid_members() | {member: b"x"})
     one_problem_mentioning(inspect_zip(path), member, "unsafe path", reason)
@@ -329,26 +383,41 @@ def test_files_in_a_nested_folder_are_one_problem_and_still_checked(tmp_path):
 def test_locate_members_finds_notebooks_at_root_or_in_one_folder(tmp_path):
     root = zipfile.ZipFile(valid_zip(tmp_path))
     assert locate_members(root, NOTEBOOKS) == {name: name for name in NOTEBOOKS}
-    nested = zipfile.ZipFile(make_zip(tmp_path / "nested.zip", {"sub/" + n: d for n, d in valid_members().items()}))
+    nested = zipfile.ZipFile(
+        make_zip(tmp_path / "nested.zip", {"sub/" + n: d for n, d in valid_members().items()})
+    )
     assert locate_members(nested, NOTEBOOKS) == {name: "sub/" + name for name in NOTEBOOKS}
-    deep = zipfile.ZipFile(make_zip(tmp_path / "deep.zip", {"a/b/" + n: d for n, d in valid_members().items()}))
+    deep = zipfile.ZipFile(
+        make_zip(tmp_path / "deep.zip", {"a/b/" + n: d for n, d in valid_members().items()})
+    )
     assert locate_members(deep, NOTEBOOKS) == {}
 
 
 def test_locate_members_skips_ambiguous_folders_unsafe_paths_and_macos_metadata(tmp_path):
-    entries = [("a/hafez.ipynb", b"1"), ("b/hafez.ipynb", b"2"), ("__MACOSX/apple_stock.ipynb", b"3"),
-               ("../apple_stock.ipynb", b"4"), ("C:/HW3__Solution.pdf", b"5")]
-    assert locate_members(zipfile.ZipFile(make_zip(tmp_path / "x.zip", entries)), REQUIRED_FILES) == {}
+    entries = [
+        ("a/hafez.ipynb", b"1"),
+        ("b/hafez.ipynb", b"2"),
+        ("__MACOSX/apple_stock.ipynb", b"3"),
+        ("../apple_stock.ipynb", b"4"),
+        ("C:/HW3__Solution.pdf", b"5"),
+    ]
+    assert (
+        locate_members(zipfile.ZipFile(make_zip(tmp_path / "x.zip", entries)), REQUIRED_FILES) == {}
+    )
 
 
 def test_duplicate_member_is_reported(tmp_path):
     entries = list(valid_members().items()) + [("hafez.ipynb", notebook_bytes())]
-    one_problem_mentioning(inspect_zip(make_zip(tmp_path / ZIP_NAME, entries)), "hafez.ipynb", "2 times")
+    one_problem_mentioning(
+        inspect_zip(make_zip(tmp_path / ZIP_NAME, entries)), "hafez.ipynb", "2 times"
+    )
 
 
 def test_extra_file_is_reported(tmp_path):
     path = make_zip(tmp_path / ZIP_NAME, valid_members() | {"notes.txt": b"todo"})
-    assert inspect_zip(path) == [one_problem_mentioning(inspect_zip(path), "notes.txt", "extra file")]
+    assert inspect_zip(path) == [
+        one_problem_mentioning(inspect_zip(path), "notes.txt", "extra file")
+    ]
 
 
 def test_extra_folder_is_one_problem(tmp_path):
@@ -365,14 +434,18 @@ def test_otter_log_in_zip_is_reported(tmp_path):
 def test_missing_file_is_reported(tmp_path):
     members = valid_members()
     del members[PDF_NAME]
-    assert inspect_zip(make_zip(tmp_path / ZIP_NAME, members)) == [f"{PDF_NAME}: missing from the zip: add it"]
+    assert inspect_zip(make_zip(tmp_path / ZIP_NAME, members)) == [
+        f"{PDF_NAME}: missing from the zip: add it"
+    ]
 
 
 def test_misnamed_file_gets_a_rename_instead_of_missing_plus_extra(tmp_path):
     members = valid_members()
     members["Hafez (1).ipynb"] = members.pop("hafez.ipynb")
     problems = inspect_zip(make_zip(tmp_path / ZIP_NAME, members))
-    assert problems == [one_problem_mentioning(problems, "Hafez (1).ipynb", "rename it to hafez.ipynb")]
+    assert problems == [
+        one_problem_mentioning(problems, "Hafez (1).ipynb", "rename it to hafez.ipynb")
+    ]
 
 
 def test_contents_of_each_member_are_checked(tmp_path):
@@ -384,18 +457,22 @@ def test_contents_of_each_member_are_checked(tmp_path):
 
 def test_unanswered_question_in_zip_is_reported_unless_allowed(tmp_path):
     cells = [code_cell("lstm_cell()", 1, "q3_lstm_cell: write it")]
-    path = make_zip(tmp_path / ZIP_NAME, valid_members() | {"hafez.ipynb": notebook_bytes(cells=cells)})
+    path = make_zip(
+        tmp_path / ZIP_NAME, valid_members() | {"hafez.ipynb": notebook_bytes(cells=cells)}
+    )
     one_problem_mentioning(inspect_zip(path), "q3_lstm_cell")
     assert inspect_zip(path, allow_unanswered=True) == []
 
 
 def test_password_protected_member_is_reported(tmp_path):
-    path = patch_central_field(valid_zip(tmp_path), list(valid_members()).index(PDF_NAME), CENTRAL_FLAGS_AT,
-                               ENCRYPTED_FLAG)
+    path = patch_central_field(
+        valid_zip(tmp_path), list(valid_members()).index(PDF_NAME), CENTRAL_FLAGS_AT, ENCRYPTED_FLAG
+    )
     one_problem_mentioning(inspect_zip(path), PDF_NAME, "password")
 
 
 # --- zip bombs ---------------------------------------------------------------------------------------
+
 
 def test_too_many_members_is_refused_before_parsing_the_directory(tmp_path, monkeypatch):
     path = many_members(tmp_path / ZIP_NAME, MAX_MEMBERS + 1)
@@ -405,14 +482,21 @@ def test_too_many_members_is_refused_before_parsing_the_directory(tmp_path, monk
 
 
 def test_end_record_understating_the_entry_count_is_still_capped(tmp_path):
-    path = patch_end_record(many_members(tmp_path / ZIP_NAME, MAX_MEMBERS + 1), "<HH", END_ENTRIES_AT,
-                            len(REQUIRED_FILES), len(REQUIRED_FILES))
+    path = patch_end_record(
+        many_members(tmp_path / ZIP_NAME, MAX_MEMBERS + 1),
+        "<HH",
+        END_ENTRIES_AT,
+        len(REQUIRED_FILES),
+        len(REQUIRED_FILES),
+    )
     problems = inspect_zip(path)
     assert problems == [one_problem_mentioning(problems, f"{MAX_MEMBERS + 1} entries", "zip bomb")]
 
 
 def test_oversized_central_directory_is_refused_before_parsing(tmp_path, monkeypatch):
-    path = patch_end_record(valid_zip(tmp_path), "<L", END_DIRECTORY_SIZE_AT, MAX_DIRECTORY_BYTES + 1)
+    path = patch_end_record(
+        valid_zip(tmp_path), "<L", END_DIRECTORY_SIZE_AT, MAX_DIRECTORY_BYTES + 1
+    )
     monkeypatch.setattr(submission.zipfile, "ZipFile", None)
     one_problem_mentioning(inspect_zip(path), f"{MAX_DIRECTORY_BYTES + 1} B directory", "zip bomb")
 
@@ -424,7 +508,9 @@ def test_declared_huge_uncompressed_total_is_refused(tmp_path):
 
 
 def test_notebook_of_compressed_zeros_over_its_cap_is_refused(tmp_path):
-    path = Path(zeros_bomb(tmp_path / ZIP_NAME, "hafez.ipynb", MAX_NOTEBOOK_BYTES // submission.MB + 1))
+    path = Path(
+        zeros_bomb(tmp_path / ZIP_NAME, "hafez.ipynb", MAX_NOTEBOOK_BYTES // submission.MB + 1)
+    )
     assert path.stat().st_size < MAX_NOTEBOOK_BYTES // 100  # the bomb really is small on disk
     one_problem_mentioning(inspect_zip(path), "hafez.ipynb", "uncompressed", "limit")
 
@@ -452,16 +538,32 @@ def test_read_member_reports_corrupt_data(tmp_path):
 
 # --- hw3 pack ----------------------------------------------------------------------------------------
 
+
 def run_pack(source, out, *extra) -> int:
-    return pack_main(["--student-number", STUDENT_NUMBER, "--name", FULL_NAME,
-                      "--from", str(source), "--out", str(out), *extra])
+    return pack_main(
+        [
+            "--student-number",
+            STUDENT_NUMBER,
+            "--name",
+            FULL_NAME,
+            "--from",
+            str(source),
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
 
 
 def test_pack_then_check_round_trip_is_clean(tmp_path, capsys):
     assert run_pack(write_sources(tmp_path / "work"), tmp_path / "out") == 0
     printed = capsys.readouterr().out
     target = tmp_path / "out" / ZIP_NAME
-    assert str(target) in printed and all(name in printed for name in REQUIRED_FILES) and "sha256" in printed
+    assert (
+        str(target) in printed
+        and all(name in printed for name in REQUIRED_FILES)
+        and "sha256" in printed
+    )
     assert inspect_zip(target) == []
     assert sorted(zipfile.ZipFile(target).namelist()) == sorted(REQUIRED_FILES)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
@@ -475,24 +577,49 @@ def test_pack_is_byte_for_byte_reproducible(tmp_path):
     assert (tmp_path / "a" / ZIP_NAME).read_bytes() == (tmp_path / "b" / ZIP_NAME).read_bytes()
     infos = zipfile.ZipFile(tmp_path / "a" / ZIP_NAME).infolist()
     assert [i.filename for i in infos] == sorted(REQUIRED_FILES)
-    assert {(i.date_time, i.compress_type) for i in infos} == {(zips.ZIP_EPOCH, zipfile.ZIP_DEFLATED)}
+    assert {(i.date_time, i.compress_type) for i in infos} == {
+        (zips.ZIP_EPOCH, zipfile.ZIP_DEFLATED)
+    }
 
 
 def test_pack_takes_the_pdf_from_any_path(tmp_path):
-    source = write_sources(tmp_path / "work", {n: d for n, d in valid_members().items() if n != PDF_NAME})
+    source = write_sources(
+        tmp_path / "work", {n: d for n, d in valid_members().items() if n != PDF_NAME}
+    )
     (tmp_path / "answers.pdf").write_bytes(PDF_BYTES)
     assert run_pack(source, tmp_path / "out", "--pdf", str(tmp_path / "answers.pdf")) == 0
     assert zipfile.ZipFile(tmp_path / "out" / ZIP_NAME).read(PDF_NAME) == PDF_BYTES
 
 
 def test_pack_reports_every_problem_at_once_and_writes_nothing(tmp_path, capsys):
-    members = valid_members() | {"apple_stock.ipynb": notebook_bytes("apple_stock", [code_cell("x = 1", None)])}
+    members = valid_members() | {
+        "apple_stock.ipynb": notebook_bytes("apple_stock", [code_cell("x = 1", None)])
+    }
     del members[PDF_NAME]
     source = write_sources(tmp_path / "work", members)
     out = tmp_path / "out"
-    assert pack_main(["--student-number", "40152", "--name", "ali momen", "--from", str(source), "--out", str(out)]) == 1
+    assert (
+        pack_main(
+            [
+                "--student-number",
+                "40152",
+                "--name",
+                "ali momen",
+                "--from",
+                str(source),
+                "--out",
+                str(out),
+            ]
+        )
+        == 1
+    )
     errors = capsys.readouterr().err.splitlines()
-    for words in [("student number",), ("'AliMomen'",), ("apple_stock.ipynb", "never run"), (PDF_NAME, "not found")]:
+    for words in [
+        ("student number",),
+        ("'AliMomen'",),
+        ("apple_stock.ipynb", "never run"),
+        (PDF_NAME, "not found"),
+    ]:
         one_problem_mentioning(errors, *words)
     assert errors[-1] == "hw3 pack: 4 problem(s); nothing written"
     assert not out.exists()
@@ -502,7 +629,9 @@ def test_pack_suggests_renaming_a_downloaded_copy(tmp_path, capsys):
     members = valid_members()
     members["hafez (1).ipynb"] = members.pop("hafez.ipynb")
     assert run_pack(write_sources(tmp_path / "work", members), tmp_path / "out") == 1
-    one_problem_mentioning(capsys.readouterr().err.splitlines(), "rename 'hafez (1).ipynb' to 'hafez.ipynb'")
+    one_problem_mentioning(
+        capsys.readouterr().err.splitlines(), "rename 'hafez (1).ipynb' to 'hafez.ipynb'"
+    )
 
 
 def release_layout(folder: Path) -> Path:
@@ -529,7 +658,9 @@ def test_pack_refuses_two_different_copies_of_a_notebook(tmp_path, capsys):
     source = release_layout(tmp_path / "HW3")
     (source / "hafez.ipynb").write_bytes(notebook_bytes(cells=[code_cell("x = 2", 1)]))
     assert run_pack(source, tmp_path / "out") == 1
-    problem = one_problem_mentioning(capsys.readouterr().err.splitlines(), "hafez.ipynb", "two different copies")
+    problem = one_problem_mentioning(
+        capsys.readouterr().err.splitlines(), "hafez.ipynb", "two different copies"
+    )
     assert str(source / "hafez" / "hafez.ipynb") in problem
     assert not (tmp_path / "out").exists()
 
@@ -538,7 +669,10 @@ def test_pack_suggests_renaming_a_downloaded_copy_in_a_release_folder(tmp_path, 
     source = release_layout(tmp_path / "HW3")
     (source / "theory" / PDF_NAME).rename(source / "theory" / "HW3__Solution (2).pdf")
     assert run_pack(source, tmp_path / "out") == 1
-    one_problem_mentioning(capsys.readouterr().err.splitlines(), f"rename 'theory/HW3__Solution (2).pdf' to '{PDF_NAME}'")
+    one_problem_mentioning(
+        capsys.readouterr().err.splitlines(),
+        f"rename 'theory/HW3__Solution (2).pdf' to '{PDF_NAME}'",
+    )
 
 
 def test_pack_leaves_no_partial_zip_when_the_zip_is_too_big(tmp_path, monkeypatch, capsys):
@@ -580,6 +714,7 @@ def test_pack_refuses_an_out_path_that_is_a_file(tmp_path, capsys):
 
 # --- hw3 check and the CLI ---------------------------------------------------------------------------
 
+
 def test_check_prefixes_each_problem_with_the_zip_and_summarises(tmp_path, capsys):
     good = valid_zip(tmp_path)
     bad = make_zip(tmp_path / "bad.zip", valid_members() | {"notes.txt": b""})
@@ -590,11 +725,14 @@ def test_check_prefixes_each_problem_with_the_zip_and_summarises(tmp_path, capsy
     assert lines[-1] == "hw3 check: 1 of 2 zip(s) valid"
 
 
-@pytest.mark.parametrize("make", [
-    lambda tmp: str(tmp / "absent.zip"),
-    lambda tmp: str(tmp),
-    lambda tmp: str((tmp / ZIP_NAME).write_bytes(b"hello") and tmp / ZIP_NAME),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda tmp: str(tmp / "absent.zip"),
+        lambda tmp: str(tmp),
+        lambda tmp: str((tmp / ZIP_NAME).write_bytes(b"hello") and tmp / ZIP_NAME),
+    ],
+)
 def test_check_bad_input_is_one_line_not_a_traceback(tmp_path, capsys, make):
     path = make(tmp_path)
     assert check_main([path]) == 1

@@ -2,6 +2,7 @@
 with no third-party package (`python -S`, and the oldest Python it supports) and gives `hw3 check`'s
 verdicts, line for line, on every submission fixture.
 """
+
 import ast
 import glob
 import importlib.util
@@ -13,23 +14,31 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 import submission_fixtures as sf
+from support import needs_tool
+
 from hw3.submission import standalone
 from hw3.submission.cli import pack_main
 from hw3.submission.pack import RELEASE_FOLDERS
 from hw3.submission.rules import PDF_NAME
-from support import needs_tool
 
 OLDEST_PYTHON = standalone.OLDEST_PYTHON
 RUN_TIMEOUT = 120
 PERSIAN_NAME = "علی مومن"
 
 
-def run_submit(script: Path, *args, python: str = sys.executable, cwd=None, **env) -> subprocess.CompletedProcess:
+def run_submit(
+    script: Path, *args, python: str = sys.executable, cwd=None, **env
+) -> subprocess.CompletedProcess:
     """`python -S submit.py ARGS` (no site-packages), from `cwd` (default: a folder other than the script's)."""
-    return subprocess.run([python, "-S", str(script), *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd or script.parent.parent, env=sf.bare_env(**env), timeout=RUN_TIMEOUT)
+    return subprocess.run(
+        [python, "-S", str(script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or script.parent.parent,
+        env=sf.bare_env(**env),
+        timeout=RUN_TIMEOUT,
+    )
 
 
 def student_folder(root: Path, members=None) -> Path:
@@ -45,10 +54,16 @@ def student_folder(root: Path, members=None) -> Path:
 def oldest_python() -> str | None:
     """A Python 3.8 interpreter on this machine (on PATH or installed by pyenv), or None."""
     pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    candidates = [shutil.which("python3.8")] + sorted(glob.glob(f"{pyenv_root}/versions/3.8*/bin/python3.8"))
+    candidates = [shutil.which("python3.8")] + sorted(
+        glob.glob(f"{pyenv_root}/versions/3.8*/bin/python3.8")
+    )
     for candidate in filter(None, candidates):
-        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
-                               text=True, env=sf.bare_env())
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            env=sf.bare_env(),
+        )
         if probe.returncode == 0 and probe.stdout.strip() == str(OLDEST_PYTHON):
             return candidate
     return None
@@ -61,26 +76,43 @@ def fixtures(tmp_path_factory) -> dict:
 
 # --- generated, committed, standard library only ---------------------------------------------------
 
+
 def test_committed_submit_py_equals_a_fresh_generation():
     assert sf.SUBMIT_SCRIPT.read_text(encoding="utf-8") == standalone.submit_script(), (
-        "student/submit.py is stale: regenerate it with hw3.release.extras.write_student_extras (or hw3 release)")
+        "student/submit.py is stale: regenerate it with hw3.release.extras.write_student_extras (or hw3 release)"
+    )
 
 
 def test_submit_py_is_python_3_8_with_standard_library_imports_only():
     tree = ast.parse(sf.SUBMIT_SCRIPT.read_text(encoding="utf-8"), feature_version=OLDEST_PYTHON)
     top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
-    roots = {alias.name.split(".")[0] for node in top_level if isinstance(node, ast.Import) for alias in node.names}
+    roots = {
+        alias.name.split(".")[0]
+        for node in top_level
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
     roots |= {node.module.split(".")[0] for node in top_level if isinstance(node, ast.ImportFrom)}
-    assert roots and roots <= set(sys.stdlib_module_names) | {"__future__"}, roots - set(sys.stdlib_module_names)
-    nested = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-              and node not in top_level]
+    assert roots and roots <= set(sys.stdlib_module_names) | {"__future__"}, roots - set(
+        sys.stdlib_module_names
+    )
+    nested = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and node not in top_level
+    ]
     assert {alias.name for node in nested for alias in node.names} <= {"pypdf", "logging"}
 
 
 def test_submit_py_bundles_the_modules_hw3_pack_and_check_run():
     bundled = [module.name for module in standalone.bundle_order(standalone.ENTRY)]
-    assert {"hw3.submission.rules", "hw3.submission.pack", "hw3.submission.check", "hw3.common.safezip",
-            "hw3.common.nbjson"} <= set(bundled)
+    assert {
+        "hw3.submission.rules",
+        "hw3.submission.pack",
+        "hw3.submission.check",
+        "hw3.common.safezip",
+        "hw3.common.nbjson",
+    } <= set(bundled)
     assert bundled[-1] == standalone.ENTRY and "hw3.submission.cli" not in bundled
     text = sf.SUBMIT_SCRIPT.read_text(encoding="utf-8")
     assert all(f"# {'=' * 64} {name}\n" in text for name in bundled)
@@ -88,9 +120,14 @@ def test_submit_py_bundles_the_modules_hw3_pack_and_check_run():
 
 # --- the same verdicts as hw3 check ------------------------------------------------------------------
 
+
 def test_bare_python_cannot_import_pypdf_so_submit_py_counts_page_objects_itself():
-    assert importlib.util.find_spec("pypdf") is not None, "hw3 check, in this process, counts pages with pypdf"
-    proc = subprocess.run([sys.executable, "-S", "-c", "import pypdf"], capture_output=True, env=sf.bare_env())
+    assert importlib.util.find_spec("pypdf") is not None, (
+        "hw3 check, in this process, counts pages with pypdf"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", "import pypdf"], capture_output=True, env=sf.bare_env()
+    )
     assert proc.returncode != 0
 
 
@@ -105,28 +142,57 @@ def test_submit_py_check_prints_hw3_checks_lines_on_every_fixture(fixtures, flag
     assert submit_code == hw3_code == 1
     assert submit_lines[-1].split(": ", 1)[1] == hw3_lines[-1].split(": ", 1)[1]
     verdicts = {name: sf.verdict(ours) for name, ours, _ in result["rows"]}
-    assert verdicts["valid, PDF pages in an object stream"] == "ok" and verdicts["PDF is a Word file"] != "ok"
+    assert (
+        verdicts["valid, PDF pages in an object stream"] == "ok"
+        and verdicts["PDF is a Word file"] != "ok"
+    )
 
 
 # --- building the zip --------------------------------------------------------------------------------
 
+
 def test_submit_py_builds_the_zip_hw3_pack_builds_from_the_files_next_to_it(tmp_path):
     folder = student_folder(tmp_path)
-    proc = run_submit(folder / "submit.py", "--student-number", sf.STUDENT_NUMBER, "--name", sf.FULL_NAME)
+    proc = run_submit(
+        folder / "submit.py", "--student-number", sf.STUDENT_NUMBER, "--name", sf.FULL_NAME
+    )
     assert proc.returncode == 0, proc.stderr
-    assert not proc.stdout.startswith("On Colab") and "upload it to Quera" in proc.stdout.splitlines()[-1]
-    assert pack_main(["--student-number", sf.STUDENT_NUMBER, "--name", sf.FULL_NAME, "--from", str(folder),
-                      "--out", str(tmp_path / "hw3")]) == 0
+    assert (
+        not proc.stdout.startswith("On Colab")
+        and "upload it to Quera" in proc.stdout.splitlines()[-1]
+    )
+    assert (
+        pack_main(
+            [
+                "--student-number",
+                sf.STUDENT_NUMBER,
+                "--name",
+                sf.FULL_NAME,
+                "--from",
+                str(folder),
+                "--out",
+                str(tmp_path / "hw3"),
+            ]
+        )
+        == 0
+    )
     assert (folder / sf.ZIP_NAME).read_bytes() == (tmp_path / "hw3" / sf.ZIP_NAME).read_bytes()
     check = run_submit(folder / "submit.py", "--check", folder / sf.ZIP_NAME)
-    assert check.returncode == 0 and check.stdout.splitlines()[0] == f"{folder / sf.ZIP_NAME}: ok ({PDF_NAME}: 1 page(s))"
+    assert (
+        check.returncode == 0
+        and check.stdout.splitlines()[0] == f"{folder / sf.ZIP_NAME}: ok ({PDF_NAME}: 1 page(s))"
+    )
 
 
 def test_submit_py_lists_every_problem_one_line_each_and_writes_nothing(tmp_path):
-    members = sf.valid_members() | {"hafez.ipynb": sf.notebook_bytes(cells=[sf.code_cell("x = 1", None)])}
+    members = sf.valid_members() | {
+        "hafez.ipynb": sf.notebook_bytes(cells=[sf.code_cell("x = 1", None)])
+    }
     folder = student_folder(tmp_path, members)
     before = sorted(folder.rglob("*"))
-    proc = run_submit(folder / "submit.py", "--student-number", sf.STUDENT_NUMBER, "--name", "ali momen")
+    proc = run_submit(
+        folder / "submit.py", "--student-number", sf.STUDENT_NUMBER, "--name", "ali momen"
+    )
     assert proc.returncode == 1 and proc.stdout == ""
     lines = proc.stderr.splitlines()
     assert len(lines) == 3 and all(line.startswith("submit.py: ") for line in lines), lines
@@ -140,8 +206,14 @@ def test_submit_py_on_colab_first_says_how_to_download_the_zip(tmp_path):
     colab.mkdir(parents=True)
     (colab / "__init__.py").write_text("")  # what `import google.colab` finds on a Colab runtime
     folder = student_folder(tmp_path)
-    proc = run_submit(folder / "submit.py", "--student-number", sf.STUDENT_NUMBER, "--name", sf.FULL_NAME,
-                      PYTHONPATH=str(tmp_path / "site"))
+    proc = run_submit(
+        folder / "submit.py",
+        "--student-number",
+        sf.STUDENT_NUMBER,
+        "--name",
+        sf.FULL_NAME,
+        PYTHONPATH=str(tmp_path / "site"),
+    )
     assert proc.returncode == 0, proc.stderr
     first = proc.stdout.splitlines()[0]
     assert first.startswith("On Colab") and "Files panel" in first
@@ -152,14 +224,22 @@ def test_submit_py_usage_errors_exit_2_with_one_line(tmp_path):
     folder = student_folder(tmp_path)
     for args in ([], ["--name", sf.FULL_NAME], ["--check", sf.ZIP_NAME, "--name", sf.FULL_NAME]):
         proc = run_submit(folder / "submit.py", *args)
-        assert proc.returncode == 2 and proc.stderr.splitlines()[-1].startswith("submit.py: error: "), args
+        assert proc.returncode == 2 and proc.stderr.splitlines()[-1].startswith(
+            "submit.py: error: "
+        ), args
     assert not (folder / sf.ZIP_NAME).exists()
 
 
 def test_submit_py_prints_a_persian_name_on_an_ascii_console(tmp_path):
     folder = student_folder(tmp_path)
-    proc = run_submit(folder / "submit.py", "--student-number", sf.STUDENT_NUMBER, "--name", PERSIAN_NAME,
-                      PYTHONIOENCODING="ascii")
+    proc = run_submit(
+        folder / "submit.py",
+        "--student-number",
+        sf.STUDENT_NUMBER,
+        "--name",
+        PERSIAN_NAME,
+        PYTHONIOENCODING="ascii",
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "full name '\\u0639" in proc.stderr and "English letters" in proc.stderr
 
@@ -177,29 +257,45 @@ def test_submit_py_on_a_python_older_than_3_8_says_what_to_do(tmp_path, monkeypa
 
 def test_submit_py_runs_on_python_3_8_with_the_same_verdicts(tmp_path, fixtures):
     python = oldest_python()
-    needs_tool(python is not None, "no Python 3.8 here (pyenv install 3.8) to run submit.py on its oldest Python")
+    needs_tool(
+        python is not None,
+        "no Python 3.8 here (pyenv install 3.8) to run submit.py on its oldest Python",
+    )
     folder = student_folder(tmp_path)
-    proc = run_submit(folder / "submit.py", "--student-number", sf.STUDENT_NUMBER, "--name", sf.FULL_NAME,
-                      python=python)
+    proc = run_submit(
+        folder / "submit.py",
+        "--student-number",
+        sf.STUDENT_NUMBER,
+        "--name",
+        sf.FULL_NAME,
+        python=python,
+    )
     assert proc.returncode == 0, proc.stderr
     with zipfile.ZipFile(folder / sf.ZIP_NAME) as zf:
         assert {name: zf.read(name) for name in zf.namelist()} == sf.valid_members()
     zips = list(fixtures.values())
-    (code, lines), (hw3_code, hw3_lines) = sf.submit_check(sf.SUBMIT_SCRIPT, zips, (), python=python), sf.hw3_check(zips, ())
+    (code, lines), (hw3_code, hw3_lines) = (
+        sf.submit_check(sf.SUBMIT_SCRIPT, zips, (), python=python),
+        sf.hw3_check(zips, ()),
+    )
     assert code == hw3_code and lines[:-1] == hw3_lines[:-1]
 
 
 # --- the generator's refusals ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("source, words", [
-    ("import nbformat\n", "not in the standard library"),
-    ("from hw3.common.safezip import mb as megabytes\n", "drop the alias"),
-    ("import hw3.common.safezip\n", "from hw3.common.safezip import NAME"),
-    ("from .safezip import mb\n", "relative import"),
-    ("import os; X = 1\n", "its own line"),
-    ("def f():\n    from hw3.common.safezip import mb\n", "inside code"),
-    ("match x:\n    case 1:\n        pass\n", "not Python 3.8 syntax"),
-])
+
+@pytest.mark.parametrize(
+    "source, words",
+    [
+        ("import nbformat\n", "not in the standard library"),
+        ("from hw3.common.safezip import mb as megabytes\n", "drop the alias"),
+        ("import hw3.common.safezip\n", "from hw3.common.safezip import NAME"),
+        ("from .safezip import mb\n", "relative import"),
+        ("import os; X = 1\n", "its own line"),
+        ("def f():\n    from hw3.common.safezip import mb\n", "inside code"),
+        ("match x:\n    case 1:\n        pass\n", "not Python 3.8 syntax"),
+    ],
+)
 def test_generator_refuses_a_module_submit_py_cannot_hold(source, words):
     with pytest.raises(standalone.StandaloneError, match=words):
         standalone.parse_source("hw3.example", source)
@@ -220,8 +316,10 @@ def test_generator_refuses_an_import_that_hides_a_definition():
 
 
 def test_generator_keeps_code_and_comments_and_drops_docstring_and_imports():
-    source = '"""Doc."""\nfrom __future__ import annotations\n\nimport re\n\nfrom hw3.errors import EXIT_OK\n\n' \
-             'X = re.compile("x")  # why: a comment\n'
+    source = (
+        '"""Doc."""\nfrom __future__ import annotations\n\nimport re\n\nfrom hw3.errors import EXIT_OK\n\n'
+        'X = re.compile("x")  # why: a comment\n'
+    )
     module = standalone.parse_source("hw3.example", source)
     assert standalone.body_text(module) == 'X = re.compile("x")  # why: a comment'
     assert module.stdlib == {("re", None, None)} and module.hw3 == [("hw3.errors", "EXIT_OK")]

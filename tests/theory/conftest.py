@@ -1,5 +1,6 @@
 """The theory PDFs the tests build: page counts and build seconds printed at the end of the run (where
 CI's log shows them), and with HW3_REVIEW_DIR set, each PDF and a PNG of its first page kept there."""
+
 import os
 import shutil
 from pathlib import Path

@@ -1,6 +1,7 @@
 """Theory part: the numbers in the reference answers match torch and the Hafez notebook, every handout
 item is answered and templated, every source is listed, and the LSTM diagram regenerates byte for byte.
 (The PDFs are built and read back in test_theory_pdfs.py.)"""
+
 import ast
 import math
 import re
@@ -10,6 +11,8 @@ import pytest
 import torch
 import torch.nn as nn
 import yaml
+from support import REPOSITORY
+from theory.handout import HANDOUT_ITEM_COUNT, ITEMS
 
 from hw3 import cli
 from hw3.common.notebooks import read
@@ -19,8 +22,6 @@ from hw3.theory.counts import WEIGHT_BLOCKS, recurrent_parameter_count
 from hw3.theory.diagram import save_lstm_diagram
 from hw3.theory.template import TEMPLATE_NAME
 from hw3.theory.template import write_student_template as write_template
-from support import REPOSITORY
-from theory.handout import HANDOUT_ITEM_COUNT, ITEMS
 
 THEORY_DIR = REPOSITORY.theory
 
@@ -39,13 +40,22 @@ TABLE_ROW = re.compile(r"^\| `nn\.(\w+)` \| (\d+) \| (\d+) \| (\d+) \| ([\d,]+) 
 ITEM_HEADING = re.compile(r"^### (\d\.\d\.\d) \((\d)\) \S", re.MULTILINE)
 # The gradient-flow table of 1.1.1 (2): | 10 | 2.96e-2 | 1.12 |  (steps back, vanilla RNN, LSTM)
 FLOW_ROW = re.compile(r"^\| (\d+) \| ([\d.e+-]+) \| ([\d.e+-]+) \|$", re.MULTILINE)
-FLOW_SPECTRUM = re.compile(r"\\sigma_\{\\max\}\(W_\{hh\}\) = ([\d.]+)\$ and \$\\rho\(W_\{hh\}\) = ([\d.]+)\$")
-FLOW_SOLUTION, FLOW_CELL = "def gradient_norms(", "FLOW_T, FLOW_HIDDEN ="  # the notebook cells that 1.1.1 (2) quotes
+FLOW_SPECTRUM = re.compile(
+    r"\\sigma_\{\\max\}\(W_\{hh\}\) = ([\d.]+)\$ and \$\\rho\(W_\{hh\}\) = ([\d.]+)\$"
+)
+FLOW_SOLUTION, FLOW_CELL = (
+    "def gradient_norms(",
+    "FLOW_T, FLOW_HIDDEN =",
+)  # the notebook cells that 1.1.1 (2) quotes
 QUOTED_DIGITS = 3  # the table rounds to three significant digits
-QUOTED_SIZES = re.compile(r"`EMBED_DIM` = (\d+) and `HIDDEN_SIZE` = (\d+) when grading,\s+(\d+) otherwise on a CPU,"
-                          r"\s+and (\d+) layers of (\d+) on a GPU")
+QUOTED_SIZES = re.compile(
+    r"`EMBED_DIM` = (\d+) and `HIDDEN_SIZE` = (\d+) when grading,\s+(\d+) otherwise on a CPU,"
+    r"\s+and (\d+) layers of (\d+) on a GPU"
+)
 CITATION = re.compile(r"([A-Z][\w-]+)(?: et\s+al\.| and\s+[A-Z][\w-]+)?,\s+(\d{4}[ab]?)\b")
-REFERENCE = re.compile(r"^- ([A-Z][\w-]+), (?:[^\n]|\n  )*?\((\d{4}[ab]?)\)\.", re.MULTILINE)  # entries wrap with 2 spaces
+REFERENCE = re.compile(
+    r"^- ([A-Z][\w-]+), (?:[^\n]|\n  )*?\((\d{4}[ab]?)\)\.", re.MULTILINE
+)  # entries wrap with 2 spaces
 REFERENCES_HEADING = "\n## References\n"
 
 
@@ -67,14 +77,18 @@ def test_parameter_formula_matches_torch_layers(kind, d, h, layers):
 @pytest.mark.parametrize("kind", sorted(WEIGHT_BLOCKS))
 @pytest.mark.parametrize("d, h, layers", SHAPES[:1])
 def test_parameter_formula_matches_torch_cells(kind, d, h, layers):
-    assert recurrent_parameter_count(kind, d, h, layers) == parameter_count(CELL_MODULES[kind](d, h))
+    assert recurrent_parameter_count(kind, d, h, layers) == parameter_count(
+        CELL_MODULES[kind](d, h)
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(WEIGHT_BLOCKS))
 @pytest.mark.parametrize("d, h, layers", SHAPES)
 def test_single_bias_formula_is_torch_without_its_second_bias(kind, d, h, layers):
     module = LAYER_MODULES[kind](d, h, layers)
-    one_bias = sum(p.numel() for name, p in module.named_parameters() if not name.startswith("bias_hh"))
+    one_bias = sum(
+        p.numel() for name, p in module.named_parameters() if not name.startswith("bias_hh")
+    )
     assert recurrent_parameter_count(kind, d, h, layers, biases=1) == one_bias
 
 
@@ -86,7 +100,9 @@ def test_parameter_table_in_answers_matches_torch():
         cls = getattr(nn, name)
         module = cls(d, h) if name.endswith("Cell") else cls(d, h, layers)
         kind = name.removesuffix("Cell").lower()
-        assert stated == parameter_count(module) == recurrent_parameter_count(kind, d, h, layers), name
+        assert stated == parameter_count(module) == recurrent_parameter_count(kind, d, h, layers), (
+            name
+        )
 
 
 def test_answers_have_one_heading_per_handout_item():
@@ -157,8 +173,10 @@ def test_gradient_flow_table_matches_the_notebook_cells():
     with torch.random.fork_rng():
         exec(notebook_cell(nb, FLOW_SOLUTION), scope)
         exec(notebook_cell(nb, FLOW_CELL), scope)
-        measured = {"rnn": scope["gradient_norms"](scope["rnn_cell"], scope["flow_x"]),
-                    "lstm": scope["gradient_norms"](scope["lstm_cell"], scope["flow_x"])}
+        measured = {
+            "rnn": scope["gradient_norms"](scope["rnn_cell"], scope["flow_x"]),
+            "lstm": scope["gradient_norms"](scope["lstm_cell"], scope["flow_x"]),
+        }
     plt.close("all")
     text = ANSWERS.read_text(encoding="utf-8")
     rows = FLOW_ROW.findall(text)
@@ -167,8 +185,9 @@ def test_gradient_flow_table_matches_the_notebook_cells():
     for steps, rnn, lstm in rows:
         for kind, quoted in (("rnn", rnn), ("lstm", lstm)):
             value = float(measured[kind][int(steps)])
-            assert math.isclose(float(quoted), value, rel_tol=tolerance), \
+            assert math.isclose(float(quoted), value, rel_tol=tolerance), (
                 f"{kind} at {steps} steps back: answers.md says {quoted}, the notebook gives {value:.3g}"
+            )
     sigma_max, rho = map(float, FLOW_SPECTRUM.search(text).groups())
     w_hh = scope["rnn_cell"].weight_hh.detach()
     assert math.isclose(sigma_max, torch.linalg.matrix_norm(w_hh, ord=2).item(), rel_tol=tolerance)
@@ -178,16 +197,32 @@ def test_gradient_flow_table_matches_the_notebook_cells():
 def test_layer_sizes_quoted_in_the_answers_are_the_notebooks():
     """Run the training cell's budget choice (grading, CPU, GPU) and compare its sizes with 1.1.3 (2)."""
     cell = notebook_cell(read(REPOSITORY.master("hafez")), "EMBED_DIM, HIDDEN_SIZE")
-    choice = next(node for node in ast.parse(cell).body if isinstance(node, ast.If) and ast.unparse(node.test) == "GRADING")
+    choice = next(
+        node
+        for node in ast.parse(cell).body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "GRADING"
+    )
     sizes = {}
-    for budget, grading, device in (("grading", True, "cpu"), ("cpu", False, "cpu"), ("gpu", False, "cuda")):
+    for budget, grading, device in (
+        ("grading", True, "cpu"),
+        ("cpu", False, "cpu"),
+        ("gpu", False, "cuda"),
+    ):
         scope = {"GRADING": grading, "DEVICE": torch.device(device)}
         exec(ast.get_source_segment(cell, choice), scope)
         sizes[budget] = (scope["EMBED_DIM"], scope["HIDDEN_SIZE"], scope["NUM_LAYERS"])
     quoted = tuple(map(int, QUOTED_SIZES.search(ANSWERS.read_text(encoding="utf-8")).groups()))
-    notebook = (sizes["grading"][0], sizes["grading"][1], sizes["cpu"][1], sizes["gpu"][2], sizes["gpu"][1])
-    assert quoted == notebook, \
-        f"1.1.3 (2) quotes EMBED_DIM, HIDDEN_SIZE (grading, CPU, GPU layers x size) = {quoted}; the notebook has {notebook}"
+    notebook = (
+        sizes["grading"][0],
+        sizes["grading"][1],
+        sizes["cpu"][1],
+        sizes["gpu"][2],
+        sizes["gpu"][1],
+    )
+    assert quoted == notebook, (
+        f"1.1.3 (2) quotes EMBED_DIM, HIDDEN_SIZE (grading, CPU, GPU layers x size) = {quoted}; "
+        f"the notebook has {notebook}"
+    )
 
 
 def test_every_citation_is_listed_and_every_listed_source_is_cited():
@@ -199,9 +234,15 @@ def test_every_citation_is_listed_and_every_listed_source_is_cited():
     assert listed - cited == set(), "listed but never cited"
 
 
-@pytest.mark.parametrize("present, missing", [((), "pandoc"), (("pandoc",), solutions_pdf.PDF_ENGINE)])
-def test_solutions_pdf_names_the_missing_tool_and_exits_2(monkeypatch, capsys, tmp_path, present, missing):
-    monkeypatch.setattr(solutions_pdf.shutil, "which", lambda tool: f"/usr/bin/{tool}" if tool in present else None)
+@pytest.mark.parametrize(
+    "present, missing", [((), "pandoc"), (("pandoc",), solutions_pdf.PDF_ENGINE)]
+)
+def test_solutions_pdf_names_the_missing_tool_and_exits_2(
+    monkeypatch, capsys, tmp_path, present, missing
+):
+    monkeypatch.setattr(
+        solutions_pdf.shutil, "which", lambda tool: f"/usr/bin/{tool}" if tool in present else None
+    )
     assert solutions_pdf_main(["--out", str(tmp_path / "x.pdf")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and f"{missing} not found" in err and "install" in err

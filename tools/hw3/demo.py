@@ -5,6 +5,7 @@ In DIR it writes `release/` (hw3 release), `submissions/` (two Quera zips: `DL_H
 holds the reference solutions, `DL_HW3__4000000002__Unchanged.zip` the student notebooks as released) and
 `graded/` (gradebook.csv and feedback/).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,7 @@ SHOWN = ("student_number", "full_name", "status")
 @dataclass
 class DemoRun:
     """Where the demo wrote its release, submissions and grading, and the grading run itself."""
+
     workdir: Path
     names: list[str]
     graded: GradeRun
@@ -38,7 +40,10 @@ def write_submissions(release_root: Path, names: list[str], out: Path) -> list[P
     """One zip per demo student in `out`: the released notebooks of its kind and a one-page PDF."""
     paths = []
     for number, full_name, kind in STUDENTS:
-        members = {f"{name}.ipynb": (release_root / kind / name / f"{name}.ipynb").read_bytes() for name in names}
+        members = {
+            f"{name}.ipynb": (release_root / kind / name / f"{name}.ipynb").read_bytes()
+            for name in names
+        }
         members[PDF_NAME] = one_page_pdf(f"Theory answers of {full_name}")
         paths.append(write_deterministic_zip(out / zip_name(number, full_name), members))
     return paths
@@ -48,7 +53,12 @@ def demo(*, repo: Repository, workdir: Path, jobs: int = os.cpu_count() or 1) ->
     """Release, submit and grade in `workdir` (see the module docstring)."""
     released = release(repo=repo, out=workdir / "release")
     write_submissions(released.out, released.names, workdir / "submissions")
-    graded = grade(paths=[workdir / "submissions"], out=workdir / "graded", release_root=released.out, jobs=jobs)
+    graded = grade(
+        paths=[workdir / "submissions"],
+        out=workdir / "graded",
+        release_root=released.out,
+        jobs=jobs,
+    )
     return DemoRun(workdir, released.names, graded)
 
 
@@ -59,30 +69,46 @@ def gradebook_table(path: Path, names: list[str]) -> list[str]:
     columns = list(SHOWN) + [f"{name}_total" for name in names] + ["total", "max_total", "flags"]
     widths = {c: max(len(c), *(len(r.get(c, "")) for r in rows)) for c in columns}
     return ["  ".join(f"{c:<{widths[c]}}" for c in columns)] + [
-        "  ".join(f"{row.get(c, ''):<{widths[c]}}" for c in columns) for row in rows]
+        "  ".join(f"{row.get(c, ''):<{widths[c]}}" for c in columns) for row in rows
+    ]
 
 
 def demo_main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="hw3 demo", description="Build the release in a scratch folder and grade the reference and the "
-        "unchanged student notebooks.", epilog="Writes DIR/release, DIR/submissions (two zips) and DIR/graded "
+        prog="hw3 demo",
+        description="Build the release in a scratch folder and grade the reference and the "
+        "unchanged student notebooks.",
+        epilog="Writes DIR/release, DIR/submissions (two zips) and DIR/graded "
         "(gradebook.csv, feedback/), then prints the gradebook. Exit 0 both graded as expected, 1 otherwise, "
-        "2 usage or setup error.")
-    parser.add_argument("--workdir", type=Path, help="where to build, submit and grade (default: a temporary folder)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="passed to hw3 grade (default: cores)")
-    parser.add_argument("--repo", type=Path, default=None, help="the course repository (default: found from here)")
+        "2 usage or setup error.",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="where to build, submit and grade (default: a temporary folder)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="passed to hw3 grade (default: cores)"
+    )
+    parser.add_argument(
+        "--repo", type=Path, default=None, help="the course repository (default: found from here)"
+    )
     args = parser.parse_args(argv)
 
     def run_in(workdir: Path) -> int:
         run = demo(repo=find_repository(args.repo), workdir=workdir, jobs=args.jobs)
-        print("\n".join(run.graded.summary + [""] + gradebook_table(run.graded.gradebook, run.names)))
+        print(
+            "\n".join(run.graded.summary + [""] + gradebook_table(run.graded.gradebook, run.names))
+        )
         return EXIT_OK if run.graded.all_ok else EXIT_FINDINGS
 
     def body() -> int:
         if args.workdir:
             code = run_in(args.workdir)
-            print(f"\nfiles: {args.workdir}/release (hw3 release), {args.workdir}/submissions (the two zips), "
-                  f"{args.workdir}/graded (gradebook.csv, feedback/)")
+            print(
+                f"\nfiles: {args.workdir}/release (hw3 release), {args.workdir}/submissions (the two zips), "
+                f"{args.workdir}/graded (gradebook.csv, feedback/)"
+            )
             return code
         with tempfile.TemporaryDirectory(prefix="hw3-demo-") as tmp:
             code = run_in(Path(tmp))

@@ -11,6 +11,7 @@ A verb's API raises `Hw3Error` (or a subclass) with one line that names the file
 `run_verb` turns it, and the OSErrors of files the user named, into that line and the exit code.
 Standard library only (and Python 3.8 syntax): the students' `submit.py` follows the same policy.
 """
+
 from __future__ import annotations
 
 import sys
@@ -34,8 +35,10 @@ def run_verb(prog: str, body: Callable[[], int]) -> int:
         return err.exit_code
     except OSError as err:
         where = f"{err.filename}: " if err.filename else ""
-        print(f"{prog}: {where}{err.strerror or err}: check the path, its permissions and the free space",
-              file=sys.stderr)
+        print(
+            f"{prog}: {where}{err.strerror or err}: check the path, its permissions and the free space",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)

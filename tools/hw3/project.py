@@ -3,6 +3,7 @@
 Never inferred from where this package is installed, so `pip install .`, `pipx install .` and
 `pip install -e .` behave alike, and a TA can work from any folder by naming the repository.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,9 @@ from hw3.errors import Hw3Error
 
 PROJECT_NAME = "dl-hw3"
 ASSIGNMENTS = ("hafez", "apple_stock")  # course order
-NAME_LINE = re.compile(rf'^name\s*=\s*"{PROJECT_NAME}"\s*$', re.MULTILINE)  # in [project]; tomllib needs 3.11
+NAME_LINE = re.compile(
+    rf'^name\s*=\s*"{PROJECT_NAME}"\s*$', re.MULTILINE
+)  # in [project]; tomllib needs 3.11
 
 
 class RepositoryNotFound(Hw3Error):
@@ -32,6 +35,7 @@ def is_repository(folder: Path) -> bool:
 @dataclass(frozen=True)
 class Repository:
     """The course repository and the folders every verb reads."""
+
     root: Path
 
     @property
@@ -71,16 +75,22 @@ class Repository:
         return [name for name in ASSIGNMENTS if self.master(name).is_file()]
 
 
-def find_repository(explicit: Path | None = None, start: Path | None = None, option: str = "--repo DIR") -> Repository:
+def find_repository(
+    explicit: Path | None = None, start: Path | None = None, option: str = "--repo DIR"
+) -> Repository:
     """The repository at `explicit`, else the nearest folder at or above `start` (default: the current
     folder) holding this project's pyproject.toml; RepositoryNotFound names the fix (the verb's `option`)."""
     if explicit is not None:
         if not is_repository(explicit):
-            raise RepositoryNotFound(f"{explicit}: not the DL HW3 repository (no pyproject.toml of {PROJECT_NAME}): "
-                                     "pass the folder you cloned")
+            raise RepositoryNotFound(
+                f"{explicit}: not the DL HW3 repository (no pyproject.toml of {PROJECT_NAME}): "
+                "pass the folder you cloned"
+            )
         return Repository(explicit.resolve())
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if is_repository(folder):
             return Repository(folder)
-    raise RepositoryNotFound(f"{here}: not inside the DL HW3 repository: run from your clone or pass {option}")
+    raise RepositoryNotFound(
+        f"{here}: not inside the DL HW3 repository: run from your clone or pass {option}"
+    )

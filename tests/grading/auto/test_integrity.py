@@ -1,10 +1,11 @@
-"""Integrity flags (hw3.grading.auto.integrity) and the grader's reading of autograder tests (hw3.grading.auto.autograder_info)."""
+"""Integrity flags (`integrity`) and the grader's reading of autograder tests (`autograder_info`)."""
+
 import zipfile
 
+import grade_fixtures as fx
 import nbformat
 import pytest
 
-import grade_fixtures as fx
 from hw3.common import answers
 from hw3.grading.auto.autograder_info import parse_test_file, read_autograder
 from hw3.grading.auto.integrity import CORE_BUILTINS, notebook_flags, provided_changes, scan_source
@@ -20,7 +21,11 @@ def test_unchanged_and_reference_notebooks_raise_no_flag():
 
 def provided_indices(nb):
     answer = {i for cells in answers.answer_cells(nb).values() for i in cells}
-    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and i not in answer and c.source.strip()]
+    return [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and i not in answer and c.source.strip()
+    ]
 
 
 def test_edited_and_deleted_provided_cells_are_named_by_released_cell_number():
@@ -40,45 +45,63 @@ def test_added_cells_and_whitespace_changes_are_not_edits():
     assert provided_changes(STUDENT, nb) == ([], [])
 
 
-@pytest.mark.parametrize("source, flag", [
-    ("bool = lambda *a, **k: True", ("shadows-builtin", "bool")),
-    ("def isinstance(*a):\n    return True", ("shadows-builtin", "isinstance")),
-    ("def f():\n    global len\n    len = None", ("shadows-builtin", "len")),
-    ("for next in range(3):\n    pass", ("shadows-builtin", "next")),
-    ("globals()['abs'] = print", ("shadows-builtin", "abs")),
-    ("from otter.test_files import OKTestFile\nOKTestFile.run = lambda *a: None", ("otter-internals", "OKTestFile")),
-    ("import otter.execute", ("otter-internals", "otter.execute")),
-    ("grader._ignore_errors = True", ("otter-internals", "grader._ignore_errors")),
-    ("get_ipython().events.register('post_run_cell', print)", ("otter-internals", "get_ipython().events")),
-    ("import builtins\nbuiltins.print = None", ("builtins", "builtins")),
-    ("__builtins__.len = None", ("builtins", "__builtins__")),
-    ("open('../tests/q1_vocab.py').read()", ("reads-tests", "'..'")),
-    ("import glob\nglob.glob('/autograder/source/tests/*.py')", ("reads-tests", "'autograder'")),
-    ("from pathlib import Path\nPath.cwd().parent", ("reads-tests", "Path.cwd().parent")),
-    ("import sys\nframe = sys._getframe(1)", ("introspection", "sys._getframe")),
-    ("import gc\ngc.get_objects()", ("introspection", "gc.get_objects")),
-    ("import ctypes", ("introspection", "ctypes")),
-])
+@pytest.mark.parametrize(
+    "source, flag",
+    [
+        ("bool = lambda *a, **k: True", ("shadows-builtin", "bool")),
+        ("def isinstance(*a):\n    return True", ("shadows-builtin", "isinstance")),
+        ("def f():\n    global len\n    len = None", ("shadows-builtin", "len")),
+        ("for next in range(3):\n    pass", ("shadows-builtin", "next")),
+        ("globals()['abs'] = print", ("shadows-builtin", "abs")),
+        (
+            "from otter.test_files import OKTestFile\nOKTestFile.run = lambda *a: None",
+            ("otter-internals", "OKTestFile"),
+        ),
+        ("import otter.execute", ("otter-internals", "otter.execute")),
+        ("grader._ignore_errors = True", ("otter-internals", "grader._ignore_errors")),
+        (
+            "get_ipython().events.register('post_run_cell', print)",
+            ("otter-internals", "get_ipython().events"),
+        ),
+        ("import builtins\nbuiltins.print = None", ("builtins", "builtins")),
+        ("__builtins__.len = None", ("builtins", "__builtins__")),
+        ("open('../tests/q1_vocab.py').read()", ("reads-tests", "'..'")),
+        (
+            "import glob\nglob.glob('/autograder/source/tests/*.py')",
+            ("reads-tests", "'autograder'"),
+        ),
+        ("from pathlib import Path\nPath.cwd().parent", ("reads-tests", "Path.cwd().parent")),
+        ("import sys\nframe = sys._getframe(1)", ("introspection", "sys._getframe")),
+        ("import gc\ngc.get_objects()", ("introspection", "gc.get_objects")),
+        ("import ctypes", ("introspection", "ctypes")),
+    ],
+)
 def test_tampering_is_flagged(source, flag):
     code, detail = flag
     assert detail in scan_source(source, GUARDED).get(code, set()), scan_source(source, GUARDED)
 
 
-@pytest.mark.parametrize("source", [
-    "%matplotlib inline\nimport torch\nx = torch.zeros(3)",
-    "def f(list, sum=0):\n    return len(list) + sum",  # parameters are local
-    "class M:\n    def max(self):\n        return 1",  # a method is not a global
-    "lst = [len(x) for x in ['a']]\nprint(sorted(lst))",
-    "import otter\ngrader = otter.Notebook('hafez.ipynb')\ngrader.check('q1_vocab')",
-    "df.to_csv('data/out.csv')\ntext = open('data/hafez.txt').read()",
-    "!ls data",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "%matplotlib inline\nimport torch\nx = torch.zeros(3)",
+        "def f(list, sum=0):\n    return len(list) + sum",  # parameters are local
+        "class M:\n    def max(self):\n        return 1",  # a method is not a global
+        "lst = [len(x) for x in ['a']]\nprint(sorted(lst))",
+        "import otter\ngrader = otter.Notebook('hafez.ipynb')\ngrader.check('q1_vocab')",
+        "df.to_csv('data/out.csv')\ntext = open('data/hafez.txt').read()",
+        "!ls data",
+    ],
+)
 def test_ordinary_student_code_is_not_flagged(source):
     assert scan_source(source, GUARDED) == {}
 
 
 def test_code_that_does_not_parse_is_still_searched():
-    assert "OKTestFile" in scan_source("def broken(:\n    OKTestFile.run = 1", GUARDED)["otter-internals"]
+    assert (
+        "OKTestFile"
+        in scan_source("def broken(:\n    OKTestFile.run = 1", GUARDED)["otter-internals"]
+    )
 
 
 def test_flags_name_at_most_a_few_details():
@@ -98,8 +121,10 @@ def test_autograder_tests_are_read_with_hidden_cases_and_points():
 
 
 def test_ok_format_tests_are_read_too(tmp_path):
-    source = ("test = {'name': 'q1', 'points': 2, 'suites': [{'cases': ["
-              "{'code': '>>> bool(len(x))\\nTrue', 'hidden': False}, {'code': '>>> y', 'hidden': True}]}]}")
+    source = (
+        "test = {'name': 'q1', 'points': 2, 'suites': [{'cases': ["
+        "{'code': '>>> bool(len(x))\\nTrue', 'hidden': False}, {'code': '>>> y', 'hidden': True}]}]}"
+    )
     question, used, hidden = parse_test_file("q1", source)
     assert (question.name, question.points) == ("q1", 2.0)
     assert [(c.name, c.hidden) for c in question.cases] == [("q1 - 1", False), ("q1 - 2", True)]
@@ -113,26 +138,43 @@ def test_ok_format_tests_are_read_too(tmp_path):
 
 def test_the_seed_line_otter_assign_rewrites_is_not_an_edit():
     nb = nbformat.from_dict(STUDENT)
-    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "rng_seed = " in c.source)
-    nb.cells[index]["source"] = "\n".join("rng_seed = 42" if line.startswith("rng_seed = ") else line
-                                          for line in nb.cells[index].source.splitlines())
+    index = next(
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "rng_seed = " in c.source
+    )
+    nb.cells[index]["source"] = "\n".join(
+        "rng_seed = 42" if line.startswith("rng_seed = ") else line
+        for line in nb.cells[index].source.splitlines()
+    )
     assert notebook_flags(STUDENT, nb, seed_variable="rng_seed") == []
     assert notebook_flags(STUDENT, nb) == [f"edited-provided({index + 1})"]
-    assert read_autograder(fx.REPO / "autograder" / "hafez" / "hafez-autograder.zip").seed_variable == "rng_seed"
+    assert (
+        read_autograder(fx.REPO / "autograder" / "hafez" / "hafez-autograder.zip").seed_variable
+        == "rng_seed"
+    )
 
 
-@pytest.mark.parametrize("source, detail", [
-    ('for root, dirs, files in os.walk("/"):\n    pass', "os.walk"),
-    ('secret = open("/root/.ssh/id_rsa").read()', "'/root/.ssh/id_rsa'"),
-    ('notes = Path("~/course/solutions.ipynb")', "'~/course/solutions.ipynb'"),
-    ("found = sorted(Path.home().rglob('*.ipynb'))", "Path.home().rglob"),
-    ("import glob\nfiles = glob.glob('/srv/**', recursive=True)", "glob.glob"),
-])
+@pytest.mark.parametrize(
+    "source, detail",
+    [
+        ('for root, dirs, files in os.walk("/"):\n    pass', "os.walk"),
+        ('secret = open("/root/.ssh/id_rsa").read()', "'/root/.ssh/id_rsa'"),
+        ('notes = Path("~/course/solutions.ipynb")', "'~/course/solutions.ipynb'"),
+        ("found = sorted(Path.home().rglob('*.ipynb'))", "Path.home().rglob"),
+        ("import glob\nfiles = glob.glob('/srv/**', recursive=True)", "glob.glob"),
+    ],
+)
 def test_code_that_names_paths_outside_its_folder_or_walks_folders_is_flagged(source, detail):
     assert detail in scan_source(source, CORE_BUILTINS).get("reads-filesystem", set())
 
 
-@pytest.mark.parametrize("source", ['parts = path.split("/")', 'ids = "/".join(tokens)', 'open("data/hafez.txt")',
-                                    'plt.savefig("/content/loss.png")'])
+@pytest.mark.parametrize(
+    "source",
+    [
+        'parts = path.split("/")',
+        'ids = "/".join(tokens)',
+        'open("data/hafez.txt")',
+        'plt.savefig("/content/loss.png")',
+    ],
+)
 def test_relative_paths_slashes_and_colab_paths_are_not_flagged(source):
     assert "reads-filesystem" not in scan_source(source, CORE_BUILTINS)

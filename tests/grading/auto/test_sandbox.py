@@ -5,6 +5,7 @@ The slow tests plant canaries where a TA's machine keeps private things (the hom
 the release, another checkout of this repository with its reference solutions, /srv and /opt, an
 environment variable) and grade notebooks that walk the whole filesystem looking for them.
 """
+
 import base64
 import json
 import os
@@ -13,16 +14,22 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
-
 import grade_fixtures as fx
+import pytest
+from support import REPO, needs_tool
+
 import hw3
 from hw3.common.folders import inside
 from hw3.grading.auto import allowlist, sandbox
-from hw3.grading.auto.allowlist import ETC_ENTRIES, GENERATED_ETC, SYS_ENTRIES, SYSTEM_DIRS, readable_paths
-from hw3.grading.cli import grade_main
+from hw3.grading.auto.allowlist import (
+    ETC_ENTRIES,
+    GENERATED_ETC,
+    SYS_ENTRIES,
+    SYSTEM_DIRS,
+    readable_paths,
+)
 from hw3.grading.auto.results import ENCODED_MARKER, MAX_MESSAGE_CHARS, cut_message
-from support import REPO, needs_tool
+from hw3.grading.cli import grade_main
 
 PACKAGE_DIR = Path(hw3.__file__).parent
 CANARY_PREFIX = "HW3-CANARY-"
@@ -41,17 +48,33 @@ def sandbox_or_skip() -> list[Path]:
 
 def test_bwrap_binds_only_the_allow_list_with_scratch_the_one_writable_bind(tmp_path):
     scratch = tmp_path / "out" / ".scratch" / "abc-hafez"
-    box = sandbox.Sandbox(True, readable=readable_paths(PACKAGE_DIR, [tmp_path / "ag.zip"]), etc_dir=tmp_path / "etc")
+    box = sandbox.Sandbox(
+        True, readable=readable_paths(PACKAGE_DIR, [tmp_path / "ag.zip"]), etc_dir=tmp_path / "etc"
+    )
     args = sandbox.bwrap_args(box, scratch)
-    binds = [(args[i], args[i + 1], args[i + 2]) for i in range(len(args) - 2) if args[i] in ("--ro-bind", "--bind")]
+    binds = [
+        (args[i], args[i + 1], args[i + 2])
+        for i in range(len(args) - 2)
+        if args[i] in ("--ro-bind", "--bind")
+    ]
     assert ("--ro-bind", "/", "/") not in binds, "the root must not be bound: start from nothing"
     assert [b for b in binds if b[0] == "--bind"] == [("--bind", str(scratch), str(scratch))]
     sources = {Path(source) for _, source, _ in binds}
-    assert REPO not in sources and REPO / "tests" not in sources and REPO / "reference" not in sources
-    assert PACKAGE_DIR.resolve() in sources or any(inside(PACKAGE_DIR.resolve(), s) for s in sources)
+    assert (
+        REPO not in sources and REPO / "tests" not in sources and REPO / "reference" not in sources
+    )
+    assert PACKAGE_DIR.resolve() in sources or any(
+        inside(PACKAGE_DIR.resolve(), s) for s in sources
+    )
     assert ("--ro-bind", str(tmp_path / "etc" / "passwd"), "/etc/passwd") in binds
-    listed = {*SYSTEM_DIRS, *ETC_ENTRIES, *SYS_ENTRIES, *(str(p) for p in box.readable),
-              *(str(tmp_path / "etc" / name) for name in GENERATED_ETC), str(scratch)}
+    listed = {
+        *SYSTEM_DIRS,
+        *ETC_ENTRIES,
+        *SYS_ENTRIES,
+        *(str(p) for p in box.readable),
+        *(str(tmp_path / "etc" / name) for name in GENERATED_ETC),
+        str(scratch),
+    }
     assert {source for _, source, _ in binds} <= listed, "every bind comes from the allow-list"
     assert {"--unshare-all", "--die-with-parent", "--new-session"} <= set(args)
     assert args[-3:] == ["--chdir", str(scratch), "--"]
@@ -60,7 +83,9 @@ def test_bwrap_binds_only_the_allow_list_with_scratch_the_one_writable_bind(tmp_
 def test_readable_paths_drop_what_the_system_folders_already_hold():
     readable = readable_paths(PACKAGE_DIR, [Path("/usr/bin/env")])
     assert Path("/usr/bin/env") not in readable
-    assert all(not inside(p, q) for p in readable for q in readable if p != q), "no path inside another"
+    assert all(not inside(p, q) for p in readable for q in readable if p != q), (
+        "no path inside another"
+    )
 
 
 LISTING = """
@@ -83,22 +108,48 @@ def test_what_the_sandbox_shows_is_the_documented_allow_list(tmp_path):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     private = [str(REPO / "reference"), str(REPO / "tests"), str(Path.home()), str(tmp_path)]
-    outcome = sandbox.run_confined([sys.executable, "-c", LISTING, *private],
-                                   sandbox=box, scratch=scratch, timeout=LISTING_TIMEOUT_S, memory_mb=MEMORY_MB,
-                                   log_path=tmp_path / "listing.log")
+    outcome = sandbox.run_confined(
+        [sys.executable, "-c", LISTING, *private],
+        sandbox=box,
+        scratch=scratch,
+        timeout=LISTING_TIMEOUT_S,
+        memory_mb=MEMORY_MB,
+        log_path=tmp_path / "listing.log",
+    )
     assert outcome.returncode == 0, (tmp_path / "listing.log").read_text()[-2000:]
     seen = json.loads((tmp_path / "listing.log").read_text().strip().splitlines()[-1])
     listing = seen["listing"]
-    allowed_top = {Path(d).name for d in SYSTEM_DIRS if Path(d).exists()} | {"etc", "sys", "tmp", "dev", "proc"}
+    allowed_top = {Path(d).name for d in SYSTEM_DIRS if Path(d).exists()} | {
+        "etc",
+        "sys",
+        "tmp",
+        "dev",
+        "proc",
+    }
     allowed_top |= {Path(p).parts[1] for p in readable} | {scratch.parts[1]}
     assert set(listing["/"]) <= allowed_top, set(listing["/"]) - allowed_top
-    assert set(listing["/etc"]) == {Path(e).name for e in ETC_ENTRIES if Path(e).exists()} | set(GENERATED_ETC)
-    for private_path in ["/srv", "/mnt", "/media", "/var", str(REPO / "reference"), str(REPO / "tests")]:
+    assert set(listing["/etc"]) == {Path(e).name for e in ETC_ENTRIES if Path(e).exists()} | set(
+        GENERATED_ETC
+    )
+    for private_path in [
+        "/srv",
+        "/mnt",
+        "/media",
+        "/var",
+        str(REPO / "reference"),
+        str(REPO / "tests"),
+    ]:
         assert listing[private_path] == "FileNotFoundError", (private_path, listing[private_path])
     home = listing[str(Path.home())]
-    python_in_home = {p.relative_to(Path.home()).parts[0] for p in readable if inside(p, Path.home())}
+    python_in_home = {
+        p.relative_to(Path.home()).parts[0] for p in readable if inside(p, Path.home())
+    }
     assert home == "FileNotFoundError" or set(home) <= python_in_home, home
-    assert set(seen["environ"]) <= set(sandbox.confined_env(box, scratch, "token")) | {"PWD", "SHLVL", "_"}
+    assert set(seen["environ"]) <= set(sandbox.confined_env(box, scratch, "token")) | {
+        "PWD",
+        "SHLVL",
+        "_",
+    }
 
 
 HUNT = f'''
@@ -140,9 +191,13 @@ def canaries(tmp_path, monkeypatch):
     """Canary files where a TA keeps private things, and one in the grader's environment; their texts."""
     token = uuid.uuid4().hex[:12]
     planted, texts = [], []
-    places = {"home": Path.home(), "sibling of the release": tmp_path / "sibling",
-              "another checkout": tmp_path / "old-checkout" / "reference" / "hafez",
-              "/srv": Path("/srv"), "/opt": Path("/opt")}
+    places = {
+        "home": Path.home(),
+        "sibling of the release": tmp_path / "sibling",
+        "another checkout": tmp_path / "old-checkout" / "reference" / "hafez",
+        "/srv": Path("/srv"),
+        "/opt": Path("/opt"),
+    }
     for where, folder in places.items():
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -152,8 +207,11 @@ def canaries(tmp_path, monkeypatch):
             continue  # not writable here (not root): the others still count
         planted.append(path)
         texts.append(f"{CANARY_PREFIX}{token} planted in {where}")
-    shutil.copytree(REPO / "reference" / "hafez", tmp_path / "old-checkout" / "reference" / "hafez",
-                    dirs_exist_ok=True)
+    shutil.copytree(
+        REPO / "reference" / "hafez",
+        tmp_path / "old-checkout" / "reference" / "hafez",
+        dirs_exist_ok=True,
+    )
     monkeypatch.setenv("HW3_SECRET_TOKEN", f"{CANARY_PREFIX}{token} in the environment")
     yield token, texts
     for path in planted:
@@ -165,17 +223,28 @@ def test_canaries_never_reach_feedback_and_filesystem_walkers_are_flagged(tmp_pa
     sandbox_or_skip()
     token, texts = canaries
     subs = tmp_path / "subs"
-    fx.write_zip(subs / "DL_HW3__4015210061__Plain.zip", fx.submission(hunting_notebook(encode=False)))
-    fx.write_zip(subs / "DL_HW3__4015210062__Encoded.zip", fx.submission(hunting_notebook(encode=True)))
+    fx.write_zip(
+        subs / "DL_HW3__4015210061__Plain.zip", fx.submission(hunting_notebook(encode=False))
+    )
+    fx.write_zip(
+        subs / "DL_HW3__4015210062__Encoded.zip", fx.submission(hunting_notebook(encode=True))
+    )
     release = fx.hafez_only_release(tmp_path / "release")
     (tmp_path / "release-notes.txt").write_text(f"{CANARY_PREFIX}{token} beside the release\n")
-    assert grade_main([str(subs), "--out", str(tmp_path / "out"), "--release", str(release), "--jobs", "2"]) == 0
+    assert (
+        grade_main(
+            [str(subs), "--out", str(tmp_path / "out"), "--release", str(release), "--jobs", "2"]
+        )
+        == 0
+    )
     feedback = {p.name: p.read_text() for p in (tmp_path / "out" / "feedback").glob("*.md")}
     assert len(feedback) == 2
     for name, text in feedback.items():
         assert token not in text and CANARY_PREFIX not in text, name
         assert base64.b64encode(f"{CANARY_PREFIX}{token}".encode()).decode()[:16] not in text, name
-    assert "found 0 canaries" in feedback["DL_HW3__4015210061__Plain.md"], "the sandbox showed a canary"
+    assert "found 0 canaries" in feedback["DL_HW3__4015210061__Plain.md"], (
+        "the sandbox showed a canary"
+    )
     gradebook = (tmp_path / "out" / "gradebook.csv").read_text()
     assert gradebook.count("reads-filesystem(") == 2 and token not in gradebook
 

@@ -1,14 +1,15 @@
 """reference/course.toml: the handout's points, checked against the masters, the release and the theory answers."""
+
 import re
 
 import nbformat
 import pytest
+from support import REPO, REPOSITORY
+from theory.handout import HANDOUT_ITEM_COUNT, ITEMS
 
 from hw3.grading.auto.assignments import load_assignments
 from hw3.grading.hand.course import CourseError, check_release, load_course
 from hw3.grading.hand.packet import check_regions, rubric_texts
-from support import REPO, REPOSITORY
-from theory.handout import HANDOUT_ITEM_COUNT, ITEMS
 
 COURSE_PATH = REPO / "reference" / "course.toml"
 HANDOUT_PART_POINTS = 30  # each coding challenge, as the handout gives it
@@ -21,7 +22,9 @@ def master_manual_questions(name: str) -> dict[str, float]:
     found = {}
     for cell in nbformat.read(REPOSITORY.master(name), as_version=4).cells:
         if cell.cell_type == "raw" and QUESTION_HEADER.search(cell.source):
-            config = dict(line.split(":", 1) for line in cell.source.splitlines()[1:] if ":" in line)
+            config = dict(
+                line.split(":", 1) for line in cell.source.splitlines()[1:] if ":" in line
+            )
             config = {k.strip(): v.strip() for k, v in config.items()}
             if config.get("manual") == "true":
                 found[config["name"]] = float(config["points"])
@@ -44,7 +47,9 @@ def test_each_notebook_sums_to_the_handouts_thirty_points_with_the_release(cours
     check_release(course, automatic)
     check_regions(course, assignments)
     assert course.parts == {"hafez": HANDOUT_PART_POINTS, "apple_stock": HANDOUT_PART_POINTS}
-    assert {name: automatic[name] + course.manual_points(name) for name in automatic} == course.parts
+    assert {
+        name: automatic[name] + course.manual_points(name) for name in automatic
+    } == course.parts
 
 
 def test_theory_items_are_the_handouts_at_one_point_each_with_a_reference_answer(course):
@@ -62,14 +67,17 @@ def test_a_release_that_disagrees_with_the_course_is_one_line_naming_the_part(co
     assert "[parts] hafez = 30" in message and "26" in message and "\n" not in message
 
 
-@pytest.mark.parametrize("edit, says", [
-    (('hafez = 30', 'hafez = -3'), "[parts] hafez = -3"),
-    (('hafez = 30', 'hafez = "thirty"'), "[parts] hafez = 'thirty'"),
-    (('[manual.hafez]', '[manual.hafes]'), "[manual.hafes]"),
-    (('"1.1.1 (1)" = 1', '"1.1.1a" = 1'), '"1.1.1a"'),
-    (('answers = "theory/answers.md"', ''), "[theory] answers"),
-    (('[parts]', '[parts'), "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        (("hafez = 30", "hafez = -3"), "[parts] hafez = -3"),
+        (("hafez = 30", 'hafez = "thirty"'), "[parts] hafez = 'thirty'"),
+        (("[manual.hafez]", "[manual.hafes]"), "[manual.hafes]"),
+        (('"1.1.1 (1)" = 1', '"1.1.1a" = 1'), '"1.1.1a"'),
+        (('answers = "theory/answers.md"', ""), "[theory] answers"),
+        (("[parts]", "[parts"), "not valid TOML"),
+    ],
+)
 def test_a_broken_course_file_is_one_line_naming_the_key(tmp_path, edit, says):
     text = COURSE_PATH.read_text(encoding="utf-8")
     assert edit[0] in text
@@ -77,4 +85,8 @@ def test_a_broken_course_file_is_one_line_naming_the_key(tmp_path, edit, says):
     path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
     with pytest.raises(CourseError) as caught:
         load_course(path)
-    assert says in str(caught.value) and str(path) in str(caught.value) and "\n" not in str(caught.value)
+    assert (
+        says in str(caught.value)
+        and str(path) in str(caught.value)
+        and "\n" not in str(caught.value)
+    )

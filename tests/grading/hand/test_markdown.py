@@ -1,4 +1,5 @@
 """Markdown answers render to inert HTML: no raw HTML, no script links, no image from outside the packet."""
+
 import pytest
 
 from hw3.common.images import Refused
@@ -9,25 +10,33 @@ def no_images(src):
     raise Refused("not here")
 
 
-@pytest.mark.parametrize("text, absent, present", [
-    ("<script>alert(1)</script>", "<script", "&lt;script&gt;"),
-    ('<img src=x onerror="alert(1)">', "<img", "&lt;img"),
-    ("[x](javascript:alert(1))", "href", "[x](javascript:alert(1))"),
-    ("[x](JaVaScRiPt:alert(1))", "href", "[x]"),
-    ("[x](data:text/html;base64,PHNjcmlwdD4=)", "href", "[x]"),
-    ("[x](file:///etc/passwd)", "href", "[x]"),
-    ("![t](http://198.51.100.7/t.png)", "<img", "not shown"),
-    ("[x](../../feedback/other.md)", "href", "<a>x</a>"),
-    ('[ok](https://example.org "t")', "javascript", 'href="https://example.org"'),
-])
+@pytest.mark.parametrize(
+    "text, absent, present",
+    [
+        ("<script>alert(1)</script>", "<script", "&lt;script&gt;"),
+        ('<img src=x onerror="alert(1)">', "<img", "&lt;img"),
+        ("[x](javascript:alert(1))", "href", "[x](javascript:alert(1))"),
+        ("[x](JaVaScRiPt:alert(1))", "href", "[x]"),
+        ("[x](data:text/html;base64,PHNjcmlwdD4=)", "href", "[x]"),
+        ("[x](file:///etc/passwd)", "href", "[x]"),
+        ("![t](http://198.51.100.7/t.png)", "<img", "not shown"),
+        ("[x](../../feedback/other.md)", "href", "<a>x</a>"),
+        ('[ok](https://example.org "t")', "javascript", 'href="https://example.org"'),
+    ],
+)
 def test_hostile_markdown_stays_text(text, absent, present):
     html = str(render(text, no_images))
     assert absent not in html and present in html
 
 
 def test_links_open_apart_without_a_referrer_and_attachments_resolve():
-    html = str(render("[n](https://example.org) ![a](attachment:a.png)", lambda src: "../images/abc.png"))
-    assert 'rel="noopener noreferrer nofollow"' in html and '<img src="../images/abc.png" alt="a" loading="lazy">' in html
+    html = str(
+        render("[n](https://example.org) ![a](attachment:a.png)", lambda src: "../images/abc.png")
+    )
+    assert (
+        'rel="noopener noreferrer nofollow"' in html
+        and '<img src="../images/abc.png" alt="a" loading="lazy">' in html
+    )
 
 
 def test_a_long_answer_is_cut_with_a_note():

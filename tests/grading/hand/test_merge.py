@@ -1,19 +1,32 @@
 """`hw3 grade --manual`: the hand-graded scores merged into final grades of the handout's points, the Quera
 export, the feedback and the class report; a bad scores file stops everything with one line per problem."""
+
 import csv
 import io
 import re
 from pathlib import Path
 
 import pytest
-
 from packet_fixtures import grade_class
+
 from hw3.common.pdfwrite import one_page_pdf
 
-FULL = {"hafez_q8_compare": 3, "apple_stock_q7_plot": 2, "apple_stock_q8_textbook": 2, "apple_stock_q9_persistence": 2}
-PARTIAL_MANUAL = {"hafez_q8_compare": 1.5, "apple_stock_q7_plot": 0, "apple_stock_q8_textbook": 1,
-                  "apple_stock_q9_persistence": 0}
-PARTIAL_AUTO = {"hafez": 2 + 3 + 4, "apple_stock": 3}  # q1-q3 of hafez, q1 of apple_stock spliced in
+FULL = {
+    "hafez_q8_compare": 3,
+    "apple_stock_q7_plot": 2,
+    "apple_stock_q8_textbook": 2,
+    "apple_stock_q9_persistence": 2,
+}
+PARTIAL_MANUAL = {
+    "hafez_q8_compare": 1.5,
+    "apple_stock_q7_plot": 0,
+    "apple_stock_q8_textbook": 1,
+    "apple_stock_q9_persistence": 0,
+}
+PARTIAL_AUTO = {
+    "hafez": 2 + 3 + 4,
+    "apple_stock": 3,
+}  # q1-q3 of hafez, q1 of apple_stock spliced in
 PARTIAL_THEORY = 12.5
 COMMENT = "Quote your own perplexities, then explain with the gradient paths."
 
@@ -23,7 +36,9 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def fill(out: Path, scores: dict[str, dict[str, str]], comments: dict[str, dict[str, str]] | None = None) -> Path:
+def fill(
+    out: Path, scores: dict[str, dict[str, str]], comments: dict[str, dict[str, str]] | None = None
+) -> Path:
     """DIR/manual_scores.csv with `scores` {student number: {column: value}} written in; a copy is returned."""
     records = list(csv.reader(io.StringIO((out / "manual_scores.csv").read_text(encoding="utf-8"))))
     header = records[0]
@@ -40,17 +55,27 @@ def fill(out: Path, scores: dict[str, dict[str, str]], comments: dict[str, dict[
 
 
 def theory_columns(out: Path) -> list[str]:
-    return [c for c in (out / "manual_scores.csv").read_text().splitlines()[0].split(",")
-            if c.startswith("theory_") and not c.endswith("_comment")]
+    return [
+        c
+        for c in (out / "manual_scores.csv").read_text().splitlines()[0].split(",")
+        if c.startswith("theory_") and not c.endswith("_comment")
+    ]
 
 
 def everyone(out: Path) -> dict[str, dict[str, float]]:
     """Reference full marks, partial some, everyone else 0: every cell filled."""
     theory = theory_columns(out)
     zero = {c: 0 for c in [*FULL, *theory]}
-    partial_theory = {c: (1 if n < 12 else 0.5 if n == 12 else 0) for n, c in enumerate(theory)}  # 12 and 1.2.1 (3) half
-    return {"4015210001": {**FULL, **{c: 1 for c in theory}}, "4015210003": {**PARTIAL_MANUAL, **partial_theory},
-            "4015210002": zero, "4015210004": zero, "4015210009": zero}
+    partial_theory = {
+        c: (1 if n < 12 else 0.5 if n == 12 else 0) for n, c in enumerate(theory)
+    }  # 12 and 1.2.1 (3) half
+    return {
+        "4015210001": {**FULL, **{c: 1 for c in theory}},
+        "4015210003": {**PARTIAL_MANUAL, **partial_theory},
+        "4015210002": zero,
+        "4015210004": zero,
+        "4015210009": zero,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +93,23 @@ def test_final_grades_add_hand_graded_points_to_automatic_ones_out_of_the_handou
     rows = {row["student_number"]: row for row in read_csv(out / "final_grades.csv")}
     assert code == 1  # the zip without hafez.ipynb is still invalid
     reference, partial = rows["4015210001"], rows["4015210003"]
-    assert (reference["hafez_auto"], reference["hafez_manual"], reference["hafez_total"], reference["hafez_max"]) == \
-        ("27", "3", "30", "30")
+    assert (
+        reference["hafez_auto"],
+        reference["hafez_manual"],
+        reference["hafez_total"],
+        reference["hafez_max"],
+    ) == ("27", "3", "30", "30")
     assert (reference["apple_stock_total"], reference["apple_stock_max"]) == ("30", "30")
-    assert (reference["theory_total"], reference["theory_max"], reference["total"], reference["max_total"]) == \
-        ("20", "20", "80", "80")
+    assert (
+        reference["theory_total"],
+        reference["theory_max"],
+        reference["total"],
+        reference["max_total"],
+    ) == ("20", "20", "80", "80")
     hafez = PARTIAL_AUTO["hafez"] + PARTIAL_MANUAL["hafez_q8_compare"]
-    apple = PARTIAL_AUTO["apple_stock"] + sum(v for k, v in PARTIAL_MANUAL.items() if k.startswith("apple"))
+    apple = PARTIAL_AUTO["apple_stock"] + sum(
+        v for k, v in PARTIAL_MANUAL.items() if k.startswith("apple")
+    )
     assert float(partial["hafez_total"]) == hafez and float(partial["apple_stock_total"]) == apple
     assert float(partial["theory_total"]) == PARTIAL_THEORY
     assert float(partial["total"]) == hafez + apple + PARTIAL_THEORY and partial["missing"] == ""
@@ -88,9 +123,16 @@ def test_feedback_gains_the_hand_graded_scores_comments_and_final_grade(merged):
     zips, out, _ = merged
     text = (out / "feedback" / f"{zips['partial'].stem}.md").read_text(encoding="utf-8")
     assert "### hafez.ipynb q8_compare: 1.5 / 3" in text and f"> {COMMENT}" in text
-    assert "- 1.2.1 (3): 0.5 / 1" in text and f"### Theory (HW3__Solution.pdf): {PARTIAL_THEORY:g} / 20" in text
-    assert "| **total** | **" + f"{PARTIAL_AUTO['hafez'] + 1.5 + PARTIAL_AUTO['apple_stock'] + 1 + PARTIAL_THEORY:g}" \
-        + " / 80** |" in text
+    assert (
+        "- 1.2.1 (3): 0.5 / 1" in text
+        and f"### Theory (HW3__Solution.pdf): {PARTIAL_THEORY:g} / 20" in text
+    )
+    assert (
+        "| **total** | **"
+        + f"{PARTIAL_AUTO['hafez'] + 1.5 + PARTIAL_AUTO['apple_stock'] + 1 + PARTIAL_THEORY:g}"
+        + " / 80** |"
+        in text
+    )
     assert "hidden test" in text  # the automatic part is still there
 
 
@@ -98,14 +140,22 @@ def test_class_report_shows_each_distribution_with_its_numbers(merged):
     _, out, _ = merged
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count('<img src="data:image/png;base64,') >= 8
-    for title in ("hafez (out of 30)", "apple_stock (out of 30)", "Theory (out of 20)", "Total (out of 80)",
-                  "Share of full marks per question", "Hidden tests failed most", "Statuses", "Flags (a flag",
-                  "Grading seconds per submission"):
+    for title in (
+        "hafez (out of 30)",
+        "apple_stock (out of 30)",
+        "Theory (out of 20)",
+        "Total (out of 80)",
+        "Share of full marks per question",
+        "Hidden tests failed most",
+        "Statuses",
+        "Flags (a flag",
+        "Grading seconds per submission",
+    ):
         assert title in html, title
     total_table = html.split("Total (out of 80): the numbers")[1].split("</table>")[0]
     counts = total_table.split("<th>submissions</th>")[1]
     assert sum(int(n) for n in re.findall(r'<td class="num">(\d+)</td>', counts)) == 5
-    assert "<td>apple_stock_q7_plot</td><td class=\"num\">by hand</td>" in html
+    assert '<td>apple_stock_q7_plot</td><td class="num">by hand</td>' in html
     assert "unsandboxed" in html and "Content-Security-Policy" in html
 
 
@@ -119,20 +169,40 @@ def test_missing_scores_leave_totals_blank_are_reported_and_never_count_as_zero(
     _, _, code = grade_class(tmp_path, one_page_pdf("r"), "--manual", str(path))
     err = capsys.readouterr().err
     rows = {row["student_number"]: row for row in read_csv(out / "final_grades.csv")}
-    assert code == 1 and "missing 1 score(s) (apple_stock_q9_persistence): its totals are left blank" in err
+    assert (
+        code == 1
+        and "missing 1 score(s) (apple_stock_q9_persistence): its totals are left blank" in err
+    )
     assert (rows["4015210001"]["apple_stock_total"], rows["4015210001"]["total"]) == ("", "")
-    assert rows["4015210001"]["hafez_total"] == "30" and rows["4015210001"]["missing"] == "apple_stock_q9_persistence"
-    assert (rows["4015210002"]["theory_total"], rows["4015210002"]["missing"]) == ("", "theory_1.1.1_1")
-    assert {r["student_number"]: r["total"] for r in read_csv(out / "quera_totals.csv")}["4015210001"] == ""
+    assert (
+        rows["4015210001"]["hafez_total"] == "30"
+        and rows["4015210001"]["missing"] == "apple_stock_q9_persistence"
+    )
+    assert (rows["4015210002"]["theory_total"], rows["4015210002"]["missing"]) == (
+        "",
+        "theory_1.1.1_1",
+    )
+    assert {r["student_number"]: r["total"] for r in read_csv(out / "quera_totals.csv")}[
+        "4015210001"
+    ] == ""
     feedback = (out / "feedback" / f"{zips['reference'].stem}.md").read_text()
     assert "q9_persistence: not graded yet" in feedback and "**not complete yet**" in feedback
 
 
-@pytest.mark.parametrize("column, value, says", [
-    ("hafez_q8_compare", "3.5", "column hafez_q8_compare: 3.5 is out of range"),
-    ("submission", "DL_HW3__4010000000__Ghost", "column submission: 'DL_HW3__4010000000__Ghost' is not a submission"),
-])
-def test_a_bad_scores_file_is_one_line_per_problem_and_nothing_is_written(tmp_path, capsys, column, value, says):
+@pytest.mark.parametrize(
+    "column, value, says",
+    [
+        ("hafez_q8_compare", "3.5", "column hafez_q8_compare: 3.5 is out of range"),
+        (
+            "submission",
+            "DL_HW3__4010000000__Ghost",
+            "column submission: 'DL_HW3__4010000000__Ghost' is not a submission",
+        ),
+    ],
+)
+def test_a_bad_scores_file_is_one_line_per_problem_and_nothing_is_written(
+    tmp_path, capsys, column, value, says
+):
     _, out, _ = grade_class(tmp_path, one_page_pdf("r"))
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".state" not in p.parts}
     scores = everyone(out)
@@ -141,6 +211,12 @@ def test_a_bad_scores_file_is_one_line_per_problem_and_nothing_is_written(tmp_pa
     capsys.readouterr()
     _, _, code = grade_class(tmp_path, one_page_pdf("r"), "--manual", str(path))
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and says in err[0] and "row 4" in err[0] and str(path) in err[0]
+    assert (
+        code == 2 and len(err) == 1 and says in err[0] and "row 4" in err[0] and str(path) in err[0]
+    )
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".state" not in p.parts}
-    assert after == before and not (out / "final_grades.csv").exists() and not (out / "report.html").exists()
+    assert (
+        after == before
+        and not (out / "final_grades.csv").exists()
+        and not (out / "report.html").exists()
+    )

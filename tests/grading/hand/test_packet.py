@@ -1,5 +1,6 @@
 """The grading packet of the synthetic class: one page per hand-graded question and per submission, offline,
 student content inert, images and PDFs stored once each."""
+
 import base64
 import io
 import json
@@ -8,18 +9,23 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
+import packet_fixtures as pf
 import pytest
+from packet_fixtures import grade_class
 from PIL import Image
 
-import packet_fixtures as pf
+from hw3.common.images import ImageStore
 from hw3.grading.auto.notebook import kept_figures
 from hw3.grading.auto.otter_child import MAX_FIGURE_CHARS, keep_figures
-from hw3.common.images import ImageStore
 from hw3.grading.hand.packet import CSP
 from hw3.submission.rules import zip_name
-from packet_fixtures import grade_class
 
-QUESTION_PAGES = ["hafez_q8_compare", "apple_stock_q7_plot", "apple_stock_q8_textbook", "apple_stock_q9_persistence"]
+QUESTION_PAGES = [
+    "hafez_q8_compare",
+    "apple_stock_q7_plot",
+    "apple_stock_q8_textbook",
+    "apple_stock_q9_persistence",
+]
 PACKET_SCRIPTS = {"../sheet.js", "../packet.js", "sheet.js", "packet.js"}
 RESOURCE_ATTRIBUTES = {("img", "src"), ("script", "src"), ("link", "href"), ("iframe", "src")}
 
@@ -44,8 +50,12 @@ class Page(HTMLParser):
             self.inline_scripts.append(data)
 
     def resources(self):
-        return [(tag, attrs[name]) for tag, attrs in self.tags for t, name in RESOURCE_ATTRIBUTES
-                if tag == t and name in attrs]
+        return [
+            (tag, attrs[name])
+            for tag, attrs in self.tags
+            for t, name in RESOURCE_ATTRIBUTES
+            if tag == t and name in attrs
+        ]
 
 
 def pages(out: Path) -> dict[Path, str]:
@@ -60,7 +70,9 @@ def card(out: Path, question: str, role: str, zips) -> str:
     return next(c for c in cards if stem in c.replace("&lt;", "<").replace("&gt;", ">"))
 
 
-def test_packet_has_a_page_per_question_and_per_submission_that_load_nothing_from_outside(graded_class):
+def test_packet_has_a_page_per_question_and_per_submission_that_load_nothing_from_outside(
+    graded_class,
+):
     zips, out = graded_class
     packet = out / "packet"
     assert sorted(p.stem for p in (packet / "questions").iterdir()) == sorted(QUESTION_PAGES)
@@ -77,19 +89,38 @@ def test_student_content_is_escaped_and_only_the_packets_scripts_run(graded_clas
     for path, text in pages(out).items():
         page = Page(text)
         assert page.inline_scripts == [], path.name
-        assert {attrs["src"] for tag, attrs in page.tags if tag == "script"} <= PACKET_SCRIPTS, path.name
-        assert not [name for _, attrs in page.tags for name in attrs if name.startswith("on")], path.name
-        assert not [a for tag, a in page.tags if tag == "a" and a.get("href", "").lower().startswith("javascript")]
+        assert {attrs["src"] for tag, attrs in page.tags if tag == "script"} <= PACKET_SCRIPTS, (
+            path.name
+        )
+        assert not [name for _, attrs in page.tags for name in attrs if name.startswith("on")], (
+            path.name
+        )
+        assert not [
+            a
+            for tag, a in page.tags
+            if tag == "a" and a.get("href", "").lower().startswith("javascript")
+        ]
         assert f'content="{CSP}"' in text.replace("&#39;", "'"), path.name
     hostile = card(out, "apple_stock_q8_textbook", "hostile", zips)
-    assert "&lt;script&gt;window.PWNED = 1&lt;/script&gt;" in hostile and "[click me](javascript:" in hostile
-    assert "198.51.100.7/track.png not shown" in hostile and "huge.png not shown: over 16 megapixels" in hostile
+    assert (
+        "&lt;script&gt;window.PWNED = 1&lt;/script&gt;" in hostile
+        and "[click me](javascript:" in hostile
+    )
+    assert (
+        "198.51.100.7/track.png not shown" in hostile
+        and "huge.png not shown: over 16 megapixels" in hostile
+    )
     code = card(out, "apple_stock_q7_plot", "hostile", zips)
     assert "# &lt;/pre&gt;&lt;script&gt;window.PWNED = 4&lt;/script&gt;" in code
     assert "image/png: over 16 megapixels" in code
-    svgs = [(out / "packet" / "questions" / url).resolve() for _, url in Page(hostile + code).resources()
-            if url.endswith(".svg")]
-    assert svgs and all("PWNED" not in svg.read_text() and "<rect" in svg.read_text() for svg in svgs)
+    svgs = [
+        (out / "packet" / "questions" / url).resolve()
+        for _, url in Page(hostile + code).resources()
+        if url.endswith(".svg")
+    ]
+    assert svgs and all(
+        "PWNED" not in svg.read_text() and "<rect" in svg.read_text() for svg in svgs
+    )
     assert "<img src=x" not in (out / "packet" / "index.html").read_text()
 
 
@@ -98,34 +129,56 @@ def test_q7_shows_the_students_saved_plot_and_the_graded_runs_figure(graded_clas
     reference = card(out, "apple_stock_q7_plot", "reference", zips)
     assert "drawn by the provided cell, as saved by the student" in reference
     assert reference.count("drawn when graded (HW3_GRADING budget)") == 1
-    shown = [(out / "packet" / "questions" / url).resolve() for _, url in Page(reference).resources()]
+    shown = [
+        (out / "packet" / "questions" / url).resolve() for _, url in Page(reference).resources()
+    ]
     pixels = {Image.open(path).convert("RGB").tobytes() for path in shown}
-    expected = {Image.open(io.BytesIO(png)).convert("RGB").tobytes() for png in (pf.STUDENT_FIGURE, pf.GRADED_FIGURE)}
+    expected = {
+        Image.open(io.BytesIO(png)).convert("RGB").tobytes()
+        for png in (pf.STUDENT_FIGURE, pf.GRADED_FIGURE)
+    }
     assert pixels == expected
     assert "no figure from the graded run" in card(out, "apple_stock_q7_plot", "unchanged", zips)
 
 
-def test_written_answers_render_with_persian_and_tables_and_unanswered_or_missing_ones_are_said(graded_class):
+def test_written_answers_render_with_persian_and_tables_and_unanswered_or_missing_ones_are_said(
+    graded_class,
+):
     zips, out = graded_class
     partial = card(out, "hafez_q8_compare", "partial", zips)
     assert pf.PERSIAN_PHRASE in partial and "<table>" in partial and 'dir="auto"' in partial
     assert 'href="https://example.org/notes" rel="noopener noreferrer nofollow"' in card(
-        out, "apple_stock_q8_textbook", "partial", zips)
-    assert "unanswered: the answer cells are as released" in card(out, "hafez_q8_compare", "unchanged", zips)
+        out, "apple_stock_q8_textbook", "partial", zips
+    )
+    assert "unanswered: the answer cells are as released" in card(
+        out, "hafez_q8_compare", "unchanged", zips
+    )
     assert "hafez.ipynb is not in the zip" in card(out, "hafez_q8_compare", "apple_only", zips)
-    assert "Reference answer" in (out / "packet" / "questions" / "hafez_q8_compare.html").read_text()
+    assert (
+        "Reference answer" in (out / "packet" / "questions" / "hafez_q8_compare.html").read_text()
+    )
 
 
 def test_a_pdf_is_embedded_once_and_a_file_that_is_not_a_pdf_never(graded_class):
     zips, out = graded_class
     theory = {path.read_text(): path for path in (out / "packet" / "theory").glob("[0-9]*.html")}
     hostile = next(text for text in theory if "ImgSrcXOnerrorAlert" in text)
-    assert "<iframe src=\"../pdfs" not in hostile and "is not a PDF" in hostile and "never opened in the browser" in hostile
-    assert "HW3__Solution.pdf is not in the zip" in next(text for text in theory if "AppleOnly" in text)
+    assert (
+        '<iframe src="../pdfs' not in hostile
+        and "is not a PDF" in hostile
+        and "never opened in the browser" in hostile
+    )
+    assert "HW3__Solution.pdf is not in the zip" in next(
+        text for text in theory if "AppleOnly" in text
+    )
     reference = next(text for text in theory if "4015210001" in text)
-    url = re.search(r'<iframe src="(\.\./pdfs/[0-9a-f]+\.pdf)#view=FitH" loading="lazy"', reference).group(1)
+    url = re.search(
+        r'<iframe src="(\.\./pdfs/[0-9a-f]+\.pdf)#view=FitH" loading="lazy"', reference
+    ).group(1)
     assert (out / "packet" / "theory" / url).read_bytes().startswith(b"%PDF")
-    assert len(list((out / "packet" / "pdfs").iterdir())) == 3  # reference, unchanged and partial each differ
+    assert (
+        len(list((out / "packet" / "pdfs").iterdir())) == 3
+    )  # reference, unchanged and partial each differ
 
 
 def test_identical_submissions_share_their_images_and_pdf(tmp_path):
@@ -135,16 +188,32 @@ def test_identical_submissions_share_their_images_and_pdf(tmp_path):
     with pytest.MonkeyPatch.context() as patch:
         from hw3.grading.auto import sandbox
         from hw3.grading.cli import grade_main
+
         patch.setattr(sandbox, "run_confined", pf.fake_runner())
-        assert grade_main([str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--release", str(pf.REPO),
-                           "--no-sandbox", "--jobs", "1"]) == 0
+        assert (
+            grade_main(
+                [
+                    str(tmp_path / "subs"),
+                    "--out",
+                    str(tmp_path / "out"),
+                    "--release",
+                    str(pf.REPO),
+                    "--no-sandbox",
+                    "--jobs",
+                    "1",
+                ]
+            )
+            == 0
+        )
     packet = tmp_path / "out" / "packet"
     assert len(list((packet / "pdfs").iterdir())) == 1
     # the student's plot, the graded run's plot, the rubric's LSTM diagram
     assert sorted(p.suffix for p in (packet / "images").iterdir()) == [".png", ".png", ".svg"]
 
 
-def test_rebuilding_keeps_the_packets_id_and_a_foreign_packet_folder_is_refused_before_grading(tmp_path, capsys):
+def test_rebuilding_keeps_the_packets_id_and_a_foreign_packet_folder_is_refused_before_grading(
+    tmp_path, capsys
+):
     zips, out, _ = grade_class(tmp_path / "one", pf.one_page_pdf("x"))
     first = (out / "packet" / "sheet.js").read_text()
     _, _, code = grade_class(tmp_path / "one", pf.one_page_pdf("x"))
@@ -158,14 +227,22 @@ def test_rebuilding_keeps_the_packets_id_and_a_foreign_packet_folder_is_refused_
     _, _, code = grade_class(tmp_path / "two", pf.one_page_pdf("x"))
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "was not made by hw3" in err[0]
-    assert not (tmp_path / "two" / "out" / "gradebook.csv").exists() and (foreign / "notes.txt").exists()
+    assert (
+        not (tmp_path / "two" / "out" / "gradebook.csv").exists()
+        and (foreign / "notes.txt").exists()
+    )
 
 
 def test_only_real_capped_figures_reported_by_the_child_are_kept(tmp_path):
     good = base64.b64encode(pf.GRADED_FIGURE).decode()
     wanted = [(0, "a"), (0, "b"), (1, "c")]
-    summary = {"figures": [[{"mime": "text/html", "data": "<script>"}, {"mime": "image/png", "data": "!!"}],
-                           [{"mime": "image/png", "data": good}, "junk"], [{"mime": "image/png"}]]}
+    summary = {
+        "figures": [
+            [{"mime": "text/html", "data": "<script>"}, {"mime": "image/png", "data": "!!"}],
+            [{"mime": "image/png", "data": good}, "junk"],
+            [{"mime": "image/png"}],
+        ]
+    }
     store = ImageStore(tmp_path)
     figures = kept_figures(store, summary, wanted, 2)
     assert figures[1] == [] and len(figures[0]) == 1 and (tmp_path / figures[0][0]).is_file()
@@ -175,12 +252,21 @@ def test_only_real_capped_figures_reported_by_the_child_are_kept(tmp_path):
 
 def test_the_child_keeps_the_figures_of_the_wanted_cells_only_within_its_caps():
     def cell(source, *sizes):
-        return nbformat.v4.new_code_cell(source, outputs=[
-            nbformat.v4.new_output("display_data", data={"image/png": "A" * size}) for size in sizes])
+        return nbformat.v4.new_code_cell(
+            source,
+            outputs=[
+                nbformat.v4.new_output("display_data", data={"image/png": "A" * size})
+                for size in sizes
+            ],
+        )
 
     wanted = ["plot_forecast(x)", "other()"]
     figures = [[], []]
-    keep_figures(cell("rng_seed = 42\nplot_forecast(x)", 10, MAX_FIGURE_CHARS + 1, 20), wanted, figures)
+    keep_figures(
+        cell("rng_seed = 42\nplot_forecast(x)", 10, MAX_FIGURE_CHARS + 1, 20), wanted, figures
+    )
     keep_figures(cell("rng_seed = 42\nunrelated()", 10), wanted, figures)
-    keep_figures(cell("rng_seed = 42\nplot_forecast(x)", 30), wanted, figures)  # only the first run counts
+    keep_figures(
+        cell("rng_seed = 42\nplot_forecast(x)", 30), wanted, figures
+    )  # only the first run counts
     assert [[len(f["data"]) for f in kept] for kept in figures] == [[10, 20], []]

@@ -14,6 +14,7 @@ The q6 ratio is computed exactly as the q6 hidden test does (the notebook's `for
 on 30-day windows of the test period); the "student path" ratio goes through the notebook's own
 `predict_prices`.
 """
+
 import json
 import os
 import re
@@ -113,12 +114,23 @@ def with_probe(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(nb: nbformat.NotebookNode, folder: Path, grading: bool, autograder: Path, allow_errors: bool = False) -> dict:
+def execute(
+    nb: nbformat.NotebookNode,
+    folder: Path,
+    grading: bool,
+    autograder: Path,
+    allow_errors: bool = False,
+) -> dict:
     """Execute `nb` in `folder`; return seconds, CPU seconds, peak MB and the probe's numbers."""
     path = stage_notebook(nb, folder, autograder / "data", NAME)
-    measured = execute_notebook(path, folder / "executed.ipynb", grading_env(grading=grading), allow_errors)
-    result = {"seconds": round(measured.seconds, 2), "cpu_seconds": round(measured.cpu_seconds, 2),
-              "peak_rss_mb": round(measured.peak_rss_mb)}
+    measured = execute_notebook(
+        path, folder / "executed.ipynb", grading_env(grading=grading), allow_errors
+    )
+    result = {
+        "seconds": round(measured.seconds, 2),
+        "cpu_seconds": round(measured.cpu_seconds, 2),
+        "peak_rss_mb": round(measured.peak_rss_mb),
+    }
     probe = folder / PROBE_FILE
     if probe.exists():
         result.update(json.loads(probe.read_text()))
@@ -128,10 +140,16 @@ def execute(nb: nbformat.NotebookNode, folder: Path, grading: bool, autograder: 
 def grade(nb: nbformat.NotebookNode, folder: Path, autograder: Path) -> dict:
     """`otter run` `nb` with the autograder zip in `autograder`; return scores and seconds."""
     path = stage_notebook(nb, folder, autograder / "data", NAME)
-    graded = otter_run(path, autograder / f"{NAME}-autograder.zip", folder / "results", grading_env())
-    return {"scores": graded.scores, "max_scores": graded.max_scores,
-            "seconds": round(graded.measured.seconds, 2), "cpu_seconds": round(graded.measured.cpu_seconds, 2),
-            "peak_rss_mb": round(graded.measured.peak_rss_mb)}
+    graded = otter_run(
+        path, autograder / f"{NAME}-autograder.zip", folder / "results", grading_env()
+    )
+    return {
+        "scores": graded.scores,
+        "max_scores": graded.max_scores,
+        "seconds": round(graded.measured.seconds, 2),
+        "cpu_seconds": round(graded.measured.cpu_seconds, 2),
+        "peak_rss_mb": round(graded.measured.peak_rss_mb),
+    }
 
 
 def price_baselines(csv: Path) -> dict:
@@ -143,18 +161,35 @@ def price_baselines(csv: Path) -> dict:
     start = n_train + n_val
     actual = closes[start:]
     forecasts = {
-        "persistence": closes[start - 1:-1],
-        "mean_of_last_5": np.array([closes[t - 5:t].mean() for t in range(start, n)]),
+        "persistence": closes[start - 1 : -1],
+        "mean_of_last_5": np.array([closes[t - 5 : t].mean() for t in range(start, n)]),
     }
-    design = np.array([np.append(closes[t - WINDOW:t], 1.0) for t in range(WINDOW, n_train)])
+    design = np.array([np.append(closes[t - WINDOW : t], 1.0) for t in range(WINDOW, n_train)])
     weights = np.linalg.lstsq(design, closes[WINDOW:n_train], rcond=None)[0]
     forecasts[f"least_squares_on_last_{WINDOW}"] = np.array(
-        [np.append(closes[t - WINDOW:t], 1.0) @ weights for t in range(start, n)])
-    errors = {name: {"rmse": float(np.sqrt(np.mean((f - actual) ** 2))), "mae": float(np.mean(np.abs(f - actual)))}
-              for name, f in forecasts.items()}
-    periods = {name: {"days": int(b - a), "first": str(dates[a]), "last": str(dates[b - 1]),
-                      "close_min": float(closes[a:b].min()), "close_max": float(closes[a:b].max())}
-               for name, (a, b) in {"train": (0, n_train), "val": (n_train, start), "test": (start, n)}.items()}
+        [np.append(closes[t - WINDOW : t], 1.0) @ weights for t in range(start, n)]
+    )
+    errors = {
+        name: {
+            "rmse": float(np.sqrt(np.mean((f - actual) ** 2))),
+            "mae": float(np.mean(np.abs(f - actual))),
+        }
+        for name, f in forecasts.items()
+    }
+    periods = {
+        name: {
+            "days": int(b - a),
+            "first": str(dates[a]),
+            "last": str(dates[b - 1]),
+            "close_min": float(closes[a:b].min()),
+            "close_max": float(closes[a:b].max()),
+        }
+        for name, (a, b) in {
+            "train": (0, n_train),
+            "val": (n_train, start),
+            "test": (start, n),
+        }.items()
+    }
     return {"errors": errors, "periods": periods}
 
 
@@ -162,11 +197,21 @@ def margins(grading_runs, student_runs, mutant_runs, upper, lower) -> dict:
     """How far q6's factors sit from the reference's ratios and from the broken solutions' ratios."""
     reference = [r["ratio"] for r in grading_runs + student_runs if "ratio" in r]
     above = [(m["ratio"], m["slug"]) for m in mutant_runs if m.get("ratio", 0) > upper]
-    textbook = [(r["textbook_ratio"], f"textbook design, seed {r['seed']}") for r in student_runs if "textbook_ratio" in r]
-    leaks = [(m["student_path_ratio"], m["slug"]) for m in mutant_runs if m.get("student_path_ratio", 1) < lower]
+    textbook = [
+        (r["textbook_ratio"], f"textbook design, seed {r['seed']}")
+        for r in student_runs
+        if "textbook_ratio" in r
+    ]
+    leaks = [
+        (m["student_path_ratio"], m["slug"])
+        for m in mutant_runs
+        if m.get("student_path_ratio", 1) < lower
+    ]
     return {
-        "upper": upper, "lower": lower,
-        "reference_ratio_min": min(reference), "reference_ratio_max": max(reference),
+        "upper": upper,
+        "lower": lower,
+        "reference_ratio_min": min(reference),
+        "reference_ratio_max": max(reference),
         "upper_margin_to_reference_worst": upper - max(reference),
         "lower_margin_to_reference_best": min(reference) - lower,
         "lowest_ratio_above_upper": min(above + textbook, default=None),
@@ -178,74 +223,132 @@ def table(report: dict) -> str:
     """The human-readable summary printed at the end."""
     lines = []
     ref = report["reference_grading"]
-    lines.append(f"reference under HW3_GRADING=1 (OMP_NUM_THREADS=1, load {report['machine']['load_before']}):")
-    lines.append(f"  execute   {ref['execute']['seconds']:6.1f} s wall  {ref['execute']['cpu_seconds']:6.1f} s CPU"
-                 f"  {ref['execute']['peak_rss_mb']} MB")
-    lines.append(f"  otter run {ref['otter']['seconds']:6.1f} s wall  {ref['otter']['cpu_seconds']:6.1f} s CPU"
-                 f"  {ref['otter']['peak_rss_mb']} MB  {sum(ref['otter']['scores'].values()):g}/"
-                 f"{sum(ref['otter']['max_scores'].values()):g}")
+    lines.append(
+        f"reference under HW3_GRADING=1 (OMP_NUM_THREADS=1, load {report['machine']['load_before']}):"
+    )
+    lines.append(
+        f"  execute   {ref['execute']['seconds']:6.1f} s wall  {ref['execute']['cpu_seconds']:6.1f} s CPU"
+        f"  {ref['execute']['peak_rss_mb']} MB"
+    )
+    lines.append(
+        f"  otter run {ref['otter']['seconds']:6.1f} s wall  {ref['otter']['cpu_seconds']:6.1f} s CPU"
+        f"  {ref['otter']['peak_rss_mb']} MB  {sum(ref['otter']['scores'].values()):g}/"
+        f"{sum(ref['otter']['max_scores'].values()):g}"
+    )
     base = report["baselines"]["errors"]
-    lines.append("test period baselines: " + ", ".join(f"{k} ${v['rmse']:.2f} (MAE ${v['mae']:.2f})" for k, v in base.items()))
-    lines.append(f"{'budget':<8} {'seed':>5} {'RMSE $':>7} {'x pers.':>8} {'dir.acc':>7} {'best@':>6} "
-                 f"{'exec s':>7} {'otter s':>7} {'score':>6} {'textbook x':>10} {'GRU x':>6}")
-    for budget, runs in (("grading", report["grading_seeds"]), ("student", report["student_seeds"])):
+    lines.append(
+        "test period baselines: "
+        + ", ".join(f"{k} ${v['rmse']:.2f} (MAE ${v['mae']:.2f})" for k, v in base.items())
+    )
+    lines.append(
+        f"{'budget':<8} {'seed':>5} {'RMSE $':>7} {'x pers.':>8} {'dir.acc':>7} {'best@':>6} "
+        f"{'exec s':>7} {'otter s':>7} {'score':>6} {'textbook x':>10} {'GRU x':>6}"
+    )
+    for budget, runs in (
+        ("grading", report["grading_seeds"]),
+        ("student", report["student_seeds"]),
+    ):
         for r in runs:
             score = f"{sum(r['otter']['scores'].values()):g}" if "otter" in r else "-"
             otter_s = f"{r['otter']['seconds']:.1f}" if "otter" in r else "-"
-            lines.append(f"{budget:<8} {r['seed']:>5} {r.get('rmse', float('nan')):7.3f} {r.get('ratio', float('nan')):8.4f} "
-                         f"{r.get('directional_accuracy', float('nan')):7.3f} {r.get('best_step', '-'):>6} "
-                         f"{r['seconds']:7.1f} {otter_s:>7} {score:>6} "
-                         f"{r.get('textbook_ratio', float('nan')):10.3f} {r.get('gru_ratio', float('nan')):6.3f}")
+            lines.append(
+                f"{budget:<8} {r['seed']:>5} {r.get('rmse', float('nan')):7.3f} {r.get('ratio', float('nan')):8.4f} "
+                f"{r.get('directional_accuracy', float('nan')):7.3f} {r.get('best_step', '-'):>6} "
+                f"{r['seconds']:7.1f} {otter_s:>7} {score:>6} "
+                f"{r.get('textbook_ratio', float('nan')):10.3f} {r.get('gru_ratio', float('nan')):6.3f}"
+            )
     if report["mutants"]:
         lines.append(f"{'mutant':<28} {'q6 x':>7} {'path x':>7}  lost points (expected: caught by)")
         for m in report["mutants"]:
-            lost = {q: s for q, s in m["otter"]["scores"].items() if s < m["otter"]["max_scores"][q]}
-            lines.append(f"{m['slug']:<28} {m.get('ratio', float('nan')):7.3f} {m.get('student_path_ratio', float('nan')):7.3f}"
-                         f"  {lost} ({', '.join(m['caught_by']) or 'tolerated'})")
+            lost = {
+                q: s for q, s in m["otter"]["scores"].items() if s < m["otter"]["max_scores"][q]
+            }
+            lines.append(
+                f"{m['slug']:<28} {m.get('ratio', float('nan')):7.3f} {m.get('student_path_ratio', float('nan')):7.3f}"
+                f"  {lost} ({', '.join(m['caught_by']) or 'tolerated'})"
+            )
     g = report["margins"]
-    lines.append(f"q6 factors: upper {g['upper']} (reference worst {g['reference_ratio_max']:.4f}, margin "
-                 f"{g['upper_margin_to_reference_worst']:.3f}; lowest broken above it: {g['lowest_ratio_above_upper']}), "
-                 f"lower {g['lower']} (reference best {g['reference_ratio_min']:.4f}, margin "
-                 f"{g['lower_margin_to_reference_best']:.3f}; highest leak below it: {g['highest_student_path_ratio_below_lower']})")
+    lines.append(
+        f"q6 factors: upper {g['upper']} (reference worst {g['reference_ratio_max']:.4f}, margin "
+        f"{g['upper_margin_to_reference_worst']:.3f}; lowest broken above it: {g['lowest_ratio_above_upper']}), "
+        f"lower {g['lower']} (reference best {g['reference_ratio_min']:.4f}, margin "
+        f"{g['lower_margin_to_reference_best']:.3f}; "
+        f"highest leak below it: {g['highest_student_path_ratio_below_lower']})"
+    )
     return "\n".join(lines)
 
 
-def bench_apple_stock(*, repo: Repository, seeds: list[int], student_seeds: list[int], mutants: bool = True,
-                      autograder: Path | None = None) -> dict:
+def bench_apple_stock(
+    *,
+    repo: Repository,
+    seeds: list[int],
+    student_seeds: list[int],
+    mutants: bool = True,
+    autograder: Path | None = None,
+) -> dict:
     """The benchmark report (printed as it goes); RunError when a notebook or otter run fails."""
     ag = autograder or repo.autograder / NAME
     reference = nbformat.read(ag / f"{NAME}.ipynb", as_version=4)
-    report = {"machine": {"cpus": os.cpu_count(), "load_before": [round(x, 2) for x in os.getloadavg()], "threads": 1},
-              "baselines": price_baselines(repo.data / CSV_NAME)}
+    report = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_before": [round(x, 2) for x in os.getloadavg()],
+            "threads": 1,
+        },
+        "baselines": price_baselines(repo.data / CSV_NAME),
+    }
     upper, lower = q6_band(ag)
     with tempfile.TemporaryDirectory(prefix="hw3-bench-apple-") as tmp:
         tmp = Path(tmp)
-        report["reference_grading"] = {"execute": execute(reference, tmp / "ref-exec", True, ag),
-                                       "otter": grade(reference, tmp / "ref-otter", ag)}
-        print(f"reference: executed in {report['reference_grading']['execute']['seconds']} s, "
-              f"otter run in {report['reference_grading']['otter']['seconds']} s", flush=True)
+        report["reference_grading"] = {
+            "execute": execute(reference, tmp / "ref-exec", True, ag),
+            "otter": grade(reference, tmp / "ref-otter", ag),
+        }
+        print(
+            f"reference: executed in {report['reference_grading']['execute']['seconds']} s, "
+            f"otter run in {report['reference_grading']['otter']['seconds']} s",
+            flush=True,
+        )
         report["grading_seeds"] = []
         for seed in seeds:
             nb = with_seed(reference, seed)
-            run = {"seed": seed, **execute(with_probe(nb), tmp / f"g{seed}", True, ag),
-                   "otter": grade(nb, tmp / f"g{seed}-otter", ag)}
+            run = {
+                "seed": seed,
+                **execute(with_probe(nb), tmp / f"g{seed}", True, ag),
+                "otter": grade(nb, tmp / f"g{seed}-otter", ag),
+            }
             report["grading_seeds"].append(run)
-            print(f"grading budget, seed {seed}: x{run.get('ratio', float('nan')):.4f} persistence, "
-                  f"{sum(run['otter']['scores'].values()):g} points", flush=True)
+            print(
+                f"grading budget, seed {seed}: x{run.get('ratio', float('nan')):.4f} persistence, "
+                f"{sum(run['otter']['scores'].values()):g} points",
+                flush=True,
+            )
         report["student_seeds"] = []
         for seed in student_seeds:
-            run = {"seed": seed, **execute(with_probe(with_seed(reference, seed)), tmp / f"s{seed}", False, ag)}
+            run = {
+                "seed": seed,
+                **execute(with_probe(with_seed(reference, seed)), tmp / f"s{seed}", False, ag),
+            }
             report["student_seeds"].append(run)
-            print(f"student budget, seed {seed}: x{run.get('ratio', float('nan')):.4f}, textbook "
-                  f"x{run.get('textbook_ratio', float('nan')):.3f}, {run['seconds']} s", flush=True)
+            print(
+                f"student budget, seed {seed}: x{run.get('ratio', float('nan')):.4f}, textbook "
+                f"x{run.get('textbook_ratio', float('nan')):.3f}, {run['seconds']} s",
+                flush=True,
+            )
         report["mutants"] = []
         for mutant in load_mutants(repo.mutants, NAME) if mutants else ():
             nb = mutant.apply(reference)
-            run = {"slug": mutant.slug, "caught_by": list(mutant.caught_by), "why": mutant.why,
-                   **execute(with_probe(nb), tmp / f"m-{mutant.slug}", True, ag, allow_errors=True),
-                   "otter": grade(nb, tmp / f"m-{mutant.slug}-otter", ag)}
+            run = {
+                "slug": mutant.slug,
+                "caught_by": list(mutant.caught_by),
+                "why": mutant.why,
+                **execute(with_probe(nb), tmp / f"m-{mutant.slug}", True, ag, allow_errors=True),
+                "otter": grade(nb, tmp / f"m-{mutant.slug}-otter", ag),
+            }
             report["mutants"].append(run)
             print(f"mutant {mutant.slug}: {run['otter']['scores']}", flush=True)
-    report["margins"] = margins(report["grading_seeds"], report["student_seeds"], report["mutants"], upper, lower)
+    report["margins"] = margins(
+        report["grading_seeds"], report["student_seeds"], report["mutants"], upper, lower
+    )
     report["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     return report

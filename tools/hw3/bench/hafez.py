@@ -10,6 +10,7 @@ Reports, on this machine (threads pinned):
 JSON keys that TAs' scripts read: `student_budget.test_ppl` (the mean over `student_budget.seeds`;
 each seed's run is in `student_budget_seeds`) and `best_ngram.test_ppl` (the order chosen on validation).
 """
+
 import json
 import math
 import os
@@ -63,7 +64,10 @@ def through_training(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Copy of `nb` cut after the training cell, with the timer and probe cells appended."""
     nb = nbformat.from_dict(nb)
     last = next(i for i, c in enumerate(nb.cells) if TRAINING_CELL_MARK in c.source)
-    nb.cells = nb.cells[: last + 1] + [nbformat.v4.new_code_cell(TIMER), nbformat.v4.new_code_cell(PROBE)]
+    nb.cells = nb.cells[: last + 1] + [
+        nbformat.v4.new_code_cell(TIMER),
+        nbformat.v4.new_code_cell(PROBE),
+    ]
     return nb
 
 
@@ -71,68 +75,115 @@ def run_probe(nb: nbformat.NotebookNode, workdir: Path, env: dict, autograder: P
     """Execute `nb` beside the corpus in `workdir`; return the probe's numbers plus seconds and memory."""
     path = stage_notebook(nb, workdir, autograder / "data", NAME)
     measured = execute_notebook(path, workdir / "executed.ipynb", env)
-    return dict(json.loads((workdir / "probe.json").read_text()), seconds=round(measured.seconds, 1),
-                cpu_seconds=round(measured.cpu_seconds, 1), peak_rss_mb=round(measured.peak_rss_mb))
+    return dict(
+        json.loads((workdir / "probe.json").read_text()),
+        seconds=round(measured.seconds, 1),
+        cpu_seconds=round(measured.cpu_seconds, 1),
+        peak_rss_mb=round(measured.peak_rss_mb),
+    )
 
 
 def ngram_baselines() -> dict:
     """Validation and test perplexity of modified Kneser-Ney character n-grams trained on train."""
     ghazals = corpus.load_ghazals()
-    split = {s: "\n\n".join(t for i, t in ghazals if corpus.split_of(i) == s) + "\n" for s in ("train", "val", "test")}
+    split = {
+        s: "\n\n".join(t for i, t in ghazals if corpus.split_of(i) == s) + "\n"
+        for s in ("train", "val", "test")
+    }
     vocab = set(corpus.corpus_text())
     results = {}
     for order in NGRAM_ORDERS:
         model = ngram.KneserNey(split["train"], order, vocab)
-        results[order] = {"val_ppl": round(model.perplexity(split["val"]), 3),
-                          "test_ppl": round(model.perplexity(split["test"]), 3)}
+        results[order] = {
+            "val_ppl": round(model.perplexity(split["val"]), 3),
+            "test_ppl": round(model.perplexity(split["test"]), 3),
+        }
     return results
 
 
-def student_runs(reference: nbformat.NotebookNode, seeds: list[int], tmp: Path, autograder: Path) -> list[dict]:
+def student_runs(
+    reference: nbformat.NotebookNode, seeds: list[int], tmp: Path, autograder: Path
+) -> list[dict]:
     """The reference trained at the student budget (no `HW3_GRADING`, 2 threads) once per seed."""
-    env = grading_env(grading=False, OMP_NUM_THREADS=STUDENT_THREADS, MKL_NUM_THREADS=STUDENT_THREADS)
+    env = grading_env(
+        grading=False, OMP_NUM_THREADS=STUDENT_THREADS, MKL_NUM_THREADS=STUDENT_THREADS
+    )
     runs = []
     for seed in seeds:
         load = round(os.getloadavg()[0], 2)
-        runs.append({"seed": seed, **run_probe(through_training(with_seed(reference, seed)), tmp / f"student{seed}",
-                                               env, autograder), "load_before": load})
+        runs.append(
+            {
+                "seed": seed,
+                **run_probe(
+                    through_training(with_seed(reference, seed)),
+                    tmp / f"student{seed}",
+                    env,
+                    autograder,
+                ),
+                "load_before": load,
+            }
+        )
         print(f"student budget ({STUDENT_THREADS} threads), seed {seed}: {runs[-1]}", flush=True)
     return runs
 
 
 def summarise_student(runs: list[dict]) -> dict:
     """Mean validation and test perplexity and seconds over the student-budget seeds, and the worst test value."""
-    mean = lambda key: round(sum(r[key] for r in runs) / len(runs), 3)
-    return {"seeds": [r["seed"] for r in runs], "test_ppl": mean("test_ppl"), "val_ppl": mean("val_ppl"),
-            "worst_test_ppl": max(r["test_ppl"] for r in runs), "train_steps": runs[0]["train_steps"],
-            "train_seconds": mean("train_seconds"), "seconds": mean("seconds"), "cpu_seconds": mean("cpu_seconds"),
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+
+    def mean(key: str) -> float:
+        return round(sum(r[key] for r in runs) / len(runs), 3)
+
+    return {
+        "seeds": [r["seed"] for r in runs],
+        "test_ppl": mean("test_ppl"),
+        "val_ppl": mean("val_ppl"),
+        "worst_test_ppl": max(r["test_ppl"] for r in runs),
+        "train_steps": runs[0]["train_steps"],
+        "train_seconds": mean("train_seconds"),
+        "seconds": mean("seconds"),
+        "cpu_seconds": mean("cpu_seconds"),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+    }
 
 
 def table(report: dict) -> str:
     """The report as a text table: the n-grams, then the reference per budget and seed."""
-    lines = [f"{'model':<26} {'seed':>5} {'val ppl':>8} {'test ppl':>9} {'bits/char':>9} {'train s':>8} "
-             f"{'run s':>7} {'CPU s':>7} {'peak MB':>8}"]
+    lines = [
+        f"{'model':<26} {'seed':>5} {'val ppl':>8} {'test ppl':>9} {'bits/char':>9} {'train s':>8} "
+        f"{'run s':>7} {'CPU s':>7} {'peak MB':>8}"
+    ]
     for order, r in report["ngram"].items():
-        lines.append(f"{f'{order}-gram (modified KN)':<26} {'-':>5} {r['val_ppl']:8.3f} {r['test_ppl']:9.3f} "
-                     f"{math.log2(r['test_ppl']):9.3f}")
+        lines.append(
+            f"{f'{order}-gram (modified KN)':<26} {'-':>5} {r['val_ppl']:8.3f} {r['test_ppl']:9.3f} "
+            f"{math.log2(r['test_ppl']):9.3f}"
+        )
     budgets = [("grading budget", report["seeds"].items())]
-    budgets.append(("student budget", [(r["seed"], r) for r in report.get("student_budget_seeds", [])]))
+    budgets.append(
+        ("student budget", [(r["seed"], r) for r in report.get("student_budget_seeds", [])])
+    )
     for budget, runs in budgets:
         for seed, r in runs:
-            lines.append(f"{budget:<26} {seed:>5} {r['val_ppl']:8.3f} {r['test_ppl']:9.3f} {math.log2(r['test_ppl']):9.3f} "
-                         f"{r['train_seconds']:8.1f} {r['seconds']:7.1f} {r['cpu_seconds']:7.1f} {r['peak_rss_mb']:8}")
+            lines.append(
+                f"{budget:<26} {seed:>5} {r['val_ppl']:8.3f} {r['test_ppl']:9.3f} {math.log2(r['test_ppl']):9.3f} "
+                f"{r['train_seconds']:8.1f} {r['seconds']:7.1f} {r['cpu_seconds']:7.1f} {r['peak_rss_mb']:8}"
+            )
     otter = report["otter_run"]
-    lines.append(f"otter run (grading): {otter['seconds']} s, {otter['peak_rss_mb']} MB, {otter['score']:g}/{otter['max']:g}")
+    lines.append(
+        f"otter run (grading): {otter['seconds']} s, {otter['peak_rss_mb']} MB, {otter['score']:g}/{otter['max']:g}"
+    )
     if "student_budget" in report:
         s, best = report["student_budget"], report["best_ngram"]
-        lines.append(f"student budget: mean test ppl {s['test_ppl']:.3f} (worst {s['worst_test_ppl']:.3f}) against the "
-                     f"best n-gram's {best['test_ppl']:.3f} (order {best['order']}, chosen on validation): "
-                     f"{100 * (s['test_ppl'] / best['test_ppl'] - 1):+.1f} %")
+        lines.append(
+            f"student budget: mean test ppl {s['test_ppl']:.3f} (worst {s['worst_test_ppl']:.3f}) against the "
+            f"best n-gram's {best['test_ppl']:.3f} (order {best['order']}, chosen on validation): "
+            f"{100 * (s['test_ppl'] / best['test_ppl'] - 1):+.1f} %"
+        )
     return "\n".join(lines)
 
 
-def bench_hafez(*, repo: Repository, seeds: list[int], student_seeds: list[int] = DEFAULT_STUDENT_SEEDS) -> dict:
+def bench_hafez(
+    *, repo: Repository, seeds: list[int], student_seeds: list[int] = DEFAULT_STUDENT_SEEDS
+) -> dict:
     """The benchmark report (printed as it goes): otter run and execution of the reference, test perplexity per
     grading seed, the unshifted-targets mutant, the student budget per seed, and the n-gram baselines."""
     autograder = repo.autograder / NAME
@@ -141,9 +192,18 @@ def bench_hafez(*, repo: Repository, seeds: list[int], student_seeds: list[int] 
     report = {"threshold": threshold, "load_before": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory(prefix="hw3-bench-") as tmp:
         tmp = Path(tmp)
-        graded = otter_run(autograder / f"{NAME}.ipynb", autograder / f"{NAME}-autograder.zip", tmp / "otter", grading_env())
-        report["otter_run"] = {"seconds": round(graded.measured.seconds, 1), "peak_rss_mb": round(graded.measured.peak_rss_mb),
-                               "score": sum(graded.scores.values()), "max": sum(graded.max_scores.values())}
+        graded = otter_run(
+            autograder / f"{NAME}.ipynb",
+            autograder / f"{NAME}-autograder.zip",
+            tmp / "otter",
+            grading_env(),
+        )
+        report["otter_run"] = {
+            "seconds": round(graded.measured.seconds, 1),
+            "peak_rss_mb": round(graded.measured.peak_rss_mb),
+            "score": sum(graded.scores.values()),
+            "max": sum(graded.max_scores.values()),
+        }
         print(f"otter run reference: {report['otter_run']}", flush=True)
         full = with_seed(reference, seeds[0])
         full.cells.append(nbformat.v4.new_code_cell(PROBE))
@@ -151,22 +211,37 @@ def bench_hafez(*, repo: Repository, seeds: list[int], student_seeds: list[int] 
         print(f"execute reference (HW3_GRADING=1): {report['execute_grading']}", flush=True)
         report["seeds"] = {}
         for seed in seeds:
-            report["seeds"][seed] = run_probe(through_training(with_seed(reference, seed)), tmp / f"seed{seed}",
-                                              grading_env(), autograder)
+            report["seeds"][seed] = run_probe(
+                through_training(with_seed(reference, seed)),
+                tmp / f"seed{seed}",
+                grading_env(),
+                autograder,
+            )
             print(f"seed {seed}: {report['seeds'][seed]}", flush=True)
-        unshifted = next(m for m in load_mutants(repo.mutants, NAME) if m.slug == "targets_not_shifted")
-        report["unshifted_targets"] = run_probe(through_training(with_seed(unshifted.apply(reference), seeds[0])),
-                                                tmp / "unshifted", grading_env(), autograder)
+        unshifted = next(
+            m for m in load_mutants(repo.mutants, NAME) if m.slug == "targets_not_shifted"
+        )
+        report["unshifted_targets"] = run_probe(
+            through_training(with_seed(unshifted.apply(reference), seeds[0])),
+            tmp / "unshifted",
+            grading_env(),
+            autograder,
+        )
         print(f"unshifted targets: {report['unshifted_targets']}", flush=True)
         if student_seeds:
-            report["student_budget_seeds"] = student_runs(reference, list(student_seeds), tmp, autograder)
+            report["student_budget_seeds"] = student_runs(
+                reference, list(student_seeds), tmp, autograder
+            )
             report["student_budget"] = summarise_student(report["student_budget_seeds"])
     report["ngram"] = ngram_baselines()
     best = min(report["ngram"].items(), key=lambda kv: kv[1]["val_ppl"])
     report["best_ngram"] = {"order": best[0], **best[1]}
     print(f"best n-gram by validation: {report['best_ngram']}")
     worst = max(r["test_ppl"] for r in report["seeds"].values())
-    print(f"q6 threshold {threshold}: worst reference seed {worst:.3f}, untrained "
-          f"{report['execute_grading']['untrained_test_ppl']:.2f}, unshifted targets {report['unshifted_targets']['test_ppl']:.2f}")
+    print(
+        f"q6 threshold {threshold}: worst reference seed {worst:.3f}, untrained "
+        f"{report['execute_grading']['untrained_test_ppl']:.2f}, "
+        f"unshifted targets {report['unshifted_targets']['test_ppl']:.2f}"
+    )
     report["load_after"] = [round(x, 2) for x in os.getloadavg()]
     return report

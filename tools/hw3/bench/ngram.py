@@ -4,6 +4,7 @@ The benchmark's baseline for the Hafez LSTM: the highest order uses raw counts, 
 continuation counts (how many distinct characters precede an n-gram), each order has three
 discounts estimated from its count-of-counts, and order 1 interpolates with the uniform distribution.
 """
+
 import math
 from collections import Counter, defaultdict
 
@@ -39,7 +40,7 @@ class KneserNey:
         """P(ch | last order-1 characters of history)."""
         p = 1.0 / self.vocab_size
         for k in range(1, self.order + 1):
-            context = history[len(history) - (k - 1):] if k > 1 else ""
+            context = history[len(history) - (k - 1) :] if k > 1 else ""
             if k > 1 and len(context) < k - 1:
                 break
             total = self.context_total[k].get(context, 0)
@@ -54,5 +55,8 @@ class KneserNey:
 
     def perplexity(self, text: str) -> float:
         """exp(mean NLL) of text[1:] given everything before, as the LSTM is scored."""
-        nll = sum(-math.log(self.prob(text[max(0, i - self.order + 1) : i], text[i])) for i in range(1, len(text)))
+        nll = sum(
+            -math.log(self.prob(text[max(0, i - self.order + 1) : i], text[i]))
+            for i in range(1, len(text))
+        )
         return math.exp(nll / (len(text) - 1))

@@ -1,4 +1,5 @@
 """Where a benchmarked notebook runs: a folder holding the notebook and a copy of its data, as in the release."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,7 +1,8 @@
 """Command line of `hw3 calibrate`.
 
-    hw3 calibrate [--seeds K] [--out DIR] [--jobs N] [--repo DIR]
+hw3 calibrate [--seeds K] [--out DIR] [--jobs N] [--repo DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,26 +30,50 @@ exit: 0 calibrated, 1 a reference seed lost points, regrading changed a score or
 
 def calibrate_main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="hw3 calibrate", description="Grade the reference on several seeds and every mutant; report pass "
-        "rates, margins and what catches each mutant.", epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=3, help=f"reference grading seeds: {GRADING_SEED}, then 0, 1, ... "
-                        "(default 3)")
-    parser.add_argument("--out", type=Path, default=None, help=f"work and report folder (default: REPO/{DEFAULT_OUT})")
+        prog="hw3 calibrate",
+        description="Grade the reference on several seeds and every mutant; report pass "
+        "rates, margins and what catches each mutant.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=3,
+        help=f"reference grading seeds: {GRADING_SEED}, then 0, 1, ... (default 3)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"work and report folder (default: REPO/{DEFAULT_OUT})",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="notebooks graded at once (default 2)")
-    parser.add_argument("--repo", type=Path, default=None, help="the course repository (default: found from here)")
-    parser.add_argument("--mutate", action="store_true",
-                        help="instead, mutate every answer with cosmic-ray's operators and report per question the "
-                             "share of mutants the hidden tests kill (DIR/mutation.md, mutation.json)")
-    parser.add_argument("--assignment", action="append", choices=ASSIGNMENTS, default=None,
-                        help="with --mutate: only this assignment (repeatable; default: all)")
+    parser.add_argument(
+        "--repo", type=Path, default=None, help="the course repository (default: found from here)"
+    )
+    parser.add_argument(
+        "--mutate",
+        action="store_true",
+        help="instead, mutate every answer with cosmic-ray's operators and report per question the "
+        "share of mutants the hidden tests kill (DIR/mutation.md, mutation.json)",
+    )
+    parser.add_argument(
+        "--assignment",
+        action="append",
+        choices=ASSIGNMENTS,
+        default=None,
+        help="with --mutate: only this assignment (repeatable; default: all)",
+    )
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
 
     def body() -> int:
         repo = find_repository(args.repo)
-        out = clear_claimed(args.out if args.out is not None else repo.root / DEFAULT_OUT, "calibrate")
+        out = clear_claimed(
+            args.out if args.out is not None else repo.root / DEFAULT_OUT, "calibrate"
+        )
         if args.mutate:
             return mutate(repo, out, args.assignment, args.jobs)
         seeds = [GRADING_SEED] + list(range(args.seeds - 1))

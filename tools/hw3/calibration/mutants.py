@@ -16,6 +16,7 @@ A mutant file `reference/mutants/<assignment>/<slug>.txt` reads:
 
 and may hold several `--- reference` / `+++ mutant` pairs when one mistake touches several places.
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class MutantError(Hw3Error):
 @dataclass(frozen=True)
 class Mutant:
     """One student mistake as text substitutions in a reference notebook's code cells."""
+
     assignment: str
     slug: str
     question: str
@@ -50,8 +52,10 @@ class Mutant:
         for old, new in self.edits:
             hits = [c for c in result.cells if c.cell_type == "code" and old in c.source]
             if len(hits) != 1 or hits[0].source.count(old) != 1:
-                raise MutantError(f"{self.assignment}/{self.slug}: the reference lines occur "
-                                  f"{sum(c.source.count(old) for c in hits)} times, not once: update the mutant file")
+                raise MutantError(
+                    f"{self.assignment}/{self.slug}: the reference lines occur "
+                    f"{sum(c.source.count(old) for c in hits)} times, not once: update the mutant file"
+                )
             hits[0].source = hits[0].source.replace(old, new)
         return result
 
@@ -62,16 +66,31 @@ def parse(path: Path) -> Mutant:
     header, *blocks = text.split(REFERENCE_MARK)
     if not blocks or any(MUTANT_MARK not in block for block in blocks):
         raise MutantError(f"{path}: needs '--- reference' / '+++ mutant' sections")
-    fields = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in header.strip().splitlines())}
+    fields = {
+        k.strip(): v.strip()
+        for k, v in (line.split(":", 1) for line in header.strip().splitlines())
+    }
     missing = REQUIRED_FIELDS - fields.keys()
     if missing:
         raise MutantError(f"{path}: missing {', '.join(sorted(missing))}")
-    edits = tuple(tuple(part.rstrip("\n") for part in block.split(MUTANT_MARK, 1)) for block in blocks)
+    edits = tuple(
+        tuple(part.rstrip("\n") for part in block.split(MUTANT_MARK, 1)) for block in blocks
+    )
+
     def listed(key: str) -> tuple:
         return tuple(item.strip() for item in fields.get(key, "").split(",") if item.strip())
 
-    return Mutant(path.parent.name, path.stem, fields["question"], fields["must_fail"] == "yes",
-                  fields["why"], listed("caught_by"), edits, listed("loses_only_in"), listed("fails"))
+    return Mutant(
+        path.parent.name,
+        path.stem,
+        fields["question"],
+        fields["must_fail"] == "yes",
+        fields["why"],
+        listed("caught_by"),
+        edits,
+        listed("loses_only_in"),
+        listed("fails"),
+    )
 
 
 def load_mutants(root: Path, assignment: str) -> list[Mutant]:

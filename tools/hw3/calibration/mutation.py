@@ -1,4 +1,4 @@
-"""`hw3 calibrate --mutate`: first-order mutants of every answer, made by cosmic-ray's operators, against the hidden tests.
+"""`hw3 calibrate --mutate`: cosmic-ray's first-order mutants of every answer against the hidden tests.
 
 The hand-written catalogue (`reference/mutants/`) holds the mistakes its authors imagined; this
 finds the ones they did not. Every answer region of the reference solution (the lines between
@@ -11,6 +11,7 @@ test fails (or it runs past its time). Mutants that cannot change behaviour are 
 reason, in `reference/mutants/equivalent.txt` after review; the mutation score of a question is
 killed / (mutants - equivalent).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -33,7 +34,10 @@ from hw3.common.notebook_run import GRADING_ENV
 from hw3.errors import Hw3Error
 from hw3.project import Repository
 
-EXCLUDED_OPERATORS = ("core/VariableReplacer", "core/VariableInserter")  # they need arguments and pick at random
+EXCLUDED_OPERATORS = (
+    "core/VariableReplacer",
+    "core/VariableInserter",
+)  # they need arguments and pick at random
 SOLUTION_START = re.compile(r"^\s*# BEGIN SOLUTION")
 SOLUTION_END = re.compile(r"^\s*# END SOLUTION")
 SOLUTION_LINE = re.compile(r"#\s*SOLUTION\s*$")
@@ -41,7 +45,8 @@ EQUIVALENT_FILE = "equivalent.txt"  # in reference/mutants/
 EQUIVALENT_LINE = re.compile(r"^(?P<assignment>\w+)/(?P<id>\S+)\s*:\s*(?P<reason>.+)$")
 GOAL = 0.90
 DIGEST_CHARS = 8
-MUTANT_TIMEOUT_S = 240  # its own tests, and the rest of the notebook again (training at the grading budget) with every test
+# its own tests, then the rest of the notebook again (training at the grading budget) with every test
+MUTANT_TIMEOUT_S = 240
 
 
 class MutationError(Hw3Error):
@@ -51,6 +56,7 @@ class MutationError(Hw3Error):
 @dataclass(frozen=True)
 class CodeMutant:
     """One first-order mutant: an answer cell of the reference with one operator applied once."""
+
     assignment: str
     question: str
     cell: int  # index of the answer cell in the autograder notebook
@@ -62,16 +68,22 @@ class CodeMutant:
     @property
     def id(self) -> str:
         """`<question>/<operator>@<digest of the changed lines>`: stable while those lines stay as they are."""
-        digest = hashlib.sha1("\n".join((self.question, *self.removed, ">>", *self.added)).encode()).hexdigest()
+        digest = hashlib.sha1(
+            "\n".join((self.question, *self.removed, ">>", *self.added)).encode()
+        ).hexdigest()
         return f"{self.question}/{self.operator.removeprefix('core/')}@{digest[:DIGEST_CHARS]}"
 
     def diff(self) -> str:
-        return "\n".join([f"- {line.strip()}" for line in self.removed] + [f"+ {line.strip()}" for line in self.added])
+        return "\n".join(
+            [f"- {line.strip()}" for line in self.removed]
+            + [f"+ {line.strip()}" for line in self.added]
+        )
 
 
 @dataclass
 class MutantOutcome:
     """What the hidden tests made of one mutant."""
+
     id: str
     question: str
     diff: str
@@ -96,6 +108,7 @@ class QuestionScore:
 @dataclass
 class MutationReport:
     """Per assignment: every mutant's outcome, the score of each question and of the whole notebook, seconds."""
+
     outcomes: dict[str, list[MutantOutcome]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     stale_equivalents: list[str] = field(default_factory=list)  # listed ids no longer generated
@@ -111,8 +124,11 @@ class MutationReport:
 
     def total(self, assignment: str) -> QuestionScore:
         scores = list(self.questions(assignment).values())
-        return QuestionScore(sum(s.mutants for s in scores), sum(s.equivalent for s in scores),
-                             sum(s.killed for s in scores))
+        return QuestionScore(
+            sum(s.mutants for s in scores),
+            sum(s.equivalent for s in scores),
+            sum(s.killed for s in scores),
+        )
 
     def survivors(self, assignment: str) -> list[MutantOutcome]:
         """Mutants that no hidden test killed and nobody has judged equivalent."""
@@ -120,12 +136,20 @@ class MutationReport:
 
     def score_line(self, assignment: str) -> str:
         total = self.total(assignment)
-        return (f"mutation score {assignment}: {100 * total.score:.1f} % "
-                f"(killed {total.killed} of {total.mutants - total.equivalent} non-equivalent)")
+        return (
+            f"mutation score {assignment}: {100 * total.score:.1f} % "
+            f"(killed {total.killed} of {total.mutants - total.equivalent} non-equivalent)"
+        )
 
     def to_json(self) -> str:
-        return json.dumps({"seconds": self.seconds, "stale_equivalents": self.stale_equivalents,
-                           "outcomes": {a: [asdict(o) for o in outs] for a, outs in self.outcomes.items()}}, indent=2)
+        return json.dumps(
+            {
+                "seconds": self.seconds,
+                "stale_equivalents": self.stale_equivalents,
+                "outcomes": {a: [asdict(o) for o in outs] for a, outs in self.outcomes.items()},
+            },
+            indent=2,
+        )
 
 
 def operators() -> list[str]:
@@ -133,7 +157,9 @@ def operators() -> list[str]:
     try:
         from cosmic_ray.plugins import operator_names
     except ImportError:
-        raise MutationError("cosmic-ray is not installed: pip install cosmic-ray (it is in the dev extra)") from None
+        raise MutationError(
+            "cosmic-ray is not installed: pip install cosmic-ray (it is in the dev extra)"
+        ) from None
     return sorted(name for name in operator_names() if name not in EXCLUDED_OPERATORS)
 
 
@@ -154,7 +180,9 @@ def changed_lines(original: str, mutated: str) -> tuple[list[int], list[str], li
     """(0-based numbers of the original lines a mutation changed, those lines, their replacements)."""
     before, after = original.splitlines(), mutated.splitlines()
     numbers, removed, added = [], [], []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, before, after, autojunk=False
+    ).get_opcodes():
         if op != "equal":
             numbers += list(range(i1, max(i2, i1 + 1)))
             removed += before[i1:i2]
@@ -180,7 +208,9 @@ def generate(assignment: str, nb: nbformat.NotebookNode) -> list[CodeMutant]:
                     occurrence += 1
                     numbers, removed, added = changed_lines(source, mutated)
                     if numbers and set(numbers) <= allowed:
-                        mutant = CodeMutant(assignment, question, index, name, mutated, tuple(removed), tuple(added))
+                        mutant = CodeMutant(
+                            assignment, question, index, name, mutated, tuple(removed), tuple(added)
+                        )
                         found.setdefault(mutant.id, mutant)
     return list(found.values())
 
@@ -195,7 +225,9 @@ def load_equivalents(path: Path) -> dict[str, str]:
             continue
         match = EQUIVALENT_LINE.match(line.strip())
         if not match:
-            raise MutationError(f"{path}:{number}: expected '<assignment>/<mutant id>: <why it is equivalent>'")
+            raise MutationError(
+                f"{path}:{number}: expected '<assignment>/<mutant id>: <why it is equivalent>'"
+            )
         listed[f"{match['assignment']}/{match['id']}"] = match["reason"].strip()
     return listed
 
@@ -215,19 +247,34 @@ def stage(repo: Repository, assignment: str, folder: Path) -> Path:
     return folder
 
 
-def run_worker(repo: Repository, assignment: str, mutants: list[CodeMutant], jobs: int) -> list[dict]:
+def run_worker(
+    repo: Repository, assignment: str, mutants: list[CodeMutant], jobs: int
+) -> list[dict]:
     """Run `mutation_worker` on `mutants` in a staged folder with the grading environment; its results."""
     with tempfile.TemporaryDirectory(prefix=f"hw3-mutate-{assignment}-") as tmp:
         folder = stage(repo, assignment, Path(tmp))
-        job = {"notebook": str(repo.autograder / assignment / f"{assignment}.ipynb"), "jobs": jobs,
-               "timeout": MUTANT_TIMEOUT_S,
-               "mutants": [{"id": m.id, "question": m.question, "cell": m.cell, "source": m.source} for m in mutants]}
+        job = {
+            "notebook": str(repo.autograder / assignment / f"{assignment}.ipynb"),
+            "jobs": jobs,
+            "timeout": MUTANT_TIMEOUT_S,
+            "mutants": [
+                {"id": m.id, "question": m.question, "cell": m.cell, "source": m.source}
+                for m in mutants
+            ],
+        }
         (folder / "job.json").write_text(json.dumps(job), encoding="utf-8")
         env = {**os.environ, **GRADING_ENV, "MPLBACKEND": "Agg"}
-        done = subprocess.run([sys.executable, "-m", "hw3.calibration.mutation_worker", "job.json", "results.json"],
-                              cwd=folder, env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "hw3.calibration.mutation_worker", "job.json", "results.json"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
-            raise MutationError(f"the mutation worker failed on {assignment}:\n{done.stderr[-3000:]}")
+            raise MutationError(
+                f"the mutation worker failed on {assignment}:\n{done.stderr[-3000:]}"
+            )
         return json.loads((folder / "results.json").read_text(encoding="utf-8"))
 
 
@@ -246,12 +293,22 @@ def analyse(*, repo: Repository, names: list[str] | None = None, jobs: int = 2) 
             result = results[mutant.id]
             key = f"{assignment}/{mutant.id}"
             generated.add(key)
-            report.outcomes[assignment].append(MutantOutcome(
-                mutant.id, mutant.question, mutant.diff(), result["killed"], result["how"], result["failed"],
-                equivalents.get(key, "")))
+            report.outcomes[assignment].append(
+                MutantOutcome(
+                    mutant.id,
+                    mutant.question,
+                    mutant.diff(),
+                    result["killed"],
+                    result["how"],
+                    result["failed"],
+                    equivalents.get(key, ""),
+                )
+            )
         report.seconds[assignment] = round(time.perf_counter() - started, 1)
     ran = {f"{a}/" for a in report.outcomes}
-    report.stale_equivalents = sorted(k for k in equivalents if k not in generated and any(k.startswith(p) for p in ran))
+    report.stale_equivalents = sorted(
+        k for k in equivalents if k not in generated and any(k.startswith(p) for p in ran)
+    )
     return report
 
 
@@ -259,10 +316,16 @@ def markdown(report: MutationReport) -> str:
     """The mutation report: per question the score, then every survivor with its diff, then the equivalents."""
     lines = ["# Mutation analysis of the hidden tests", ""]
     for assignment in report.outcomes:
-        lines += [f"## {assignment}: {report.score_line(assignment)}, {report.seconds[assignment]:.0f} s", "",
-                  "| question | mutants | equivalent | killed | score |", "| --- | --- | --- | --- | --- |"]
+        lines += [
+            f"## {assignment}: {report.score_line(assignment)}, {report.seconds[assignment]:.0f} s",
+            "",
+            "| question | mutants | equivalent | killed | score |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for question, s in sorted(report.questions(assignment).items()):
-            lines.append(f"| {question} | {s.mutants} | {s.equivalent} | {s.killed} | {100 * s.score:.1f} % |")
+            lines.append(
+                f"| {question} | {s.mutants} | {s.equivalent} | {s.killed} | {100 * s.score:.1f} % |"
+            )
         survivors = report.survivors(assignment)
         lines += ["", f"### Survivors ({len(survivors)})", ""]
         for outcome in survivors:

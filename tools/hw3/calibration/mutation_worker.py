@@ -11,6 +11,7 @@ every hidden test runs. A child past its time limit is killed and its mutant cou
 JOB is JSON: {"notebook": path, "jobs": N, "timeout": seconds per mutant, "mutants": [{"id", "question",
 "cell", "source"}]}. RESULTS is JSON: [{"id", "killed", "how", "failed"}].
 """
+
 from __future__ import annotations
 
 import ast
@@ -37,8 +38,11 @@ def code_cells(notebook: Path) -> list[tuple[int, str]]:
 
     nb = nbformat.read(notebook, as_version=4)
     transform = TransformerManager().transform_cell
-    return [(index, transform(cell.source)) for index, cell in enumerate(nb.cells)
-            if cell.cell_type == "code" and cell.source.strip() and not OTTER_CELL.search(cell.source)]
+    return [
+        (index, transform(cell.source))
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and cell.source.strip() and not OTTER_CELL.search(cell.source)
+    ]
 
 
 def run_cell(source: str, name: str, env: dict) -> None:
@@ -63,14 +67,20 @@ def hidden_tests(folder: Path) -> dict[str, object]:
     """{question: otter ExceptionTestFile} of the hidden tests in folder/tests/."""
     from otter.test_files import ExceptionTestFile
 
-    return {path.stem: ExceptionTestFile.from_file(str(path)) for path in sorted((folder / "tests").glob("*.py"))}
+    return {
+        path.stem: ExceptionTestFile.from_file(str(path))
+        for path in sorted((folder / "tests").glob("*.py"))
+    }
 
 
 def failed_hidden(test_file, env: dict) -> list[str]:
     """Names of the hidden test cases of one test file that fail in `env`."""
     test_file.run(env)
-    return [f"{test_file.name}: {r.test_case.body.test_func.__name__}" for r in test_file.test_case_results
-            if r.test_case.hidden and not r.passed]
+    return [
+        f"{test_file.name}: {r.test_case.body.test_func.__name__}"
+        for r in test_file.test_case_results
+        if r.test_case.hidden and not r.passed
+    ]
 
 
 def try_mutant(mutant: dict, cells: list[tuple[int, str]], env: dict, tests: dict) -> dict:
@@ -80,13 +90,19 @@ def try_mutant(mutant: dict, cells: list[tuple[int, str]], env: dict, tests: dic
     try:
         run_cell(mutant["source"], f"<cell {mutant['cell']}>", namespace)
     except Exception:  # noqa: BLE001 - a cell that no longer runs: grading would fail its tests
-        return {"killed": True, "how": "own tests", "failed": ["the mutated cell raises when it runs"]}
+        return {
+            "killed": True,
+            "how": "own tests",
+            "failed": ["the mutated cell raises when it runs"],
+        }
     failed = failed_hidden(tests[mutant["question"]], namespace)
     if failed:
         return {"killed": True, "how": "own tests", "failed": failed}
     names = defined_names(mutant["source"])
-    later = cells[position + 1:]
-    if not any(re.search(rf"\b{re.escape(name)}\b", source) for name in names for _, source in later):
+    later = cells[position + 1 :]
+    if not any(
+        re.search(rf"\b{re.escape(name)}\b", source) for name in names for _, source in later
+    ):
         return {"killed": False, "how": "", "failed": []}
     for index, source in later:
         try:
@@ -107,10 +123,17 @@ def start_child(mutant: dict, cells, env, tests) -> tuple[int, int]:
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         try:
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            with (
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
                 outcome = try_mutant(mutant, cells, env, tests)
         except BaseException as err:  # noqa: BLE001 - anything else the mutant does is a failure to grade it
-            outcome = {"killed": True, "how": "own tests", "failed": [f"crashed: {type(err).__name__}"]}
+            outcome = {
+                "killed": True,
+                "how": "own tests",
+                "failed": [f"crashed: {type(err).__name__}"],
+            }
         os.write(write_end, json.dumps(outcome).encode())
         os._exit(0)
     os.close(write_end)
@@ -128,7 +151,9 @@ def run(job: dict, folder: Path) -> list[dict]:
     """Execute the reference once, then try every mutant in forked children, `job['jobs']` at a time."""
     import torch
 
-    torch.set_num_threads(1)  # forking a process whose thread pools are idle is safe; with one thread there are none
+    torch.set_num_threads(
+        1
+    )  # forking a process whose thread pools are idle is safe; with one thread there are none
     cells = code_cells(Path(job["notebook"]))
     env: dict = {"__name__": "__main__"}
     for index, source in cells:
@@ -149,7 +174,11 @@ def run(job: dict, folder: Path) -> list[dict]:
             limit = job["timeout"]
             if fd in ready:
                 data = read_all(fd)
-                outcome = json.loads(data) if data else {"killed": True, "how": "own tests", "failed": ["the child died"]}
+                outcome = (
+                    json.loads(data)
+                    if data
+                    else {"killed": True, "how": "own tests", "failed": ["the child died"]}
+                )
             elif time.monotonic() - started > limit:
                 os.kill(pid, signal.SIGKILL)
                 outcome = {"killed": True, "how": "timeout", "failed": [f"ran past {limit} s"]}

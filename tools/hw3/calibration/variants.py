@@ -5,6 +5,7 @@ of the assignment (the hand-graded `q7_plot` too), in notebook order; a line `# 
 one cell's source (a question with two answer cells has two blocks of that name). A variant is
 spliced into the released student notebook in place of the stubs and graded as a submission.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,6 +27,7 @@ class VariantError(Hw3Error):
 @dataclass(frozen=True)
 class Variant:
     """One correct solution: (question, cell source) pairs in notebook order."""
+
     assignment: str
     slug: str
     cells: tuple[tuple[str, str], ...]
@@ -35,13 +37,21 @@ class Variant:
         result = nbformat.from_dict(student)
         stubs = [i for i, cell in enumerate(result.cells) if is_answer_cell(cell)]
         if len(stubs) != len(self.cells):
-            raise VariantError(f"{self.assignment}/{self.slug}: {len(self.cells)} cells in the variant, "
-                               f"{len(stubs)} answer code cells in the released notebook")
-        named = {index: question for question, indices in answer_cells(result).items() for index in indices}
+            raise VariantError(
+                f"{self.assignment}/{self.slug}: {len(self.cells)} cells in the variant, "
+                f"{len(stubs)} answer code cells in the released notebook"
+            )
+        named = {
+            index: question
+            for question, indices in answer_cells(result).items()
+            for index in indices
+        }
         for index, (question, source) in zip(stubs, self.cells):
             if named.get(index, question) != question:
-                raise VariantError(f"{self.assignment}/{self.slug}: the cell for {question} stands where the "
-                                   f"released notebook has {named[index]}'s")
+                raise VariantError(
+                    f"{self.assignment}/{self.slug}: the cell for {question} stands where the "
+                    f"released notebook has {named[index]}'s"
+                )
             result.cells[index].source = source
         return result
 
@@ -52,8 +62,10 @@ def parse(path: Path) -> Variant:
     marks = list(CELL_MARK.finditer(text))
     if not marks:
         raise VariantError(f"{path}: no '# %% <question>' line: each answer cell starts with one")
-    cells = tuple((mark["question"], text[mark.end():end].strip("\n") + "\n")
-                  for mark, end in zip(marks, [m.start() for m in marks[1:]] + [len(text)]))
+    cells = tuple(
+        (mark["question"], text[mark.end() : end].strip("\n") + "\n")
+        for mark, end in zip(marks, [m.start() for m in marks[1:]] + [len(text)])
+    )
     return Variant(path.parent.name, path.stem, cells)
 
 

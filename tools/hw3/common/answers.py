@@ -6,6 +6,7 @@ follows names the question. Autograded questions have the same answer cells in b
 answers move between them by position within the question. (Written questions have no check
 cell and are not listed.)
 """
+
 import re
 
 import nbformat
@@ -35,13 +36,17 @@ def answer_cells(nb: nbformat.NotebookNode) -> dict[str, list[int]]:
     return questions
 
 
-def splice(base: nbformat.NotebookNode, donor: nbformat.NotebookNode, questions) -> nbformat.NotebookNode:
+def splice(
+    base: nbformat.NotebookNode, donor: nbformat.NotebookNode, questions
+) -> nbformat.NotebookNode:
     """Copy of `base` whose answer cells for `questions` take their source from `donor`."""
     result = nbformat.from_dict(base)
     base_cells, donor_cells = answer_cells(base), answer_cells(donor)
     for question in questions:
         if len(base_cells.get(question, [])) != len(donor_cells.get(question, [])):
-            raise ValueError(f"{question}: the notebooks differ in answer cells; release them together")
+            raise ValueError(
+                f"{question}: the notebooks differ in answer cells; release them together"
+            )
         for base_index, donor_index in zip(base_cells[question], donor_cells[question]):
             result.cells[base_index]["source"] = donor.cells[donor_index].source
     return result

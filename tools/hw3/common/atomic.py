@@ -2,6 +2,7 @@
 
 Standard library only (and Python 3.8 syntax): the students' `submit.py` writes its zip with it.
 """
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ metadata); an SVG is parsed without entities and rebuilt with SVG elements and p
 (no script, no event handler, no foreign object, no link outside the picture), so it stays inert
 even when opened on its own. Kept images are stored once per content hash (`ImageStore`).
 """
+
 from __future__ import annotations
 
 import base64
@@ -37,9 +38,33 @@ SVG_MIME = "image/svg+xml"
 MIMES = (*RASTER, SVG_MIME)  # in order of preference within one output
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-SVG_ELEMENTS = {"svg", "g", "defs", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text",
-                "tspan", "clipPath", "use", "style", "title", "desc", "linearGradient", "radialGradient", "stop",
-                "pattern", "mask", "marker", "symbol", "image"}
+SVG_ELEMENTS = {
+    "svg",
+    "g",
+    "defs",
+    "path",
+    "rect",
+    "circle",
+    "ellipse",
+    "line",
+    "polyline",
+    "polygon",
+    "text",
+    "tspan",
+    "clipPath",
+    "use",
+    "style",
+    "title",
+    "desc",
+    "linearGradient",
+    "radialGradient",
+    "stop",
+    "pattern",
+    "mask",
+    "marker",
+    "symbol",
+    "image",
+}
 EMBEDDED_RASTER = re.compile(r"^data:image/(png|jpeg);base64,[A-Za-z0-9+/=\s]*$")
 URL_REFERENCE = re.compile(r"url\(\s*['\"]?\s*([^)'\"\s]*)", re.IGNORECASE)
 UNSAFE_TEXT = re.compile(r"javascript:|@import|expression\(", re.IGNORECASE)
@@ -57,6 +82,7 @@ class Refused(ValueError):
 @dataclass(frozen=True)
 class Stored:
     """An image kept in the store: its file name there and its pixel size (None for SVG)."""
+
     name: str
     width: int | None = None
     height: int | None = None
@@ -89,18 +115,23 @@ def sanitise_raster(mime: str, data: bytes) -> tuple[bytes, int, int]:
                 raise Refused(f"says {mime} but is {image.format or 'not an image'}")
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise Refused(f"{width} x {height} pixels (limit {MAX_PIXELS // 1_000_000} megapixels)")
+                raise Refused(
+                    f"{width} x {height} pixels (limit {MAX_PIXELS // 1_000_000} megapixels)"
+                )
             image.load()
             out = io.BytesIO()
             if expected == "JPEG":
                 (image if image.mode in ("L", "RGB", "CMYK") else image.convert("RGB")).save(
-                    out, "JPEG", quality=JPEG_QUALITY)
+                    out, "JPEG", quality=JPEG_QUALITY
+                )
             else:
                 image.save(out, "PNG")
     except Refused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise Refused(f"over {MAX_PIXELS // 1_000_000} megapixels (a decompression bomb?)") from None
+        raise Refused(
+            f"over {MAX_PIXELS // 1_000_000} megapixels (a decompression bomb?)"
+        ) from None
     except UnidentifiedImageError:
         raise Refused(f"not a readable {expected}") from None
     except (OSError, ValueError, SyntaxError) as err:  # truncated or corrupt data
@@ -122,7 +153,9 @@ def safe_attribute(element: str, name: str, value: str) -> bool:
     if local.lower().startswith("on") or UNSAFE_TEXT.search(value):
         return False
     if local == "href" and namespace in ("", XLINK_NS):
-        return value.startswith("#") or (element == "image" and EMBEDDED_RASTER.match(value) is not None)
+        return value.startswith("#") or (
+            element == "image" and EMBEDDED_RASTER.match(value) is not None
+        )
     if namespace not in ("", XLINK_NS, "http://www.w3.org/XML/1998/namespace"):
         return False
     return all(target.startswith("#") for target in URL_REFERENCE.findall(value))
@@ -133,11 +166,15 @@ def rebuilt(source: ET.Element) -> ET.Element | None:
     namespace, name = local_name(source.tag) if isinstance(source.tag, str) else ("", "")
     if namespace != SVG_NS or name not in SVG_ELEMENTS:
         return None
-    if name == "style" and any(not ref.startswith("#") for ref in URL_REFERENCE.findall(source.text or "")):
+    if name == "style" and any(
+        not ref.startswith("#") for ref in URL_REFERENCE.findall(source.text or "")
+    ):
         return None
     if name == "style" and UNSAFE_TEXT.search(source.text or ""):
         return None
-    copy = ET.Element(source.tag, {k: v for k, v in source.attrib.items() if safe_attribute(name, k, v)})
+    copy = ET.Element(
+        source.tag, {k: v for k, v in source.attrib.items() if safe_attribute(name, k, v)}
+    )
     copy.text, copy.tail = source.text, source.tail
     for child in source:
         kept = rebuilt(child)
@@ -185,7 +222,10 @@ def cell_images(cell: dict) -> list[tuple[str, object]]:
     """(mime, value) of each image output of a code cell (display_data or execute_result), in order."""
     found = []
     for output in cell.get("outputs") or []:
-        if isinstance(output, dict) and output.get("output_type") in ("display_data", "execute_result"):
+        if isinstance(output, dict) and output.get("output_type") in (
+            "display_data",
+            "execute_result",
+        ):
             image = bundle_image(output.get("data"))
             if image is not None:
                 found.append(image)

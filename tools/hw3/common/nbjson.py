@@ -7,14 +7,19 @@ running and grading a notebook: the top-level keys, each cell's type, source and
 code cell's outputs. otter reads notebooks that break the rest of the schema, and so does the
 lenient reader.
 """
+
 from __future__ import annotations
 
 import json
 
 CELL_TYPES = ("code", "markdown", "raw")
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
-REQUIRED_OUTPUT_KEYS = {"stream": ("name", "text"), "display_data": ("data",), "execute_result": ("data",),
-                        "error": ("ename", "evalue", "traceback")}
+REQUIRED_OUTPUT_KEYS = {
+    "stream": ("name", "text"),
+    "display_data": ("data",),
+    "execute_result": ("data",),
+    "error": ("ename", "evalue", "traceback"),
+}
 MAX_SHOWN = 80  # characters of a JSON error shown in a message
 FIX = "save it from Jupyter again (File > Save) or download the released notebook and copy your answers"
 
@@ -36,7 +41,10 @@ def schema_problem(nb: dict) -> str:
         if cell.get("cell_type") not in CELL_TYPES:
             return f"cell {number} has no valid cell_type"
         source = cell.get("source")
-        if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))):
+        if not (
+            isinstance(source, str)
+            or (isinstance(source, list) and all(isinstance(s, str) for s in source))
+        ):
             return f"cell {number} has no text source"
         if not isinstance(cell.get("metadata", {}), dict):
             return f"cell {number} has metadata that is not an object"
@@ -62,13 +70,17 @@ def decode(name: str, data: bytes):
     if not data:
         return None, [f"{name}: is empty: {FIX}"]
     if data.startswith(b"PK\x03\x04"):
-        return None, [f"{name}: is a zip (otter's export zip?), not a notebook: put the .ipynb file itself"]
+        return None, [
+            f"{name}: is a zip (otter's export zip?), not a notebook: put the .ipynb file itself"
+        ]
     try:
         return json.loads(data.decode("utf-8")), []
     except UnicodeDecodeError:
         return None, [f"{name}: is not UTF-8 text: {FIX}"]
     except json.JSONDecodeError as err:
-        return None, [f"{name}: is not valid JSON (line {err.lineno}: {err.msg[:MAX_SHOWN]}): {FIX}"]
+        return None, [
+            f"{name}: is not valid JSON (line {err.lineno}: {err.msg[:MAX_SHOWN]}): {FIX}"
+        ]
     except RecursionError:
         return None, [f"{name}: is not valid JSON (nested too deeply): {FIX}"]
 
@@ -113,7 +125,9 @@ def parse_lenient(name: str, data: bytes):
             cell["metadata"] = {}
         if cell["cell_type"] == "code":
             outputs = cell.get("outputs")
-            cell["outputs"] = [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
+            cell["outputs"] = (
+                [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
+            )
             cell.setdefault("execution_count", None)
         cells.append(cell)
     raw["cells"] = cells

@@ -1,4 +1,5 @@
 """Run notebooks the way the grader does: pinned threads, `HW3_GRADING=1`, measured time and memory."""
+
 import json
 import os
 import subprocess
@@ -27,6 +28,7 @@ class RunError(Hw3Error):
 @dataclass
 class Measured:
     """Outcome of one child process: exit status, wall and CPU seconds, peak RSS of it and its children."""
+
     returncode: int
     seconds: float
     cpu_seconds: float
@@ -53,8 +55,13 @@ def run_measured(cmd: list[str], env: dict, cwd: Path | None = None) -> Measured
     output = proc.stdout.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(proc.returncode, time.perf_counter() - start, usage.ru_utime + usage.ru_stime,
-                    usage.ru_maxrss / 1024, output)
+    return Measured(
+        proc.returncode,
+        time.perf_counter() - start,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        output,
+    )
 
 
 def execute_notebook(notebook: Path, out: Path, env: dict, allow_errors: bool = False) -> Measured:
@@ -62,8 +69,18 @@ def execute_notebook(notebook: Path, out: Path, env: dict, allow_errors: bool = 
 
     With `allow_errors` a failing cell is recorded in `out` and execution goes on.
     """
-    cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-           "--ExecutePreprocessor.timeout=-1", f"--output={out.resolve()}", notebook.name]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--ExecutePreprocessor.timeout=-1",
+        f"--output={out.resolve()}",
+        notebook.name,
+    ]
     if allow_errors:
         cmd.insert(-1, "--allow-errors")
     result = run_measured(cmd, env, cwd=notebook.parent)
@@ -75,6 +92,7 @@ def execute_notebook(notebook: Path, out: Path, env: dict, allow_errors: bool = 
 @dataclass
 class Graded:
     """Per-question scores and maxima from otter's results.json, and how the run went."""
+
     scores: dict
     max_scores: dict
     measured: Measured
@@ -86,11 +104,23 @@ def otter_run(notebook: Path, autograder_zip: Path, out_dir: Path, env: dict) ->
     Only questions with tests appear; the public-tests summary entry is dropped.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "otter", "run", "-a", str(autograder_zip.resolve()),
-           "-o", str(out_dir.resolve()), "--no-logo", str(notebook.resolve())]
+    cmd = [
+        sys.executable,
+        "-m",
+        "otter",
+        "run",
+        "-a",
+        str(autograder_zip.resolve()),
+        "-o",
+        str(out_dir.resolve()),
+        "--no-logo",
+        str(notebook.resolve()),
+    ]
     result = run_measured(cmd, env, cwd=out_dir)
     results_file = out_dir / "results.json"
     if result.returncode != 0 or not results_file.exists():
         raise RunError(f"otter run on {notebook} wrote no results:\n{result.output[-3000:]}")
     tests = [t for t in json.loads(results_file.read_text())["tests"] if "max_score" in t]
-    return Graded({t["name"]: t["score"] for t in tests}, {t["name"]: t["max_score"] for t in tests}, result)
+    return Graded(
+        {t["name"]: t["score"] for t in tests}, {t["name"]: t["max_score"] for t in tests}, result
+    )

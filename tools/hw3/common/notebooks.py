@@ -4,6 +4,7 @@
 still run (an nbformat 4 file that breaks the schema elsewhere), and `read` loads a trusted file
 of this repository.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,7 +16,7 @@ from hw3.common import nbjson
 
 
 def to_node(raw: dict) -> nbformat.NotebookNode:
-    """A notebook dict as a NotebookNode, with multi-line strings (sources, output text) joined, as nbformat reads them."""
+    """A notebook dict as a NotebookNode, multi-line strings (sources, outputs) joined as nbformat does."""
     nb = rwbase.rejoin_lines(nbformat.from_dict(raw))
     for cell in nb.cells:
         cell["source"] = nbjson.joined(cell.get("source"))

@@ -2,6 +2,7 @@
 
 For the demo class and test fixtures, which need a real one-page PDF without a TeX installation.
 """
+
 from __future__ import annotations
 
 A4_POINTS = (595, 842)
@@ -11,7 +12,13 @@ TEXT_AT = (72, 770)
 
 def one_page_pdf(text: str = "Theory answers") -> bytes:
     """A valid one-page PDF showing `text` (ASCII; parentheses and backslashes are escaped)."""
-    safe = text.encode("ascii", "replace").decode().replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    safe = (
+        text.encode("ascii", "replace")
+        .decode()
+        .replace("\\", "\\\\")
+        .replace("(", "\\(")
+        .replace(")", "\\)")
+    )
     content = f"BT /F1 {FONT_SIZE} Tf {TEXT_AT[0]} {TEXT_AT[1]} Td ({safe}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -29,5 +36,8 @@ def one_page_pdf(text: str = "Theory answers") -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)

@@ -12,6 +12,7 @@ Questions are matched to regions in notebook order, the n-th region being the n-
 question of the course settings; a submission's region is found by its prompt text (provided
 cells are read-only in Jupyter) and, failing that, by position.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,13 +23,16 @@ END = "<!-- END QUESTION -->"
 ANSWER_TAG = "otter_answer_cell"
 SOLUTION_TAG = "otter_assign_solution_cell"
 SOLUTION_MARKER = re.compile(r"^[ \t]*# (?:BEGIN|END) SOLUTION.*\n?", re.MULTILINE)
-PROMPT_BLOCK = re.compile(r'^[ \t]*""" # BEGIN PROMPT.*?""" # END PROMPT[^\n]*\n?', re.MULTILINE | re.DOTALL)
+PROMPT_BLOCK = re.compile(
+    r'^[ \t]*""" # BEGIN PROMPT.*?""" # END PROMPT[^\n]*\n?', re.MULTILINE | re.DOTALL
+)
 
 
 @dataclass
 class Region:
     """One manual question in a notebook: its prompt (Markdown), its answer cells and the cell that draws a
     code answer (indices into the notebook's cells)."""
+
     prompt: str
     cells: list[int] = field(default_factory=list)
     drawn_by: int | None = None
@@ -66,9 +70,15 @@ def find_regions(nb) -> list[Region]:
             current.cells.append(index)
     for number, region in enumerate(regions):
         if number in last_end and any(nb.cells[i].get("cell_type") == "code" for i in region.cells):
-            region.drawn_by = next((i for i in range(last_end[number] + 1, len(nb.cells))
-                                    if nb.cells[i].get("cell_type") == "code" and ANSWER_TAG not in tags(nb.cells[i])),
-                                   None)
+            region.drawn_by = next(
+                (
+                    i
+                    for i in range(last_end[number] + 1, len(nb.cells))
+                    if nb.cells[i].get("cell_type") == "code"
+                    and ANSWER_TAG not in tags(nb.cells[i])
+                ),
+                None,
+            )
     return regions
 
 
@@ -82,8 +92,10 @@ def match(released: list[Region], submitted: list[Region]) -> list[Region | None
     when the counts agree, else None."""
     by_prompt = {normalised(r.prompt): r for r in submitted}
     same_count = len(released) == len(submitted)
-    return [by_prompt.get(normalised(r.prompt)) or (submitted[n] if same_count else None)
-            for n, r in enumerate(released)]
+    return [
+        by_prompt.get(normalised(r.prompt)) or (submitted[n] if same_count else None)
+        for n, r in enumerate(released)
+    ]
 
 
 def clean_solution(source: str) -> str:

@@ -5,6 +5,7 @@ students' `submit.py`. The entry count and directory size are read from the end 
 zipfile parses the directory, the declared uncompressed total before any member is read, every
 member path is checked for escapes, and each member inflates under a cap.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,16 +17,28 @@ from pathlib import Path
 
 MB = 1024 * 1024
 MAX_MEMBERS = 32  # three files plus room to name a student's extras; far below any zip bomb
-MAX_DIRECTORY_BYTES = MAX_MEMBERS * 1024  # a central directory entry is 46 B plus name, extra and comment
+MAX_DIRECTORY_BYTES = (
+    MAX_MEMBERS * 1024
+)  # a central directory entry is 46 B plus name, extra and comment
 MAX_UNCOMPRESSED_BYTES = 120 * MB  # both notebooks and the PDF at their size limits still fit
 READ_CHUNK = 64 * 1024
 ENCRYPTED_FLAG = 0x1  # general purpose bit 0 of a zip entry
 ZIP_MAGIC = b"PK\x03\x04"
 EOCD_SIGNATURE = b"PK\x05\x06"
-EOCD_FORMAT = "<4s4H2LH"  # signature, disk, cd disk, entries on disk, entries total, cd size, offset, comment
+EOCD_FORMAT = (
+    "<4s4H2LH"  # signature, disk, cd disk, entries on disk, entries total, cd size, offset, comment
+)
 EOCD_MAX_TAIL = 22 + 65535  # the end record plus the longest zip comment
 MACOS_FOLDER = "__MACOSX"
-READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError, RuntimeError)
+READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    ValueError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
 FILE_SIGNATURES = (  # what a file that should be a zip, PDF or notebook really is, for messages
     (ZIP_MAGIC, "a zip/DOCX file"),
     (b"\x89PNG", "a PNG image"),
@@ -86,8 +99,10 @@ def end_record(path: Path) -> tuple[int, int] | None:
 
 def too_many_entries(count: int, where: str, keep: str) -> str:
     """The problem line of a zip with too many entries or too large a directory; `keep` names what belongs in it."""
-    return (f"the zip holds {count} entries{where} (limits {MAX_MEMBERS} entries, {MAX_DIRECTORY_BYTES} B "
-            f"of directory; a zip bomb?): zip only {keep}")
+    return (
+        f"the zip holds {count} entries{where} (limits {MAX_MEMBERS} entries, {MAX_DIRECTORY_BYTES} B "
+        f"of directory; a zip bomb?): zip only {keep}"
+    )
 
 
 def file_refusal(path: Path, keep: str) -> str:
@@ -113,8 +128,10 @@ def directory_refusal(infos: list, keep: str) -> str:
         return too_many_entries(len(infos), "", keep)
     total = sum(info.file_size for info in infos)
     if total > MAX_UNCOMPRESSED_BYTES:
-        return (f"the zip declares {mb(total)} uncompressed (limit {mb(MAX_UNCOMPRESSED_BYTES)}; a zip bomb?): "
-                f"zip only {keep}")
+        return (
+            f"the zip declares {mb(total)} uncompressed (limit {mb(MAX_UNCOMPRESSED_BYTES)}; a zip bomb?): "
+            f"zip only {keep}"
+        )
     return ""
 
 
@@ -136,8 +153,10 @@ def read_member(zf: zipfile.ZipFile, name: str, cap: int) -> bytes:
     if info.flag_bits & ENCRYPTED_FLAG:
         raise MemberError(f"{name}: is password-protected: zip it again without a password")
     if info.file_size > cap:
-        raise MemberError(f"{name}: declares {mb(info.file_size)} uncompressed (limit {mb(cap)}): "
-                          "make it smaller and zip it again")
+        raise MemberError(
+            f"{name}: declares {mb(info.file_size)} uncompressed (limit {mb(cap)}): "
+            "make it smaller and zip it again"
+        )
     chunks, size = [], 0
     try:
         with zf.open(info) as stream:
@@ -166,8 +185,11 @@ def locate_members(zf: zipfile.ZipFile, names) -> dict:
         if name in members:
             found[name] = name
             continue
-        nested = {m for m in members if m.count("/") == 1 and m.endswith("/" + name)
-                  and not m.startswith(MACOS_FOLDER + "/")}
+        nested = {
+            m
+            for m in members
+            if m.count("/") == 1 and m.endswith("/" + name) and not m.startswith(MACOS_FOLDER + "/")
+        }
         if len(nested) == 1:
             found[name] = nested.pop()
     return found

@@ -2,6 +2,7 @@
 
 Standard library only (and Python 3.8 syntax): the students' `submit.py` builds its zip with it.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,7 +17,9 @@ UNIX = 3  # create_system: the same bytes whichever OS writes the zip
 COMPRESS_LEVEL = 9
 
 
-def deterministic_zip_bytes(members: dict[str, bytes], modes: dict[str, int] | None = None) -> bytes:
+def deterministic_zip_bytes(
+    members: dict[str, bytes], modes: dict[str, int] | None = None
+) -> bytes:
     """The zip of `members` (archive name -> content); `modes` keeps given external attributes."""
     modes = modes or {}
     buffer = io.BytesIO()
@@ -30,6 +33,8 @@ def deterministic_zip_bytes(members: dict[str, bytes], modes: dict[str, int] | N
     return buffer.getvalue()
 
 
-def write_deterministic_zip(path: Path, members: dict[str, bytes], modes: dict[str, int] | None = None) -> Path:
+def write_deterministic_zip(
+    path: Path, members: dict[str, bytes], modes: dict[str, int] | None = None
+) -> Path:
     """Write the zip of `members` to `path` atomically (see deterministic_zip_bytes)."""
     return write_atomic(path, deterministic_zip_bytes(members, modes))

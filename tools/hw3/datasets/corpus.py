@@ -3,6 +3,7 @@
 The package's `__init__` imports `requests`, so the JSON file is located through the
 distribution's file list instead of importing the package.
 """
+
 import importlib.metadata
 import json
 from pathlib import Path
@@ -26,7 +27,9 @@ def corpus_json_path() -> Path:
     for file in dist.files or []:
         if file.as_posix().endswith(DATA_FILE):
             return Path(dist.locate_file(file))
-    raise CorpusError(f"{DATA_FILE} not found in the installed hafez package: run `pip install --force-reinstall hafez`")
+    raise CorpusError(
+        f"{DATA_FILE} not found in the installed hafez package: run `pip install --force-reinstall hafez`"
+    )
 
 
 def load_ghazals() -> list[tuple[int, str]]:
@@ -34,7 +37,9 @@ def load_ghazals() -> list[tuple[int, str]]:
     records = json.loads(corpus_json_path().read_text(encoding="utf-8"))
     ghazals = sorted((int(r["id"]), "\n".join(line.strip() for line in r["poem"])) for r in records)
     if len(ghazals) != GHAZAL_COUNT:
-        raise CorpusError(f"expected {GHAZAL_COUNT} ghazals in {corpus_json_path()}, found {len(ghazals)}: reinstall hafez")
+        raise CorpusError(
+            f"expected {GHAZAL_COUNT} ghazals in {corpus_json_path()}, found {len(ghazals)}: reinstall hafez"
+        )
     return ghazals
 
 

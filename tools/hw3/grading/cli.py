@@ -1,8 +1,9 @@
 """Command line of `hw3 grade`.
 
-    hw3 grade PATH... --out DIR [--jobs N] [--timeout SEC] [--cell-timeout SEC] [--memory MB] [--force]
-              [--release DIR] [--course FILE] [--manual CSV] [--no-sandbox] [--extract-only]
+hw3 grade PATH... --out DIR [--jobs N] [--timeout SEC] [--cell-timeout SEC] [--memory MB] [--force]
+          [--release DIR] [--course FILE] [--manual CSV] [--no-sandbox] [--extract-only]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,9 +13,16 @@ from pathlib import Path
 
 from hw3.errors import EXIT_FINDINGS, EXIT_OK, run_verb
 from hw3.grading.auto import sandbox
-from hw3.grading.run import DEFAULT_CELL_TIMEOUT_S, DEFAULT_TIMEOUT_S, FEEDBACK_DIR, GradeRun, extract, grade
 from hw3.grading.hand.course import COURSE_FILE, load_course
 from hw3.grading.hand.merge import FINAL_GRADES, QUERA_TOTALS
+from hw3.grading.run import (
+    DEFAULT_CELL_TIMEOUT_S,
+    DEFAULT_TIMEOUT_S,
+    FEEDBACK_DIR,
+    GradeRun,
+    extract,
+    grade,
+)
 from hw3.project import find_repository
 
 EPILOG = """outputs: DIR/gradebook.csv (one row per zip: scores, status, flags, problems), DIR/feedback/<zip stem>.md
@@ -43,34 +51,77 @@ settings that disagree with the release, a scores file with any problem)."""
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="hw3 grade", description="Grade a folder of submission zips into DIR/gradebook.csv and feedback, "
+        prog="hw3 grade",
+        description="Grade a folder of submission zips into DIR/gradebook.csv and feedback, "
         "sandboxed and resumable; write the grading packet of the hand-graded questions and the theory, and with "
-        "--manual merge their scores into DIR/final_grades.csv.", epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="zips, or folders searched for *.zip")
-    parser.add_argument("--out", type=Path, required=True, help="folder for gradebook.csv, feedback/ and the state")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="notebooks graded at once (default: number of cores)")
-    parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S,
-                        help=f"seconds one notebook may take in all; then it scores 0 (default {DEFAULT_TIMEOUT_S})")
-    parser.add_argument("--cell-timeout", type=int, default=DEFAULT_CELL_TIMEOUT_S,
-                        help=f"seconds one cell may run before it is interrupted (default {DEFAULT_CELL_TIMEOUT_S})")
-    parser.add_argument("--memory", type=int, default=sandbox.DEFAULT_MEMORY_MB, metavar="MB",
-                        help=f"address-space cap of each grading process (default {sandbox.DEFAULT_MEMORY_MB})")
+        "--manual merge their scores into DIR/final_grades.csv.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="zips, or folders searched for *.zip"
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, help="folder for gradebook.csv, feedback/ and the state"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="notebooks graded at once (default: number of cores)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_TIMEOUT_S,
+        help=f"seconds one notebook may take in all; then it scores 0 (default {DEFAULT_TIMEOUT_S})",
+    )
+    parser.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=DEFAULT_CELL_TIMEOUT_S,
+        help=f"seconds one cell may run before it is interrupted (default {DEFAULT_CELL_TIMEOUT_S})",
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=sandbox.DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=f"address-space cap of each grading process (default {sandbox.DEFAULT_MEMORY_MB})",
+    )
     parser.add_argument("--force", action="store_true", help="regrade zips already graded")
-    parser.add_argument("--release", type=Path, default=None,
-                        help="folder holding student/ and autograder/ (default: the repository found from here)")
-    parser.add_argument("--course", type=Path, default=None,
-                        help=f"course settings: the handout's points, the hand-graded questions, the theory items "
-                             f"(default: RELEASE/reference/{COURSE_FILE}; without it no packet is written)")
-    parser.add_argument("--manual", type=Path, default=None, metavar="CSV",
-                        help="merge these hand-graded scores (manual_scores.csv) into DIR/final_grades.csv, "
-                             "DIR/quera_totals.csv, the feedback and DIR/report.html")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="do not use bubblewrap even when it works (rows are flagged unsandboxed)")
-    parser.add_argument("--extract-only", action="store_true",
-                        help="only write each zip's notebooks (read safely) to DIR/notebooks/<assignment>/<zip stem>.ipynb, "
-                             "for `otter grade` (Docker) or Gradescope")
+    parser.add_argument(
+        "--release",
+        type=Path,
+        default=None,
+        help="folder holding student/ and autograder/ (default: the repository found from here)",
+    )
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=None,
+        help=f"course settings: the handout's points, the hand-graded questions, the theory items "
+        f"(default: RELEASE/reference/{COURSE_FILE}; without it no packet is written)",
+    )
+    parser.add_argument(
+        "--manual",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="merge these hand-graded scores (manual_scores.csv) into DIR/final_grades.csv, "
+        "DIR/quera_totals.csv, the feedback and DIR/report.html",
+    )
+    parser.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="do not use bubblewrap even when it works (rows are flagged unsandboxed)",
+    )
+    parser.add_argument(
+        "--extract-only",
+        action="store_true",
+        help="only write each zip's notebooks (read safely) to DIR/notebooks/<assignment>/<zip stem>.ipynb, "
+        "for `otter grade` (Docker) or Gradescope",
+    )
     args = parser.parse_args(argv)
     for option in ("jobs", "timeout", "cell_timeout", "memory"):
         if getattr(args, option) < 1:
@@ -83,8 +134,10 @@ def print_hand(run: GradeRun) -> bool:
     if run.hand is None:
         return True
     packet = run.hand.packet
-    print(f"packet:    {packet.folder / 'index.html'} ({packet.pages} pages, {packet.size_bytes / 2**20:.1f} MB, "
-          f"built in {packet.seconds:.1f} s)")
+    print(
+        f"packet:    {packet.folder / 'index.html'} ({packet.pages} pages, {packet.size_bytes / 2**20:.1f} MB, "
+        f"built in {packet.seconds:.1f} s)"
+    )
     kept = "" if run.hand.sheet_written else " (kept: it holds grades)"
     print(f"scores:    {run.hand.sheet_path}{kept}")
     merged = run.hand.merged
@@ -93,10 +146,15 @@ def print_hand(run: GradeRun) -> bool:
     for note in merged.notes:
         print(f"hw3 grade: {note}", file=sys.stderr)
     for row in merged.incomplete:
-        print(f"hw3 grade: {row.row.submission}: missing {len(row.missing)} score(s) ({', '.join(row.missing)}): "
-              "its totals are left blank", file=sys.stderr)
-    print(f"final:     {run.out / FINAL_GRADES} ({len(merged.rows) - len(merged.incomplete)} of {len(merged.rows)} "
-          f"complete)\nquera:     {run.out / QUERA_TOTALS}\nreport:    {run.hand.report}")
+        print(
+            f"hw3 grade: {row.row.submission}: missing {len(row.missing)} score(s) ({', '.join(row.missing)}): "
+            "its totals are left blank",
+            file=sys.stderr,
+        )
+    print(
+        f"final:     {run.out / FINAL_GRADES} ({len(merged.rows) - len(merged.incomplete)} of {len(merged.rows)} "
+        f"complete)\nquera:     {run.out / QUERA_TOTALS}\nreport:    {run.hand.report}"
+    )
     return not merged.incomplete
 
 
@@ -104,7 +162,11 @@ def grade_main(argv=None) -> int:
     args = parse_args(argv)
 
     def body() -> int:
-        release_root = args.release if args.release is not None else find_repository(option="--release DIR").root
+        release_root = (
+            args.release
+            if args.release is not None
+            else find_repository(option="--release DIR").root
+        )
         if args.extract_only:
             done = extract(paths=args.paths, out=args.out, release_root=release_root)
             for line in done.skipped:
@@ -112,20 +174,39 @@ def grade_main(argv=None) -> int:
             print(f"hw3 grade: {len(done.written)} notebook(s) in {args.out / 'notebooks'}/")
             return EXIT_OK
         course_file = args.course or release_root / "reference" / COURSE_FILE
-        course = load_course(course_file) if args.course or args.manual or course_file.is_file() else None
-        run = grade(paths=args.paths, out=args.out, release_root=release_root, jobs=args.jobs,
-                    timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory, force=args.force,
-                    use_sandbox=not args.no_sandbox, course=course, manual=args.manual)
+        course = (
+            load_course(course_file)
+            if args.course or args.manual or course_file.is_file()
+            else None
+        )
+        run = grade(
+            paths=args.paths,
+            out=args.out,
+            release_root=release_root,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            cell_timeout=args.cell_timeout,
+            memory_mb=args.memory,
+            force=args.force,
+            use_sandbox=not args.no_sandbox,
+            course=course,
+            manual=args.manual,
+        )
         for line in run.summary:
             print(line)
         print(f"gradebook: {run.gradebook}\nfeedback:  {run.out / FEEDBACK_DIR}/")
         if course is None:
-            print(f"hw3 grade: warning: {course_file} not found: no grading packet (pass --course FILE)",
-                  file=sys.stderr)
+            print(
+                f"hw3 grade: warning: {course_file} not found: no grading packet (pass --course FILE)",
+                file=sys.stderr,
+            )
         complete = print_hand(run)
         return EXIT_OK if run.all_ok and complete else EXIT_FINDINGS
 
     code = run_verb("hw3 grade", body)
     if code == 130:
-        print("hw3 grade: run the same command again to finish (graded zips are kept)", file=sys.stderr)
+        print(
+            "hw3 grade: run the same command again to finish (graded zips are kept)",
+            file=sys.stderr,
+        )
     return code

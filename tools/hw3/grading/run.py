@@ -14,6 +14,7 @@ Row status, the worst of its notebooks': `ok`; `invalid` (zip refused, notebook 
 unreadable: 0); `timeout` (a cell interrupted: partial scores; or the notebook stopped at
 --timeout: 0); `error` (otter or the kernel died: 0).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,6 +30,7 @@ from tqdm import tqdm
 
 import hw3
 from hw3.common.folders import MARKER, clear_claimed
+from hw3.common.images import ImageStore
 from hw3.errors import Hw3Error
 from hw3.grading.auto import sandbox
 from hw3.grading.auto.allowlist import readable_paths
@@ -48,19 +50,21 @@ from hw3.grading.auto.notebook import SCRATCH_DIR, Context, failed_record, grade
 from hw3.grading.auto.results import SubmissionRecord
 from hw3.grading.auto.state import FIGURES_DIR, STATE_DIR, load_record, lock_folder, save_record
 from hw3.grading.hand.course import Course
-from hw3.common.images import ImageStore
 from hw3.grading.hand.workflow import HandResult, finish, prepare
 
 DEFAULT_TIMEOUT_S = 900  # per notebook; the references grade in ~30-60 s on 2 cores
 DEFAULT_CELL_TIMEOUT_S = 300  # a training cell at the grading budget takes seconds
 HASH_CHUNK = 1024 * 1024
 SANDBOX_ETC = "etc"  # the generated passwd and group, in the scratch root
-OTTER_DOCKER_HINT = "grade in containers with `otter grade` (Docker) instead: see README, Grading (TAs)"
+OTTER_DOCKER_HINT = (
+    "grade in containers with `otter grade` (Docker) instead: see README, Grading (TAs)"
+)
 
 
 @dataclass
 class GradeRun:
     """What one `grade` call produced: per zip its record and row, the files written, and warnings."""
+
     out: Path
     records: dict[Path, SubmissionRecord] = field(default_factory=dict)
     rows: dict[Path, Row] = field(default_factory=dict)
@@ -82,6 +86,7 @@ class GradeRun:
 @dataclass
 class Extracted:
     """What `extract` wrote: the notebook files, and one line per notebook that could not be."""
+
     written: list[Path] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
@@ -105,7 +110,10 @@ def content_key(path: Path) -> str:
 
 def font_lists() -> list[Path]:
     """matplotlib's font lists in the TA's cache, which each scratch folder gets a copy of (saves ~2 s a notebook)."""
-    base = os.environ.get("MPLCONFIGDIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib"
+    base = (
+        os.environ.get("MPLCONFIGDIR")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib"
+    )
     return sorted(Path(base).glob("fontlist-*.json")) if Path(base).is_dir() else []
 
 
@@ -124,7 +132,9 @@ def extract(*, paths: list[Path], out: Path, release_root: Path) -> Extracted:
             data = datas.get(assignment.notebook)
             if data is None:
                 if not refused:
-                    result.skipped.append(f"{path}: {missing.get(assignment.notebook, assignment.notebook + ' is missing')}")
+                    result.skipped.append(
+                        f"{path}: {missing.get(assignment.notebook, assignment.notebook + ' is missing')}"
+                    )
                 continue
             target = out / "notebooks" / assignment.name / f"{stems[path]}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -133,10 +143,21 @@ def extract(*, paths: list[Path], out: Path, release_root: Path) -> Extracted:
     return result
 
 
-def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cpu_count() or 1,
-          timeout: int = DEFAULT_TIMEOUT_S, cell_timeout: int = DEFAULT_CELL_TIMEOUT_S,
-          memory_mb: int = sandbox.DEFAULT_MEMORY_MB, force: bool = False, use_sandbox: bool = True,
-          progress: bool = True, course: Course | None = None, manual: Path | None = None) -> GradeRun:
+def grade(
+    *,
+    paths: list[Path],
+    out: Path,
+    release_root: Path,
+    jobs: int = os.cpu_count() or 1,
+    timeout: int = DEFAULT_TIMEOUT_S,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT_S,
+    memory_mb: int = sandbox.DEFAULT_MEMORY_MB,
+    force: bool = False,
+    use_sandbox: bool = True,
+    progress: bool = True,
+    course: Course | None = None,
+    manual: Path | None = None,
+) -> GradeRun:
     """Grade every zip under `paths` into `out` (gradebook.csv, feedback/, state); see the module docstring.
 
     Zips already graded there with the same autograders are kept unless `force`. With `course`,
@@ -145,8 +166,10 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
     settings that disagree with the release, or a scores file with any problem.
     """
     if manual is not None and course is None:
-        raise Hw3Error(f"{manual}: merging scores needs the course settings: pass --course FILE "
-                       "(reference/course.toml of the repository)")
+        raise Hw3Error(
+            f"{manual}: merging scores needs the course settings: pass --course FILE "
+            "(reference/course.toml of the repository)"
+        )
     out = out.resolve()  # the sandbox binds absolute paths
     out.mkdir(parents=True, exist_ok=True)
     lock = lock_folder(out)
@@ -156,27 +179,57 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
             raise Hw3Error(f"no .zip files under {', '.join(map(str, paths))}: check the paths")
         assignments, warnings = load_assignments(release_root.resolve())
         stems = feedback_stems(zips)
-        hand = prepare(course=course, manual=manual, out=out, assignments=assignments, zips=zips,
-                       stems=stems) if course is not None else None
+        hand = (
+            prepare(
+                course=course,
+                manual=manual,
+                out=out,
+                assignments=assignments,
+                zips=zips,
+                stems=stems,
+            )
+            if course is not None
+            else None
+        )
         scratch_root = clear_claimed(out / SCRATCH_DIR, "grade")  # what a killed run left
-        readable = readable_paths(Path(hw3.__file__).parent, [a.autograder_zip for a in assignments])
+        readable = readable_paths(
+            Path(hw3.__file__).parent, [a.autograder_zip for a in assignments]
+        )
         box = sandbox.detect(readable, scratch_root / SANDBOX_ETC, disabled=not use_sandbox)
-        ctx = Context(out, assignments, box, timeout, cell_timeout, memory_mb, font_lists(),
-                      threading.Event(), ImageStore(out / STATE_DIR / FIGURES_DIR) if hand is not None else None)
+        ctx = Context(
+            out,
+            assignments,
+            box,
+            timeout,
+            cell_timeout,
+            memory_mb,
+            font_lists(),
+            threading.Event(),
+            ImageStore(out / STATE_DIR / FIGURES_DIR) if hand is not None else None,
+        )
         run = GradeRun(out, warnings=warnings, sandboxed=box.enabled)
         keys = {path: content_key(path) for path in zips}
         versions = {a.name: a.info.sha256 for a in assignments}
-        records = {} if force else {k: r for k in set(keys.values()) if (r := load_record(ctx.out, k, versions))}
+        records = (
+            {}
+            if force
+            else {k: r for k in set(keys.values()) if (r := load_record(ctx.out, k, versions))}
+        )
         todo = sorted({k for k in keys.values() if k not in records})
         run.already_graded = sum(keys[p] in records for p in zips)
         if todo and not box.enabled:
-            run.warnings.append(f"not sandboxed ({box.reason}): student code runs with your permissions and every "
-                                f"row is flagged unsandboxed; install bubblewrap (apt-get install bubblewrap) or "
-                                f"{OTTER_DOCKER_HINT}")
+            run.warnings.append(
+                f"not sandboxed ({box.reason}): student code runs with your permissions and every "
+                f"row is flagged unsandboxed; install bubblewrap (apt-get install bubblewrap) or "
+                f"{OTTER_DOCKER_HINT}"
+            )
         for warning in run.warnings:
             print(f"hw3 grade: warning: {warning}", file=sys.stderr)
-        print(f"hw3 grade: {len(zips)} zip(s): {run.already_graded} already graded (kept; --force regrades), "
-              f"{len(zips) - run.already_graded} to grade with {jobs} job(s)", file=sys.stderr)
+        print(
+            f"hw3 grade: {len(zips)} zip(s): {run.already_graded} already graded (kept; --force regrades), "
+            f"{len(zips) - run.already_graded} to grade with {jobs} job(s)",
+            file=sys.stderr,
+        )
         by_key: dict[str, list[Path]] = {}
         for path in zips:
             by_key.setdefault(keys[path], []).append(path)
@@ -185,14 +238,21 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
             for path in key_paths:
                 run.records[path] = records[keys[path]]
                 run.rows[path] = make_row(path, run.records[path], assignments)
-                write_feedback(ctx.out, assignments, path, stems[path], run.records[path], run.rows[path])
+                write_feedback(
+                    ctx.out, assignments, path, stems[path], run.records[path], run.rows[path]
+                )
             write_gradebook(ctx.out, assignments, [run.rows[p] for p in zips if p in run.rows])
 
         publish([p for p in zips if keys[p] in records])
         pool = ThreadPoolExecutor(max_workers=jobs)
         try:
-            with tqdm(total=len(todo), unit="zip", desc="grading", disable=None if progress else True,
-                      file=sys.stderr) as bar:
+            with tqdm(
+                total=len(todo),
+                unit="zip",
+                desc="grading",
+                disable=None if progress else True,
+                file=sys.stderr,
+            ) as bar:
                 futures = {pool.submit(grade_zip, ctx, by_key[key][0], key): key for key in todo}
                 for future in as_completed(futures):
                     key = futures[future]
@@ -200,7 +260,9 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
                         records[key] = future.result()
                         save_record(ctx.out, records[key])
                     except Exception as err:  # noqa: BLE001 - a bug or a full disk costs one row, not the run
-                        records[key] = failed_record(ctx, key, f"internal error ({type(err).__name__}: {err})")
+                        records[key] = failed_record(
+                            ctx, key, f"internal error ({type(err).__name__}: {err})"
+                        )
                     publish(by_key[key])
                     bar.update(1)
         except KeyboardInterrupt:
@@ -208,10 +270,20 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        run.summary = summary_lines(assignments, [run.rows[p] for p in zips], [run.records[p] for p in zips])
+        run.summary = summary_lines(
+            assignments, [run.rows[p] for p in zips], [run.records[p] for p in zips]
+        )
         if hand is not None:
-            run.hand = finish(hand, out=out, state=out / STATE_DIR, assignments=assignments, zips=zips,
-                              records=run.records, rows=run.rows, release_root=release_root.resolve())
+            run.hand = finish(
+                hand,
+                out=out,
+                state=out / STATE_DIR,
+                assignments=assignments,
+                zips=zips,
+                records=run.records,
+                rows=run.rows,
+                release_root=release_root.resolve(),
+            )
         return run
     finally:
         if (out / SCRATCH_DIR / MARKER).is_file():
@@ -219,4 +291,12 @@ def grade(*, paths: list[Path], out: Path, release_root: Path, jobs: int = os.cp
         lock.release()
 
 
-__all__ = ["DEFAULT_CELL_TIMEOUT_S", "DEFAULT_TIMEOUT_S", "Extracted", "FEEDBACK_DIR", "GradeRun", "extract", "grade"]
+__all__ = [
+    "DEFAULT_CELL_TIMEOUT_S",
+    "DEFAULT_TIMEOUT_S",
+    "Extracted",
+    "FEEDBACK_DIR",
+    "GradeRun",
+    "extract",
+    "grade",
+]

@@ -2,6 +2,7 @@
 
 API: `release(repo=..., names=..., out=...) -> ReleaseResult`; `cli.release_main` is its command line.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,12 +19,15 @@ __all__ = ["ReleaseError", "ReleaseResult", "release"]
 @dataclass
 class ReleaseResult:
     """The assignments released, the root that received student/ and autograder/, and the student bundle."""
+
     out: Path
     names: list[str] = field(default_factory=list)
     bundle: Path | None = None
 
 
-def release(*, repo: Repository, names: list[str] | None = None, out: Path | None = None) -> ReleaseResult:
+def release(
+    *, repo: Repository, names: list[str] | None = None, out: Path | None = None
+) -> ReleaseResult:
     """Release `names` (default: every mastered assignment) of `repo` into `out` (default: the repository).
 
     student/<name>/ and autograder/<name>/ are replaced; outside a repository only in a folder an

@@ -5,6 +5,7 @@ solution against every test, under `HW3_GRADING=1`). Its output is then normalis
 ids become positional, execution timings go, and the autograder zip loses its timestamp (name,
 entry order, mtimes).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -70,8 +71,10 @@ def run_otter_assign(name: str, stage: Path) -> Path:
     cmd = [sys.executable, "-m", "otter", "assign", f"{name}.ipynb", str(dist)]
     proc = subprocess.run(cmd, cwd=stage, env=grading_env(), capture_output=True, text=True)
     if proc.returncode != 0:
-        raise ReleaseError(f"otter assign failed for reference/{name}/{name}.ipynb:\n"
-                           f"{(proc.stdout + proc.stderr)[-OUTPUT_LOG_TAIL:]}")
+        raise ReleaseError(
+            f"otter assign failed for reference/{name}/{name}.ipynb:\n"
+            f"{(proc.stdout + proc.stderr)[-OUTPUT_LOG_TAIL:]}"
+        )
     return dist
 
 

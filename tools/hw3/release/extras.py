@@ -4,6 +4,7 @@ The theory template, the student README and `submit.py` (the standard-library-on
 checker, generated from `hw3 pack`/`hw3 check`'s code) go into `student/`; the whole student tree is
 then zipped reproducibly into `dist/HW3_student_release.zip` (not committed).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -25,6 +26,9 @@ def write_student_extras(repo: Repository, out_root: Path) -> Path:
     write_student_template(repo.theory, student / "theory")
     shutil.copyfile(repo.reference / STUDENT_README_NAME, student / "README.md")
     write_submit_script(student / SCRIPT_NAME)
-    members = {f"{BUNDLE_ROOT}/{p.relative_to(student).as_posix()}": p.read_bytes()
-               for p in sorted(student.rglob("*")) if p.is_file()}
+    members = {
+        f"{BUNDLE_ROOT}/{p.relative_to(student).as_posix()}": p.read_bytes()
+        for p in sorted(student.rglob("*"))
+        if p.is_file()
+    }
     return write_deterministic_zip(out_root / STUDENT_BUNDLE, members)

@@ -1,8 +1,9 @@
 """Command line of `hw3 similarity`.
 
-    hw3 similarity SUBMISSIONS/ --out report/ [--top 20] [--release DIR] [--against EARLIER/ ...]
-    hw3 similarity --bench 300 --out /tmp/bench      # time a synthetic class of 300
+hw3 similarity SUBMISSIONS/ --out report/ [--top 20] [--release DIR] [--against EARLIER/ ...]
+hw3 similarity --bench 300 --out /tmp/bench      # time a synthetic class of 300
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,15 @@ from pathlib import Path
 from hw3.errors import EXIT_FINDINGS, EXIT_OK, run_verb
 from hw3.project import find_repository
 from hw3.similarity.compare import COMMON_FRACTION, COMMON_MIN
-from hw3.similarity.run import DEFAULT_JOBS, DEFAULT_TOP, bench, load_note, similarity, summary, zip_paths
+from hw3.similarity.run import (
+    DEFAULT_JOBS,
+    DEFAULT_TOP,
+    bench,
+    load_note,
+    similarity,
+    summary,
+    zip_paths,
+)
 from hw3.similarity.stubs import UsageError
 
 EPILOG = """outputs, in DIR:
@@ -37,27 +46,74 @@ examples: hw3 similarity submissions/ --out similarity/ --against earlier-terms/
 def parse_args(argv):
     """The parsed command line of `hw3 similarity`."""
     parser = argparse.ArgumentParser(
-        prog="hw3 similarity", description="Rank pairs of submissions by shared answers and outputs, match each "
+        prog="hw3 similarity",
+        description="Rank pairs of submissions by shared answers and outputs, match each "
         "submission against known sources, and group clusters of a shared answer (honor code screen).",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders of Quera zips, or the zips themselves")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
-                        help="folder for the CSVs and similarity.html")
-    parser.add_argument("--top", type=int, default=DEFAULT_TOP,
-                        help=f"pairs and source matches shown side by side (default {DEFAULT_TOP})")
-    parser.add_argument("--max-common", type=int, default=None, metavar="N",
-                        help=f"pairs ignore fingerprints and outputs held by more than N submissions; clusters group "
-                             f"them (default: {COMMON_FRACTION * 100:.0f}%% of the class, at least {COMMON_MIN})")
-    parser.add_argument("--against", type=Path, nargs="+", default=[], metavar="PATH",
-                        help="known sources besides the reference (put the submissions before it): earlier terms' "
-                             "Quera zips, solution notebooks (.ipynb), or folders of them")
-    parser.add_argument("--no-reference", action="store_true",
-                        help="do not compare with the reference solution in the release's autograder/")
-    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help=f"processes reading zips (default {DEFAULT_JOBS})")
-    parser.add_argument("--release", type=Path, default=None, metavar="DIR",
-                        help="folder holding the release's student/ and autograder/ (default: the repository found from here)")
-    parser.add_argument("--bench", type=int, default=None, metavar="N",
-                        help="instead of PATHs, time a synthetic class of N submissions (written to a scratch folder)")
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="folders of Quera zips, or the zips themselves",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder for the CSVs and similarity.html",
+    )
+    parser.add_argument(
+        "--top",
+        type=int,
+        default=DEFAULT_TOP,
+        help=f"pairs and source matches shown side by side (default {DEFAULT_TOP})",
+    )
+    parser.add_argument(
+        "--max-common",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"pairs ignore fingerprints and outputs held by more than N submissions; clusters group "
+        f"them (default: {COMMON_FRACTION * 100:.0f}%% of the class, at least {COMMON_MIN})",
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="known sources besides the reference (put the submissions before it): earlier terms' "
+        "Quera zips, solution notebooks (.ipynb), or folders of them",
+    )
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="do not compare with the reference solution in the release's autograder/",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help=f"processes reading zips (default {DEFAULT_JOBS})",
+    )
+    parser.add_argument(
+        "--release",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder holding the release's student/ and autograder/ (default: the repository found from here)",
+    )
+    parser.add_argument(
+        "--bench",
+        type=int,
+        default=None,
+        metavar="N",
+        help="instead of PATHs, time a synthetic class of N submissions (written to a scratch folder)",
+    )
     return parser.parse_args(argv)
 
 
@@ -69,32 +125,66 @@ def similarity_main(argv=None) -> int:
         if args.top < 0 or args.jobs < 1 or (args.max_common is not None and args.max_common < 1):
             raise UsageError("--top must be >= 0, --jobs and --max-common >= 1")
         if args.out.exists() and not args.out.is_dir():
-            raise UsageError(f"{args.out}: is a file: give --out a folder (it is created if missing)")
-        release = args.release if args.release is not None else find_repository(option="--release DIR").root
+            raise UsageError(
+                f"{args.out}: is a file: give --out a folder (it is created if missing)"
+            )
+        release = (
+            args.release
+            if args.release is not None
+            else find_repository(option="--release DIR").root
+        )
         if args.bench is not None and (args.paths or args.against or args.no_reference):
-            raise UsageError("--bench builds its own class and known sources: drop PATHs, --against and --no-reference")
+            raise UsageError(
+                "--bench builds its own class and known sources: drop PATHs, --against and --no-reference"
+            )
         if args.bench is not None:
-            timed = bench(size=args.bench, out=args.out, release_dir=release / "student",
-                          autograder_dir=release / "autograder", top=args.top, max_common=args.max_common,
-                          jobs=args.jobs)
+            timed = bench(
+                size=args.bench,
+                out=args.out,
+                release_dir=release / "student",
+                autograder_dir=release / "autograder",
+                top=args.top,
+                max_common=args.max_common,
+                jobs=args.jobs,
+            )
             print(summary(timed.comparison, args.out, args.jobs))
-            print(f"CPU time, this process and its workers: {timed.cpu_seconds:.1f} s (wall time above grows with "
-                  f"other load on the machine; {load_note()})")
-            print(f"copies of a classmate flagged with their original: {timed.planted_flagged} of {timed.planted}")
-            caught = ", ".join(f"source:{source} {hit} of {count}"
-                               for source, (count, hit) in timed.source_copies.items())
-            print(f"copies of a known source flagged with it or clustered: {caught or 'none planted'}")
-            print(f"false alarms: {timed.false_pairs} flagged pair(s) of different origins, {timed.false_sources} "
-                  f"source flag(s) on students who did not copy it, {timed.false_clusters} cluster(s) mixing origins")
+            print(
+                f"CPU time, this process and its workers: {timed.cpu_seconds:.1f} s (wall time above grows with "
+                f"other load on the machine; {load_note()})"
+            )
+            print(
+                f"copies of a classmate flagged with their original: {timed.planted_flagged} of {timed.planted}"
+            )
+            caught = ", ".join(
+                f"source:{source} {hit} of {count}"
+                for source, (count, hit) in timed.source_copies.items()
+            )
+            print(
+                f"copies of a known source flagged with it or clustered: {caught or 'none planted'}"
+            )
+            print(
+                f"false alarms: {timed.false_pairs} flagged pair(s) of different origins, {timed.false_sources} "
+                f"source flag(s) on students who did not copy it, {timed.false_clusters} cluster(s) mixing origins"
+            )
             return EXIT_OK
         if not args.paths:
             raise UsageError("give the folder of Quera zips (or the zips), or --bench N")
-        result = similarity(paths=zip_paths(args.paths, args.out), out=args.out, release_dir=release / "student",
-                            autograder_dir=None if args.no_reference else release / "autograder",
-                            against=args.against, top=args.top, max_common=args.max_common, jobs=args.jobs)
+        result = similarity(
+            paths=zip_paths(args.paths, args.out),
+            out=args.out,
+            release_dir=release / "student",
+            autograder_dir=None if args.no_reference else release / "autograder",
+            against=args.against,
+            top=args.top,
+            max_common=args.max_common,
+            jobs=args.jobs,
+        )
         print(summary(result, args.out, args.jobs))
         if len(result.submissions) < 2:
-            print("hw3 similarity: fewer than two readable submissions: no pairs were compared", file=sys.stderr)
+            print(
+                "hw3 similarity: fewer than two readable submissions: no pairs were compared",
+                file=sys.stderr,
+            )
             return EXIT_FINDINGS
         return EXIT_OK
 

@@ -16,6 +16,7 @@ by nearly the same set of submissions. So fingerprints are grouped by who holds 
   (median coverage at least CLUSTER_MIN_COVERAGE): one natural idiom is a small part of an answer,
   and so are all the idioms nearly everyone writes, taken together.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -27,10 +28,16 @@ from hw3.similarity.sources import Source
 from hw3.similarity.submissions import Submission
 
 CLUSTER_SIMILARITY = 0.8  # holder sets this alike (Jaccard) hold the same copied code
-SEED_MIN_PRINTS = 2  # copied code comes in runs held by one set: a holder set of one fingerprint seeds nothing
+SEED_MIN_PRINTS = (
+    2  # copied code comes in runs held by one set: a holder set of one fingerprint seeds nothing
+)
 CLUSTER_MEMBER_SHARE = 0.5  # a submission holding this share of a seed's fingerprints is a member
-CLUSTER_CORE_SHARE = 0.8  # a common fingerprint this share of the members hold is the cluster's code
-CLUSTER_MIN_COVERAGE = 0.5  # a cluster's code is at least this share of a typical member's common code there
+CLUSTER_CORE_SHARE = (
+    0.8  # a common fingerprint this share of the members hold is the cluster's code
+)
+CLUSTER_MIN_COVERAGE = (
+    0.5  # a cluster's code is at least this share of a typical member's common code there
+)
 
 Item = tuple[str, int]  # (assignment:question, fingerprint)
 
@@ -38,12 +45,17 @@ Item = tuple[str, int]  # (assignment:question, fingerprint)
 @dataclass
 class Cluster:
     """Submissions sharing one body of code that more than `max_common` of them hold."""
+
     members: list[int]  # submission indices, the largest share first
     shares: dict[int, float]  # member -> share of the cluster's code it holds
-    coverage: dict[int, float]  # member -> share of its common code in the cluster's questions that is the cluster's
+    coverage: dict[
+        int, float
+    ]  # member -> share of its common code in the cluster's questions that is the cluster's
     questions: dict[str, int]  # key -> the cluster's fingerprints in that question, in key order
     code: list[Item]  # the cluster's fingerprints
-    source: tuple[str, float] | None = None  # the known source holding most of the cluster's code, and the share
+    source: tuple[str, float] | None = (
+        None  # the known source holding most of the cluster's code, and the share
+    )
 
     @property
     def size(self) -> int:
@@ -51,7 +63,9 @@ class Cluster:
         return len(self.code)
 
 
-def holder_masks(submissions: list[Submission], keys: list[str], common: dict[str, set]) -> dict[Item, int]:
+def holder_masks(
+    submissions: list[Submission], keys: list[str], common: dict[str, set]
+) -> dict[Item, int]:
     """{common fingerprint: its holder set, as a bit mask over submission indices}."""
     masks: dict[Item, int] = {}
     for index, submission in enumerate(submissions):
@@ -115,8 +129,13 @@ def bits(mask: int) -> list[int]:
     return found
 
 
-def as_cluster(seed: list[Item], masks: dict[Item, int], submissions: list[Submission], keys: list[str],
-               common: dict[str, set]) -> Cluster | None:
+def as_cluster(
+    seed: list[Item],
+    masks: dict[Item, int],
+    submissions: list[Submission],
+    keys: list[str],
+    common: dict[str, set],
+) -> Cluster | None:
     """The Cluster a seed makes, or None when it is too small or a minor part of its members' common code.
 
     Coverage is over a member's common code only (what the pairs ignore): code of its own, or that
@@ -132,22 +151,33 @@ def as_cluster(seed: list[Item], masks: dict[Item, int], submissions: list[Submi
         return None
     member_mask = sum(1 << index for index in members)
     questions = {key for key, _ in seed}
-    code = [item for item, mask in masks.items()
-            if item[0] in questions and (mask & member_mask).bit_count() >= CLUSTER_CORE_SHARE * len(members)]
+    code = [
+        item
+        for item, mask in masks.items()
+        if item[0] in questions
+        and (mask & member_mask).bit_count() >= CLUSTER_CORE_SHARE * len(members)
+    ]
     inside: Counter = Counter()
     for item in code:
         inside.update(bits(masks[item] & member_mask))
     coverage = {}
     for index in members:
         regions = submissions[index].regions
-        own = sum(len(regions[key].prints.keys() & common[key]) for key in questions if key in regions)
+        own = sum(
+            len(regions[key].prints.keys() & common[key]) for key in questions if key in regions
+        )
         coverage[index] = inside[index] / own if own else 0.0
     if statistics.median(coverage.values()) < CLUSTER_MIN_COVERAGE:
         return None
     members.sort(key=lambda index: (-inside[index], index))
     counts = Counter(key for key, _ in code)
-    return Cluster(members, {index: inside[index] / len(code) for index in members}, coverage,
-                   {key: counts[key] for key in keys if key in counts}, code)
+    return Cluster(
+        members,
+        {index: inside[index] / len(code) for index in members},
+        coverage,
+        {key: counts[key] for key in keys if key in counts},
+        code,
+    )
 
 
 def as_mask(cluster: Cluster) -> int:
@@ -155,28 +185,36 @@ def as_mask(cluster: Cluster) -> int:
     return sum(1 << index for index in cluster.members)
 
 
-def best_source(cluster_items: list[Item], sources: list[Source], keys: list[str]) -> tuple[str, float] | None:
+def best_source(
+    cluster_items: list[Item], sources: list[Source], keys: list[str]
+) -> tuple[str, float] | None:
     """(name, share of the cluster's fingerprints it holds) of the known source holding the most of them."""
     best = None
     for source in sources:
         regions = source_regions(source, keys)
-        held = sum(1 for key, value in cluster_items if key in regions and value in regions[key].prints)
+        held = sum(
+            1 for key, value in cluster_items if key in regions and value in regions[key].prints
+        )
         share = held / len(cluster_items)
         if share and (best is None or share > best[1]):
             best = (source.name, share)
     return best
 
 
-def find_clusters(submissions: list[Submission], keys: list[str], common: dict[str, set],
-                  sources: list[Source]) -> list[Cluster]:
+def find_clusters(
+    submissions: list[Submission], keys: list[str], common: dict[str, set], sources: list[Source]
+) -> list[Cluster]:
     """The clusters among the fingerprints dropped as common (`common`: key -> fingerprints), largest first."""
     masks = holder_masks(submissions, keys, common)
     by_mask = by_holders(masks)
     clusters = []
     for group in group_masks(by_mask):
-        cluster = as_cluster([item for mask in group for item in by_mask[mask]], masks, submissions, keys, common)
-        if cluster is not None and not any(similar(as_mask(cluster), as_mask(found)) >= CLUSTER_SIMILARITY
-                                           for found in clusters):  # two seeds of one copied answer
+        cluster = as_cluster(
+            [item for mask in group for item in by_mask[mask]], masks, submissions, keys, common
+        )
+        if cluster is not None and not any(
+            similar(as_mask(cluster), as_mask(found)) >= CLUSTER_SIMILARITY for found in clusters
+        ):  # two seeds of one copied answer
             cluster.source = best_source(cluster.code, sources, keys)
             clusters.append(cluster)
     return sorted(clusters, key=lambda c: (-len(c.members), -c.size, c.members))

@@ -12,6 +12,7 @@ A submission is scored against a known source (`sources.py`) the same way, quest
 with every fingerprint kept however many classmates hold it, and flagged `source:<name>` on the
 same thresholds.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -28,8 +29,12 @@ COMMON_FRACTION = 0.1  # a fingerprint held by more than this share of the class
 COMMON_MIN = 4  # ...or by more than this many submissions, whichever is larger (MOSS's -m is 10)
 FLAG_SCORE = 0.5  # pooled containment from which a pair is flagged...
 FLAG_MIN_SHARED = 8  # ...when it also shares this many fingerprints (about 25 tokens, three lines)
-FLAG_QUESTION_SCORE = 0.8  # one answer this much contained in the other also flags, when it is long enough
-FLAG_QUESTION_MIN_SHARED = 20  # to share this many fingerprints: a 3-line answer is often the same by necessity
+FLAG_QUESTION_SCORE = (
+    0.8  # one answer this much contained in the other also flags, when it is long enough
+)
+FLAG_QUESTION_MIN_SHARED = (
+    20  # to share this many fingerprints: a 3-line answer is often the same by necessity
+)
 FLAG_MIN_OUTPUTS = 3  # output lines, images or widget ids shared by two students alone...
 # ...of which this many timings or rates: each carries few bits (a rate to 2 decimals at a similar speed, an
 # elapsed time), so among the ~45,000 pairs of a class of 300 some pairs share two or three by chance; four not
@@ -43,9 +48,12 @@ if TYPE_CHECKING:
 @dataclass
 class Pair:
     """Evidence that submissions `a` and `b` (indices) share work."""
+
     a: int
     b: int
-    questions: dict[str, tuple[int, float]] = field(default_factory=dict)  # key -> (shared, containment)
+    questions: dict[str, tuple[int, float]] = field(
+        default_factory=dict
+    )  # key -> (shared, containment)
     shared: int = 0
     score: float = 0.0
     outputs_shared: int = 0
@@ -58,9 +66,12 @@ class Pair:
 @dataclass
 class SourceMatch:
     """Evidence that submission `submission` (index) copied from known source `source` (index)."""
+
     submission: int
     source: int
-    questions: dict[str, tuple[int, float]] = field(default_factory=dict)  # key -> (shared, containment)
+    questions: dict[str, tuple[int, float]] = field(
+        default_factory=dict
+    )  # key -> (shared, containment)
     shared: int = 0
     score: float = 0.0
     flag: str = ""  # `source:<name>` when a flag threshold is crossed
@@ -70,6 +81,7 @@ class SourceMatch:
 @dataclass
 class Comparison:
     """Everything the CSV and the report show."""
+
     submissions: list[Submission]
     skipped: list[tuple[str, str]]  # (file, why)
     notes: list[str]
@@ -80,7 +92,9 @@ class Comparison:
     pairs_compared: int
     sources: list[Source] = field(default_factory=list)
     source_skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
-    matches: list[SourceMatch] = field(default_factory=list)  # sharing anything with a source, strongest first
+    matches: list[SourceMatch] = field(
+        default_factory=list
+    )  # sharing anything with a source, strongest first
     clusters: list[Cluster] = field(default_factory=list)  # largest first
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -115,7 +129,9 @@ def ordered_keys(submissions: list[Submission], stubs: dict[str, Stub]) -> list[
     return [key for key in order if key in seen]
 
 
-def compare(submissions: list[Submission], keys: list[str], max_common: int) -> tuple[list[Pair], dict[str, set]]:
+def compare(
+    submissions: list[Submission], keys: list[str], max_common: int
+) -> tuple[list[Pair], dict[str, set]]:
     """Score every pair that shares a kept fingerprint or output unit; strongest first."""
     pairs: dict[tuple[int, int], Pair] = {}
     common: dict[str, set] = {}
@@ -131,17 +147,24 @@ def compare(submissions: list[Submission], keys: list[str], max_common: int) -> 
         # pooled over every question, so a one-line answer weighs little and one copied answer still shows
         pooled = sum(min(sizes[a], sizes[b]) for sizes in kept_sizes.values())
         pair.score = pair.shared / pooled if pooled else 0.0
-    shared, sizes, common["outputs"] = index_pairs([set(s.outputs) for s in submissions], max_common)
+    shared, sizes, common["outputs"] = index_pairs(
+        [set(s.outputs) for s in submissions], max_common
+    )
     for (a, b), count in shared.items():
         pair = pairs.setdefault((a, b), Pair(a, b))
         pair.outputs_shared = count
         pair.outputs_score = count / max(1, min(sizes[a], sizes[b]))
-    run_specific, _, _ = index_pairs([{u for u in s.outputs if is_run_specific(u)} for s in submissions], max_common)
+    run_specific, _, _ = index_pairs(
+        [{u for u in s.outputs if is_run_specific(u)} for s in submissions], max_common
+    )
     for (a, b), count in run_specific.items():
         pairs[a, b].outputs_run_specific = count
     for pair in pairs.values():
         describe(pair, submissions, common)
-    ranked = sorted(pairs.values(), key=lambda p: (-bool(p.flags), -p.score, -p.shared, -p.outputs_shared, p.a, p.b))
+    ranked = sorted(
+        pairs.values(),
+        key=lambda p: (-bool(p.flags), -p.score, -p.shared, -p.outputs_shared, p.a, p.b),
+    )
     return ranked, common
 
 
@@ -153,8 +176,10 @@ def is_run_specific(unit: str) -> bool:
 def shared_outputs(a: Submission, b: Submission, common: dict[str, set]) -> list[str]:
     """The output units two submissions share beyond the class's common ones: run-specific first, then text."""
     order = {RUN: 0, WIDGET: 1, TEXT: 2, IMAGE: 3}
-    return sorted(set(a.outputs) & set(b.outputs) - common["outputs"],
-                  key=lambda u: (order.get(u[: u.index(":") + 1], 4), u))
+    return sorted(
+        set(a.outputs) & set(b.outputs) - common["outputs"],
+        key=lambda u: (order.get(u[: u.index(":") + 1], 4), u),
+    )
 
 
 def describe(pair: Pair, submissions: list[Submission], common: dict[str, set]) -> None:
@@ -165,15 +190,18 @@ def describe(pair: Pair, submissions: list[Submission], common: dict[str, set]) 
     if code:
         pair.flags.append(code)
     if pair.outputs_shared >= FLAG_MIN_OUTPUTS and (
-            pair.outputs_run_specific >= FLAG_MIN_RUN_SPECIFIC
-            or any(unit.startswith(WIDGET) for unit in shared_outputs(a, b, common))):
+        pair.outputs_run_specific >= FLAG_MIN_RUN_SPECIFIC
+        or any(unit.startswith(WIDGET) for unit in shared_outputs(a, b, common))
+    ):
         pair.flags.append("outputs")
     if pair.questions:
         parts.append(strongest(pair.questions))
     if pair.outputs_shared:
         first = a.outputs[shared_outputs(a, b, common)[0]]
-        parts.append(f"{pair.outputs_shared} shared output(s) ({pair.outputs_run_specific} run-specific), "
-                     f"e.g. {first[:80]!r}")
+        parts.append(
+            f"{pair.outputs_shared} shared output(s) ({pair.outputs_run_specific} run-specific), "
+            f"e.g. {first[:80]!r}"
+        )
     if a.student_number and a.student_number == b.student_number:
         parts.append("same student number: a resubmission?")
     pair.evidence = "; ".join(parts)
@@ -183,15 +211,19 @@ def code_flag(score: float, shared: int, questions: dict[str, tuple[int, float]]
     """'code' on the overall score, 'question' on one answer almost wholly contained in the other, else ''."""
     if score >= FLAG_SCORE and shared >= FLAG_MIN_SHARED:
         return "code"
-    if any(containment >= FLAG_QUESTION_SCORE and count >= FLAG_QUESTION_MIN_SHARED
-           for count, containment in questions.values()):
+    if any(
+        containment >= FLAG_QUESTION_SCORE and count >= FLAG_QUESTION_MIN_SHARED
+        for count, containment in questions.values()
+    ):
         return "question"
     return ""
 
 
 def strongest(questions: dict[str, tuple[int, float]]) -> str:
     """The question with the strongest shared code, in words."""
-    key, (count, score) = max(questions.items(), key=lambda item: (item[1][0] * item[1][1], item[1][0]))
+    key, (count, score) = max(
+        questions.items(), key=lambda item: (item[1][0] * item[1][1], item[1][0])
+    )
     return f"{key}: {count} shared fingerprints ({score:.0%} of the smaller answer)"
 
 
@@ -214,10 +246,15 @@ def source_regions(source: Source, keys: list[str]) -> dict[str, Region]:
     return found
 
 
-def compare_sources(submissions: list[Submission], sources: list[Source], keys: list[str]) -> list[SourceMatch]:
+def compare_sources(
+    submissions: list[Submission], sources: list[Source], keys: list[str]
+) -> list[SourceMatch]:
     """Score every submission against every source, all fingerprints kept; those sharing anything, strongest first."""
     matches = []
-    lookups = [{key: set(region.prints) for key, region in source_regions(source, keys).items()} for source in sources]
+    lookups = [
+        {key: set(region.prints) for key, region in source_regions(source, keys).items()}
+        for source in sources
+    ]
     for index, submission in enumerate(submissions):
         for source_index, lookup in enumerate(lookups):
             match, pooled = SourceMatch(index, source_index), 0

@@ -12,6 +12,7 @@ fingerprinting" (SIGMOD 2003), the algorithm behind MOSS: hash every run of KGRA
 the smallest hash of each window of WINDOW consecutive hashes. Any run of KGRAM + WINDOW - 1 equal
 tokens shared by two regions yields at least one shared fingerprint, wherever it sits.
 """
+
 import builtins
 import functools
 import hashlib
@@ -22,12 +23,23 @@ import tokenize
 from typing import NamedTuple
 
 KGRAM = 10  # tokens per k-gram: about one statement, e.g. `c_new = f * c + i * g`
-WINDOW = 5  # hashes per winnowing window: matches of KGRAM + WINDOW - 1 = 14 tokens are always caught
+WINDOW = (
+    5  # hashes per winnowing window: matches of KGRAM + WINDOW - 1 = 14 tokens are always caught
+)
 NAME, NUMBER, STRING = "N", "NUM", "STR"
 SELF = "self"
 BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
-DROPPED = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
-                     tokenize.ENCODING, tokenize.ENDMARKER})
+DROPPED = frozenset(
+    {
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENCODING,
+        tokenize.ENDMARKER,
+    }
+)
 STATEMENT_START = frozenset({tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING})
 CLOSING = frozenset({")", "]", "}"})
 MAGIC_LINE = re.compile(r"^[ \t]*[%!?]")  # IPython magics and shell escapes are not Python
@@ -35,6 +47,7 @@ MAGIC_LINE = re.compile(r"^[ \t]*[%!?]")  # IPython magics and shell escapes are
 
 class Token(NamedTuple):
     """One normalised token; `start`/`end` are character offsets into its cell's source."""
+
     text: str
     cell: int
     start: int
@@ -43,8 +56,12 @@ class Token(NamedTuple):
 
 def blank_magics(source: str) -> str:
     """`source` with IPython magic and shell lines turned into spaces, so offsets stay put."""
-    return "".join(" " * len(line.rstrip("\r\n")) + line[len(line.rstrip("\r\n")):] if MAGIC_LINE.match(line)
-                   else line for line in source.splitlines(keepends=True))
+    return "".join(
+        " " * len(line.rstrip("\r\n")) + line[len(line.rstrip("\r\n")) :]
+        if MAGIC_LINE.match(line)
+        else line
+        for line in source.splitlines(keepends=True)
+    )
 
 
 def raw_tokens(source: str) -> list[tuple[int, str, int, int]]:
@@ -63,8 +80,14 @@ def raw_tokens(source: str) -> list[tuple[int, str, int, int]]:
         try:
             for tok in tokenize.generate_tokens(iter(chunk).__next__):
                 (row, col), (end_row, end_col) = tok.start, tok.end
-                found.append((tok.type, tok.string, offset(starts, first + row - 1, col),
-                              offset(starts, first + end_row - 1, end_col)))
+                found.append(
+                    (
+                        tok.type,
+                        tok.string,
+                        offset(starts, first + row - 1, col),
+                        offset(starts, first + end_row - 1, end_col),
+                    )
+                )
             break
         except SyntaxError as err:
             # an inconsistent dedent: start afresh at the offending line
@@ -72,7 +95,9 @@ def raw_tokens(source: str) -> list[tuple[int, str, int, int]]:
         except tokenize.TokenError as err:
             if "string" not in str(err.args[0]):
                 break  # EOF inside brackets: every token was already yielded
-            first += max(1, err.args[1][0])  # an unterminated string: resume after the line it opens on
+            first += max(
+                1, err.args[1][0]
+            )  # an unterminated string: resume after the line it opens on
     return found
 
 
@@ -83,14 +108,30 @@ def offset(starts: list[int], line: int, col: int) -> int:
 
 def is_docstring(kinds: list[int], index: int) -> bool:
     """Whether the STRING run starting at `index` is a whole statement (a docstring or bare string)."""
-    before = next((kinds[i] for i in range(index - 1, -1, -1) if kinds[i] not in (tokenize.COMMENT, tokenize.NL)),
-                  tokenize.NEWLINE)
+    before = next(
+        (
+            kinds[i]
+            for i in range(index - 1, -1, -1)
+            if kinds[i] not in (tokenize.COMMENT, tokenize.NL)
+        ),
+        tokenize.NEWLINE,
+    )
     after_index = index
     while after_index < len(kinds) and kinds[after_index] == tokenize.STRING:
         after_index += 1
-    after = next((kinds[i] for i in range(after_index, len(kinds)) if kinds[i] not in (tokenize.COMMENT, tokenize.NL)),
-                 tokenize.ENDMARKER)
-    return before in STATEMENT_START and after in (tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.DEDENT)
+    after = next(
+        (
+            kinds[i]
+            for i in range(after_index, len(kinds))
+            if kinds[i] not in (tokenize.COMMENT, tokenize.NL)
+        ),
+        tokenize.ENDMARKER,
+    )
+    return before in STATEMENT_START and after in (
+        tokenize.NEWLINE,
+        tokenize.ENDMARKER,
+        tokenize.DEDENT,
+    )
 
 
 def normalise(source: str, cell: int = 0, keep: frozenset = BUILTIN_NAMES) -> list[Token]:
@@ -141,7 +182,7 @@ def kgram_hashes(tokens: list[Token], k: int = KGRAM) -> list[int]:
     A tuple of ints hashes the same in every process, so workers agree on fingerprints.
     """
     codes = [token_code(tok.text) for tok in tokens]
-    return [hash(tuple(codes[i:i + k])) for i in range(len(codes) - k + 1)]
+    return [hash(tuple(codes[i : i + k])) for i in range(len(codes) - k + 1)]
 
 
 def winnow(hashes: list[int], window: int = WINDOW) -> list[tuple[int, int]]:
@@ -154,7 +195,7 @@ def winnow(hashes: list[int], window: int = WINDOW) -> list[tuple[int, int]]:
     window = min(window, len(hashes))
     picked, last = [], -1
     for left in range(len(hashes) - window + 1):
-        span = hashes[left:left + window]
+        span = hashes[left : left + window]
         smallest = min(span)
         position = left + window - 1 - span[::-1].index(smallest)
         if position != last:
@@ -163,8 +204,9 @@ def winnow(hashes: list[int], window: int = WINDOW) -> list[tuple[int, int]]:
     return picked
 
 
-def fingerprints(tokens: list[Token], k: int = KGRAM, window: int = WINDOW,
-                 segments: list[int] | None = None) -> dict[int, list[int]]:
+def fingerprints(
+    tokens: list[Token], k: int = KGRAM, window: int = WINDOW, segments: list[int] | None = None
+) -> dict[int, list[int]]:
     """{fingerprint hash: k-gram start positions in `tokens`} of the winnowed k-grams.
 
     `segments` (one id per token) splits `tokens` into runs that were contiguous in the source; no
@@ -177,7 +219,7 @@ def fingerprints(tokens: list[Token], k: int = KGRAM, window: int = WINDOW,
     first = 0
     for _, run in itertools.groupby(segments):
         length = sum(1 for _ in run)
-        for value, position in winnow(kgram_hashes(tokens[first:first + length], k), window):
+        for value, position in winnow(kgram_hashes(tokens[first : first + length], k), window):
             prints.setdefault(value, []).append(first + position)
         first += length
     return prints

@@ -6,6 +6,7 @@ ranked pairs, and side by side, each shared question of the top source matches (
 against the source) and of the top pairs: answer cells, starter lines greyed, the tokens of
 shared fingerprints in <mark>, then the outputs the two alone share.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,47 +18,121 @@ from markupsafe import Markup, escape
 
 from hw3.common.atomic import write_atomic
 from hw3.similarity import fingerprints
-from hw3.similarity.compare import Comparison, Pair, SourceMatch, is_run_specific, shared_outputs, source_regions
+from hw3.similarity.compare import (
+    Comparison,
+    Pair,
+    SourceMatch,
+    is_run_specific,
+    shared_outputs,
+    source_regions,
+)
 
 MAX_SHOWN_OUTPUTS = 20
 TABLE_ROWS = 100  # pairs and source matches listed in the tables (all flagged ones too); the CSVs have them all
 TEMPLATES = Path(__file__).parent / "templates"
-ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                                 undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def write_csv(path: Path, result: Comparison) -> None:
     """similarity.csv: rank, the two zips, flags, overall and per-question scores, evidence."""
-    header = ["rank", "student_a", "student_b", "file_a", "file_b", "flagged", "score", "shared_fingerprints",
-              "outputs_shared", "outputs_run_specific", "outputs_score", *result.keys, "evidence"]
+    header = [
+        "rank",
+        "student_a",
+        "student_b",
+        "file_a",
+        "file_b",
+        "flagged",
+        "score",
+        "shared_fingerprints",
+        "outputs_shared",
+        "outputs_run_specific",
+        "outputs_score",
+        *result.keys,
+        "evidence",
+    ]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for rank, pair in enumerate(result.pairs, start=1):
             a, b = result.submissions[pair.a], result.submissions[pair.b]
-            per_question = [f"{pair.questions[k][1]:.3f}" if k in pair.questions else "" for k in result.keys]
-            writer.writerow([rank, a.label, b.label, a.path.name, b.path.name, "+".join(pair.flags),
-                             f"{pair.score:.3f}", pair.shared, pair.outputs_shared, pair.outputs_run_specific,
-                             f"{pair.outputs_score:.3f}", *per_question, pair.evidence])
+            per_question = [
+                f"{pair.questions[k][1]:.3f}" if k in pair.questions else "" for k in result.keys
+            ]
+            writer.writerow(
+                [
+                    rank,
+                    a.label,
+                    b.label,
+                    a.path.name,
+                    b.path.name,
+                    "+".join(pair.flags),
+                    f"{pair.score:.3f}",
+                    pair.shared,
+                    pair.outputs_shared,
+                    pair.outputs_run_specific,
+                    f"{pair.outputs_score:.3f}",
+                    *per_question,
+                    pair.evidence,
+                ]
+            )
 
 
 def write_sources_csv(path: Path, result: Comparison) -> None:
     """sources.csv: one row per submission and known source sharing code, flagged first; per-question containment."""
-    header = ["rank", "student", "file", "source", "flagged", "score", "shared_fingerprints", *result.keys, "evidence"]
+    header = [
+        "rank",
+        "student",
+        "file",
+        "source",
+        "flagged",
+        "score",
+        "shared_fingerprints",
+        *result.keys,
+        "evidence",
+    ]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for rank, match in enumerate(result.matches, start=1):
             submission, source = result.submissions[match.submission], result.sources[match.source]
-            per_question = [f"{match.questions[k][1]:.3f}" if k in match.questions else "" for k in result.keys]
-            writer.writerow([rank, submission.label, submission.path.name, source.name, match.flag,
-                             f"{match.score:.3f}", match.shared, *per_question, match.evidence])
+            per_question = [
+                f"{match.questions[k][1]:.3f}" if k in match.questions else "" for k in result.keys
+            ]
+            writer.writerow(
+                [
+                    rank,
+                    submission.label,
+                    submission.path.name,
+                    source.name,
+                    match.flag,
+                    f"{match.score:.3f}",
+                    match.shared,
+                    *per_question,
+                    match.evidence,
+                ]
+            )
 
 
 def write_clusters_csv(path: Path, result: Comparison) -> None:
     """clusters.csv: one row per member of each cluster, with the cluster's size, questions and closest source."""
-    header = ["cluster", "members", "fingerprints", "questions", "source", "source_share", "student", "file", "share",
-              "coverage"]
+    header = [
+        "cluster",
+        "members",
+        "fingerprints",
+        "questions",
+        "source",
+        "source_share",
+        "student",
+        "file",
+        "share",
+        "coverage",
+    ]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -66,9 +141,20 @@ def write_clusters_csv(path: Path, result: Comparison) -> None:
             source, share = cluster.source or ("", 0.0)
             for index in cluster.members:
                 submission = result.submissions[index]
-                writer.writerow([number, len(cluster.members), cluster.size, questions, source,
-                                 f"{share:.3f}" if source else "", submission.label, submission.path.name,
-                                 f"{cluster.shares[index]:.3f}", f"{cluster.coverage[index]:.3f}"])
+                writer.writerow(
+                    [
+                        number,
+                        len(cluster.members),
+                        cluster.size,
+                        questions,
+                        source,
+                        f"{share:.3f}" if source else "",
+                        submission.label,
+                        submission.path.name,
+                        f"{cluster.shares[index]:.3f}",
+                        f"{cluster.coverage[index]:.3f}",
+                    ]
+                )
 
 
 def merged_spans(spans) -> list[tuple[int, int]]:
@@ -96,7 +182,7 @@ def shared_spans(region, shared: set) -> dict[int, list[tuple[int, int]]]:
         token = region.tokens[index]
         cell_spans = spans.setdefault(token.cell, [])
         source = region.cells[token.cell][1]
-        if cell_spans and not source[cell_spans[-1][1]:token.start].strip():
+        if cell_spans and not source[cell_spans[-1][1] : token.start].strip():
             cell_spans[-1] = (cell_spans[-1][0], token.end)
         else:
             cell_spans.append((token.start, token.end))
@@ -113,7 +199,7 @@ def marked_source(source: str, marks, starter) -> Markup:
     parts, at = [], 0
     for flag, run in itertools.groupby(style):
         length = sum(1 for _ in run)
-        text = escape(source[at:at + length])
+        text = escape(source[at : at + length])
         if flag & 1:
             text = Markup("<mark>{}</mark>").format(text)
         if flag & 2:
@@ -126,8 +212,13 @@ def marked_source(source: str, marks, starter) -> Markup:
 def region_cells(region, shared: set) -> list[dict]:
     """The answer cells of one student for one question: cell number and marked-up source."""
     spans = shared_spans(region, shared)
-    return [{"number": cell_index + 1, "source": marked_source(source, spans.get(position, []), region.starter[position])}
-            for position, (cell_index, source) in enumerate(region.cells)]
+    return [
+        {
+            "number": cell_index + 1,
+            "source": marked_source(source, spans.get(position, []), region.starter[position]),
+        }
+        for position, (cell_index, source) in enumerate(region.cells)
+    ]
 
 
 def pair_view(result: Comparison, rank: int, pair: Pair) -> dict:
@@ -139,12 +230,30 @@ def pair_view(result: Comparison, rank: int, pair: Pair) -> dict:
             region_a, region_b = a.regions[key], b.regions[key]
             shared = (set(region_a.prints) & set(region_b.prints)) - result.common[key]
             count, score = pair.questions[key]
-            questions.append({"key": key, "count": count, "score": score,
-                              "a": region_cells(region_a, shared), "b": region_cells(region_b, shared)})
+            questions.append(
+                {
+                    "key": key,
+                    "count": count,
+                    "score": score,
+                    "a": region_cells(region_a, shared),
+                    "b": region_cells(region_b, shared),
+                }
+            )
     units = shared_outputs(a, b, result.common)
-    outputs = [{"run_specific": is_run_specific(unit), "text": a.outputs[unit]} for unit in units[:MAX_SHOWN_OUTPUTS]]
-    return {"rank": rank, "pair": pair, "a": a, "b": b, "questions": questions, "outputs": outputs,
-            "outputs_total": len(units), "outputs_hidden": max(0, len(units) - MAX_SHOWN_OUTPUTS)}
+    outputs = [
+        {"run_specific": is_run_specific(unit), "text": a.outputs[unit]}
+        for unit in units[:MAX_SHOWN_OUTPUTS]
+    ]
+    return {
+        "rank": rank,
+        "pair": pair,
+        "a": a,
+        "b": b,
+        "questions": questions,
+        "outputs": outputs,
+        "outputs_total": len(units),
+        "outputs_hidden": max(0, len(units) - MAX_SHOWN_OUTPUTS),
+    }
 
 
 def match_view(result: Comparison, rank: int, match: SourceMatch) -> dict:
@@ -157,29 +266,62 @@ def match_view(result: Comparison, rank: int, match: SourceMatch) -> dict:
             mine, theirs = submission.regions[key], regions[key]
             shared = set(mine.prints) & set(theirs.prints)
             count, score = match.questions[key]
-            questions.append({"key": key, "count": count, "score": score,
-                              "a": region_cells(mine, shared), "b": region_cells(theirs, shared)})
-    return {"rank": rank, "match": match, "submission": submission, "source": source, "questions": questions}
+            questions.append(
+                {
+                    "key": key,
+                    "count": count,
+                    "score": score,
+                    "a": region_cells(mine, shared),
+                    "b": region_cells(theirs, shared),
+                }
+            )
+    return {
+        "rank": rank,
+        "match": match,
+        "submission": submission,
+        "source": source,
+        "questions": questions,
+    }
 
 
 def write_html(path: Path, result: Comparison, top: int) -> None:
     """Write the report of `result` to `path`."""
     flagged = sum(1 for pair in result.pairs if pair.flags)
-    listed = result.pairs[:max(top, TABLE_ROWS, flagged)]
+    listed = result.pairs[: max(top, TABLE_ROWS, flagged)]
     flagged_matches = sum(1 for match in result.matches if match.flag)
-    listed_matches = result.matches[:max(top, TABLE_ROWS, flagged_matches)]
+    listed_matches = result.matches[: max(top, TABLE_ROWS, flagged_matches)]
     notes = [escape(note) for note in result.notes]
-    notes += [Markup("<code>{}</code>: {}").format(s.path.name, note) for s in result.submissions for note in s.notes]
-    notes += [Markup("source:{} (<code>{}</code>): {}").format(s.name, s.origin, note)
-              for s in result.sources for note in s.notes]
+    notes += [
+        Markup("<code>{}</code>: {}").format(s.path.name, note)
+        for s in result.submissions
+        for note in s.notes
+    ]
+    notes += [
+        Markup("source:{} (<code>{}</code>): {}").format(s.name, s.origin, note)
+        for s in result.sources
+        for note in s.notes
+    ]
     page = ENVIRONMENT.get_template("report.html.j2").render(
-        result=result, flagged=flagged, top=top, listed=listed, more=len(result.pairs) - len(listed),
+        result=result,
+        flagged=flagged,
+        top=top,
+        listed=listed,
+        more=len(result.pairs) - len(listed),
         timing=", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items()),
-        kgram=fingerprints.KGRAM, window=fingerprints.WINDOW, notes=notes,
+        kgram=fingerprints.KGRAM,
+        window=fingerprints.WINDOW,
+        notes=notes,
         skipped=[(Path(file).name, why) for file, why in result.skipped],
         source_skipped=[(Path(file).name, why) for file, why in result.source_skipped],
-        flagged_matches=flagged_matches, listed_matches=listed_matches,
+        flagged_matches=flagged_matches,
+        listed_matches=listed_matches,
         more_matches=len(result.matches) - len(listed_matches),
-        matches=[match_view(result, rank, match) for rank, match in enumerate(result.matches[:top], start=1)],
-        pairs=[pair_view(result, rank, pair) for rank, pair in enumerate(result.pairs[:top], start=1)])
+        matches=[
+            match_view(result, rank, match)
+            for rank, match in enumerate(result.matches[:top], start=1)
+        ],
+        pairs=[
+            pair_view(result, rank, pair) for rank, pair in enumerate(result.pairs[:top], start=1)
+        ],
+    )
     write_atomic(path, page)

@@ -6,6 +6,7 @@ normalised tokens (`fingerprints.py`): pairs of submissions and shared run-speci
 (`compare.py`), each submission against the known sources (`sources.py`), and the clusters of
 code too common for the pairs (`clusters.py`).
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,13 @@ from hw3.grading.auto.intake import find_zips
 from hw3.project import ASSIGNMENTS
 from hw3.similarity import report
 from hw3.similarity.clusters import find_clusters
-from hw3.similarity.compare import Comparison, compare, compare_sources, default_max_common, ordered_keys
+from hw3.similarity.compare import (
+    Comparison,
+    compare,
+    compare_sources,
+    default_max_common,
+    ordered_keys,
+)
 from hw3.similarity.sources import against_sources, reference_source
 from hw3.similarity.stubs import UsageError, load_stubs
 from hw3.similarity.submissions import load_all
@@ -34,11 +41,14 @@ DEFAULT_JOBS = 2
 @dataclass
 class BenchResult:
     """A timed synthetic class: the comparison, its CPU seconds, how the planted copies and the independent fared."""
+
     comparison: Comparison
     cpu_seconds: float
     planted: int  # classmates' notebooks copied
     planted_flagged: int  # of them, flagged as a pair with their original
-    source_copies: dict[str, tuple[int, int]]  # source -> (students who copied it, of them flagged or clustered)
+    source_copies: dict[
+        str, tuple[int, int]
+    ]  # source -> (students who copied it, of them flagged or clustered)
     false_pairs: int  # flagged pairs of students whose code comes from different origins
     false_sources: int  # source flags on students who did not copy that source
     false_clusters: int  # clusters whose members' code comes from different origins
@@ -48,14 +58,24 @@ def zip_paths(inputs: list[Path], out: Path | None = None) -> list[Path]:
     """The zips named by `inputs`, found as `hw3 grade` finds them; UsageError when there is none at all."""
     paths = find_zips(list(inputs), out)
     if not paths:
-        raise UsageError(f"{', '.join(map(str, inputs))}: holds no .zip files: "
-                         "give the folder the Quera zips were downloaded to")
+        raise UsageError(
+            f"{', '.join(map(str, inputs))}: holds no .zip files: "
+            "give the folder the Quera zips were downloaded to"
+        )
     return paths
 
 
-def similarity(*, paths: list[Path], out: Path, release_dir: Path, autograder_dir: Path | None = None,
-               against: list[Path] | None = None, top: int = DEFAULT_TOP, max_common: int | None = None,
-               jobs: int = DEFAULT_JOBS) -> Comparison:
+def similarity(
+    *,
+    paths: list[Path],
+    out: Path,
+    release_dir: Path,
+    autograder_dir: Path | None = None,
+    against: list[Path] | None = None,
+    top: int = DEFAULT_TOP,
+    max_common: int | None = None,
+    jobs: int = DEFAULT_JOBS,
+) -> Comparison:
     """Compare the zips at `paths` with each other and with the known sources, and write the report to `out`.
 
     Known sources: the reference solution in `autograder_dir` (None: not compared) and the zips
@@ -64,8 +84,10 @@ def similarity(*, paths: list[Path], out: Path, release_dir: Path, autograder_di
     started = time.perf_counter()
     stubs, notes = load_stubs(release_dir)
     if not stubs:
-        raise UsageError(f"{release_dir}: holds no released notebook ({', '.join(ASSIGNMENTS)}): "
-                         "pass --release with the student/ folder of `hw3 release`")
+        raise UsageError(
+            f"{release_dir}: holds no released notebook ({', '.join(ASSIGNMENTS)}): "
+            "pass --release with the student/ folder of `hw3 release`"
+        )
     sources, source_skipped = against_sources(against, stubs, jobs) if against else ([], [])
     if autograder_dir is not None:
         reference, reference_notes = reference_source(autograder_dir, stubs)
@@ -77,14 +99,29 @@ def similarity(*, paths: list[Path], out: Path, release_dir: Path, autograder_di
     limit = max_common if max_common is not None else default_max_common(len(submissions))
     pairs, common = compare(submissions, keys, limit)
     compare_done = time.perf_counter()
-    result = Comparison(submissions, skipped, notes, keys, pairs, common, limit,
-                        len(submissions) * (len(submissions) - 1) // 2, sources, source_skipped)
+    result = Comparison(
+        submissions,
+        skipped,
+        notes,
+        keys,
+        pairs,
+        common,
+        limit,
+        len(submissions) * (len(submissions) - 1) // 2,
+        sources,
+        source_skipped,
+    )
     result.matches = compare_sources(submissions, sources, keys)
     sources_done = time.perf_counter()
     result.clusters = find_clusters(submissions, keys, common, sources)
     clusters_done = time.perf_counter()
-    result.timings = {"read": read_done - started, "compare": compare_done - read_done,
-                      "sources": sources_done - compare_done, "clusters": clusters_done - sources_done, "report": 0.0}
+    result.timings = {
+        "read": read_done - started,
+        "compare": compare_done - read_done,
+        "sources": sources_done - compare_done,
+        "clusters": clusters_done - sources_done,
+        "report": 0.0,
+    }
     out.mkdir(parents=True, exist_ok=True)
     report.write_csv(out / CSV_NAME, result)
     report.write_sources_csv(out / SOURCES_CSV_NAME, result)
@@ -96,29 +133,50 @@ def similarity(*, paths: list[Path], out: Path, release_dir: Path, autograder_di
 
 def cpu_seconds() -> float:
     """User + system CPU seconds of this process and its finished children (the pool's workers)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def bench(*, size: int, out: Path, release_dir: Path, autograder_dir: Path, top: int = DEFAULT_TOP,
-          max_common: int | None = None, jobs: int = DEFAULT_JOBS) -> BenchResult:
+def bench(
+    *,
+    size: int,
+    out: Path,
+    release_dir: Path,
+    autograder_dir: Path,
+    top: int = DEFAULT_TOP,
+    max_common: int | None = None,
+    jobs: int = DEFAULT_JOBS,
+) -> BenchResult:
     """Time `similarity` on a synthetic class of `size` submissions with planted copies (`synth.py`).
 
     The reference solution and the earlier term's submission the class copies are the known sources.
     """
     from hw3.similarity import synth
+
     if size < 2:
         raise UsageError("--bench needs at least 2 submissions")
     with tempfile.TemporaryDirectory(prefix="hw3-similarity-bench-") as tmp:
         started = time.perf_counter()
         planted = synth.write_class(Path(tmp), size, release_dir, autograder_dir)
         copies = sum(len(files) for files in planted.source_copies.values())
-        print(f"generated {size} synthetic submissions in {time.perf_counter() - started:.1f} s "
-              f"({len(planted.pair_copies)} copies of a classmate, {copies} of a known source)")
+        print(
+            f"generated {size} synthetic submissions in {time.perf_counter() - started:.1f} s "
+            f"({len(planted.pair_copies)} copies of a classmate, {copies} of a known source)"
+        )
         cpu_before = cpu_seconds()
-        result = similarity(paths=sorted(Path(tmp).glob("*.zip")), out=out, release_dir=release_dir,
-                            autograder_dir=autograder_dir, against=planted.against, top=top, max_common=max_common,
-                            jobs=jobs)
+        result = similarity(
+            paths=sorted(Path(tmp).glob("*.zip")),
+            out=out,
+            release_dir=release_dir,
+            autograder_dir=autograder_dir,
+            against=planted.against,
+            top=top,
+            max_common=max_common,
+            jobs=jobs,
+        )
         cpu = cpu_seconds() - cpu_before
     return scored(result, planted, cpu)
 
@@ -139,12 +197,29 @@ def scored(result: Comparison, planted, cpu: float) -> BenchResult:
             only = origins.pop()
             clustered.update((index, only) for index in cluster.members)
     index_of = {name: index for index, name in enumerate(names)}
-    caught = {source: (len(files), sum(1 for file in files if (index_of[file], source) in flagged
-                                       or clustered.get(index_of[file]) == source))
-              for source, files in planted.source_copies.items()}
+    caught = {
+        source: (
+            len(files),
+            sum(
+                1
+                for file in files
+                if (index_of[file], source) in flagged or clustered.get(index_of[file]) == source
+            ),
+        )
+        for source, files in planted.source_copies.items()
+    }
     false_pairs = sum(1 for p in result.pairs if p.flags and origin[p.a] != origin[p.b])
     false_sources = sum(1 for index, source in flagged if origin[index] != source)
-    return BenchResult(result, cpu, len(planted.pair_copies), hits, caught, false_pairs, false_sources, false_clusters)
+    return BenchResult(
+        result,
+        cpu,
+        len(planted.pair_copies),
+        hits,
+        caught,
+        false_pairs,
+        false_sources,
+        false_clusters,
+    )
 
 
 def summary(result: Comparison, out: Path, jobs: int) -> str:
@@ -154,16 +229,28 @@ def summary(result: Comparison, out: Path, jobs: int) -> str:
     flagged = sum(1 for p in result.pairs if p.flags)
     by_flag = Counter(match.flag for match in result.matches if match.flag)
     matched = len({match.submission for match in result.matches if match.flag})
-    lines = [f"hw3 similarity: {len(result.submissions)} submissions, {result.pairs_compared} pairs in "
-             f"{seconds:.1f} s ({timing}; read on {jobs} worker(s)); {flagged} pair(s) flagged"]
+    lines = [
+        f"hw3 similarity: {len(result.submissions)} submissions, {result.pairs_compared} pairs in "
+        f"{seconds:.1f} s ({timing}; read on {jobs} worker(s)); {flagged} pair(s) flagged"
+    ]
     sources = ", ".join(source.name for source in result.sources) or "none"
-    counts = f" ({', '.join(f'{flag} {count}' for flag, count in by_flag.items())})" if by_flag else ""
-    sizes = f" of {', '.join(str(len(c.members)) for c in result.clusters)} submissions" if result.clusters else ""
-    lines.append(f"known sources ({sources}): {matched} submission(s) flagged{counts}; "
-                 f"{len(result.clusters)} cluster(s){sizes}")
+    counts = (
+        f" ({', '.join(f'{flag} {count}' for flag, count in by_flag.items())})" if by_flag else ""
+    )
+    sizes = (
+        f" of {', '.join(str(len(c.members)) for c in result.clusters)} submissions"
+        if result.clusters
+        else ""
+    )
+    lines.append(
+        f"known sources ({sources}): {matched} submission(s) flagged{counts}; "
+        f"{len(result.clusters)} cluster(s){sizes}"
+    )
     lines += [f"skipped {file}: {why}" for file, why in result.skipped]
     lines += [f"skipped source {file}: {why}" for file, why in result.source_skipped]
-    lines.append(f"wrote {out / CSV_NAME}, {out / SOURCES_CSV_NAME}, {out / CLUSTERS_CSV_NAME} and {out / HTML_NAME}")
+    lines.append(
+        f"wrote {out / CSV_NAME}, {out / SOURCES_CSV_NAME}, {out / CLUSTERS_CSV_NAME} and {out / HTML_NAME}"
+    )
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ Answer cells are found by otter's tags (`hw3.common.answers`); the starter code 
 cells and the provided code cells; `keep` are the names that keep their text when normalised
 (builtins and what the released notebook defines).
 """
+
 from __future__ import annotations
 
 import ast
@@ -18,7 +19,9 @@ from hw3.project import ASSIGNMENTS
 from hw3.similarity import fingerprints
 
 OTHER = "other"  # code cells outside any question's answer cells: added by the student
-DEFINITION = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)  # top level, even in broken code
+DEFINITION = re.compile(
+    r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE
+)  # top level, even in broken code
 
 
 class UsageError(Hw3Error):
@@ -28,6 +31,7 @@ class UsageError(Hw3Error):
 @dataclass
 class Stub:
     """What the released notebook of one assignment gives every student."""
+
     name: str
     questions: dict[str, list[str]]  # question -> sources of its stub answer cells
     provided_sources: frozenset  # the provided code cells as released
@@ -66,18 +70,36 @@ def load_stub(name: str, path: Path) -> Stub:
     """The Stub of assignment `name` from its released student notebook at `path`."""
     nb, problems = parse_lenient(path.name, path.read_bytes())
     if nb is None:
-        raise UsageError(f"{path}: the released notebook is unreadable ({problems[0]}): run hw3 release again")
+        raise UsageError(
+            f"{path}: the released notebook is unreadable ({problems[0]}): run hw3 release again"
+        )
     cells = answer_cells(nb)
     answer_indices = {i for indices in cells.values() for i in indices}
-    provided = [c.source for i, c in enumerate(nb.cells) if c.cell_type == "code" and i not in answer_indices]
-    keep = fingerprints.BUILTIN_NAMES | defined_names(c.source for c in nb.cells if c.cell_type == "code")
+    provided = [
+        c.source
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and i not in answer_indices
+    ]
+    keep = fingerprints.BUILTIN_NAMES | defined_names(
+        c.source for c in nb.cells if c.cell_type == "code"
+    )
     questions = {q: [nb.cells[i].source for i in indices] for q, indices in cells.items()}
-    starter = {q: set().union(*(fingerprints.all_kgrams(fingerprints.normalise(s, 0, keep)) for s in sources))
-               for q, sources in questions.items()}
-    starter[OTHER] = set().union(*(fingerprints.all_kgrams(fingerprints.normalise(s, 0, keep)) for s in provided))
-    provided_lines = frozenset(line.strip() for source in provided for line in source.splitlines() if line.strip())
-    defines = {q: frozenset(name for source in sources for name in DEFINITION.findall(source))
-               for q, sources in questions.items()}
+    starter = {
+        q: set().union(
+            *(fingerprints.all_kgrams(fingerprints.normalise(s, 0, keep)) for s in sources)
+        )
+        for q, sources in questions.items()
+    }
+    starter[OTHER] = set().union(
+        *(fingerprints.all_kgrams(fingerprints.normalise(s, 0, keep)) for s in provided)
+    )
+    provided_lines = frozenset(
+        line.strip() for source in provided for line in source.splitlines() if line.strip()
+    )
+    defines = {
+        q: frozenset(name for source in sources for name in DEFINITION.findall(source))
+        for q, sources in questions.items()
+    }
     return Stub(name, questions, frozenset(provided), provided_lines, keep, starter, defines)
 
 

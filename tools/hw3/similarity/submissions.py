@@ -4,6 +4,7 @@ A question's region is its answer cells less the lines of the released stub; cod
 added form the `<assignment>:other` region, less the provided lines. Regions carry winnowed
 fingerprints (`fingerprints.py`). Outputs become units: printed lines, image hashes, widget ids.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -27,20 +28,25 @@ from hw3.submission.rules import ZIP_NAME_RE
 
 MIN_OUTPUT_CHARS = 12  # shorter printed lines ('True', '0.5') coincide by chance
 MAX_OUTPUT_CHARS = 300
-MAX_SOURCE_CHARS = 100_000  # per cell: a pasted data dump is not an answer, and tokenising it is slow
+MAX_SOURCE_CHARS = (
+    100_000  # per cell: a pasted data dump is not an answer, and tokenising it is slow
+)
 MAX_OUTPUT_UNITS = 5000  # per notebook: a runaway log is not more evidence
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
 HTML_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|tr)>", re.IGNORECASE)
 HTML_TAG = re.compile(r"<[^>]*>")
 # A measured duration or rate differs on every run, even of the same seeded code on the same machine.
-RUN_SPECIFIC = re.compile(r"\d(?:\.\d+)?\s?(?:it/s|s/it)\b|\b\d+(?:\.\d+)?\s?(?:s|ms|sec|secs|seconds|min|minutes)\b")
+RUN_SPECIFIC = re.compile(
+    r"\d(?:\.\d+)?\s?(?:it/s|s/it)\b|\b\d+(?:\.\d+)?\s?(?:s|ms|sec|secs|seconds|min|minutes)\b"
+)
 TEXT, RUN, IMAGE, WIDGET = "text:", "run:", "image:", "widget:"  # kinds of output unit
 
 
 @dataclass
 class Region:
     """What one student wrote for one question: the cells, the starter in them, their fingerprints."""
+
     cells: list[tuple[int, str]]  # (cell index in the notebook, source)
     starter: list[list[tuple[int, int]]]  # per cell, character ranges of starter lines
     tokens: list[fingerprints.Token]  # the answer's tokens; Token.cell indexes `cells`
@@ -50,6 +56,7 @@ class Region:
 @dataclass
 class Submission:
     """One readable zip: its answer regions per `assignment:question` and its output units."""
+
     path: Path
     label: str
     student_number: str | None
@@ -63,10 +70,17 @@ def starter_line_numbers(lines: list[str], stub_lines: list[str]) -> set[int]:
     a = [line.strip() for line in lines]
     b = [line.strip() for line in stub_lines]
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return {block.a + k for block in matcher.get_matching_blocks() for k in range(block.size) if a[block.a + k]}
+    return {
+        block.a + k
+        for block in matcher.get_matching_blocks()
+        for k in range(block.size)
+        if a[block.a + k]
+    }
 
 
-def build_region(cells: list[tuple[int, str]], is_starter, keep: frozenset, starter_kgrams: set) -> Region:
+def build_region(
+    cells: list[tuple[int, str]], is_starter, keep: frozenset, starter_kgrams: set
+) -> Region:
     """Region of `cells`; `is_starter(cell position, line number, line)` says which lines the stub gave."""
     tokens, segments, starter_ranges = [], [], []
     segment = 0
@@ -94,8 +108,12 @@ def question_region(nb, indices: list[int], stub: Stub, question: str) -> Region
     starter: dict[int, set[int]] = {}
     for position, (_, source) in enumerate(cells):
         starter[position] = starter_line_numbers(source.splitlines(), stub_lines)
-    return build_region(cells, lambda position, n, line: n in starter[position], stub.keep,
-                        stub.starter_kgrams[question])
+    return build_region(
+        cells,
+        lambda position, n, line: n in starter[position],
+        stub.keep,
+        stub.starter_kgrams[question],
+    )
 
 
 def cells_by_names(nb, stub: Stub) -> dict[str, list[int]]:
@@ -111,7 +129,9 @@ def cells_by_names(nb, stub: Stub) -> dict[str, list[int]]:
     return found
 
 
-def notebook_regions(name: str, nb, stub: Stub, by_names: bool = False) -> tuple[dict[str, Region], list[str]]:
+def notebook_regions(
+    name: str, nb, stub: Stub, by_names: bool = False
+) -> tuple[dict[str, Region], list[str]]:
     """{`name:question`: Region} of one submitted notebook, and notes on what could not be matched.
 
     Answer cells are found by otter's tags; `by_names` (for known sources, such as a solution saved
@@ -121,26 +141,46 @@ def notebook_regions(name: str, nb, stub: Stub, by_names: bool = False) -> tuple
     if not cells and by_names:
         cells = cells_by_names(nb, stub)
         if cells:
-            notes.append(f"{name}.ipynb: has no otter answer tags: its cells were matched to questions "
-                         "by the functions and classes they define")
+            notes.append(
+                f"{name}.ipynb: has no otter answer tags: its cells were matched to questions "
+                "by the functions and classes they define"
+            )
     if not cells:
-        notes.append(f"{name}.ipynb: has no otter answer tags (not the released notebook?): "
-                     f"all its code is compared as {name}:{OTHER}")
-    long_cells = [i + 1 for i, c in enumerate(nb.cells) if c.cell_type == "code" and len(c.source) > MAX_SOURCE_CHARS]
+        notes.append(
+            f"{name}.ipynb: has no otter answer tags (not the released notebook?): "
+            f"all its code is compared as {name}:{OTHER}"
+        )
+    long_cells = [
+        i + 1
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and len(c.source) > MAX_SOURCE_CHARS
+    ]
     if long_cells:
-        notes.append(f"{name}.ipynb: cell(s) {long_cells[:5]} hold over {MAX_SOURCE_CHARS} characters: "
-                     "only their beginning was compared")
+        notes.append(
+            f"{name}.ipynb: cell(s) {long_cells[:5]} hold over {MAX_SOURCE_CHARS} characters: "
+            "only their beginning was compared"
+        )
     regions, used = {}, set()
     for question in stub.questions:
         indices = cells.get(question, [])
         used.update(indices)
         if indices:
             regions[f"{name}:{question}"] = question_region(nb, indices, stub, question)
-    extra = [(i, c.source[:MAX_SOURCE_CHARS]) for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and i not in used and not is_check_cell(c) and c.source.strip()
-             and c.source not in stub.provided_sources]  # an unchanged provided cell holds nothing of the student's
-    region = build_region(extra, lambda position, n, line: not line.strip() or line.strip() in stub.provided_lines,
-                          stub.keep, stub.starter_kgrams[OTHER])
+    extra = [
+        (i, c.source[:MAX_SOURCE_CHARS])
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        and i not in used
+        and not is_check_cell(c)
+        and c.source.strip()
+        and c.source not in stub.provided_sources
+    ]  # an unchanged provided cell holds nothing of the student's
+    region = build_region(
+        extra,
+        lambda position, n, line: not line.strip() or line.strip() in stub.provided_lines,
+        stub.keep,
+        stub.starter_kgrams[OTHER],
+    )
     if region.tokens:
         regions[f"{name}:{OTHER}"] = region
     return regions, notes
@@ -169,15 +209,24 @@ def output_units(name: str, nb) -> dict[str, str]:
                 texts.append(str(output.get("text", "")))
             elif kind in ("execute_result", "display_data"):
                 data = output.get("data", {})
-                texts.append(str(data.get("text/plain", "")) if "text/html" not in data else
-                             html.unescape(HTML_TAG.sub("", HTML_BREAK.sub("\n", str(data["text/html"])))))
+                texts.append(
+                    str(data.get("text/plain", ""))
+                    if "text/html" not in data
+                    else html.unescape(
+                        HTML_TAG.sub("", HTML_BREAK.sub("\n", str(data["text/html"])))
+                    )
+                )
                 for mime in IMAGE_MIMES:
                     if mime in data:
                         digest = hashlib.sha256(str(data[mime]).encode()).hexdigest()[:16]
-                        units[f"{IMAGE}{digest}"] = f"the same image ({mime}) in {name} cell {index + 1}"
+                        units[f"{IMAGE}{digest}"] = (
+                            f"the same image ({mime}) in {name} cell {index + 1}"
+                        )
                 model = data.get(WIDGET_MIME, {})
                 if isinstance(model, dict) and model.get("model_id"):
-                    units[f"{WIDGET}{model['model_id']}"] = f"the same widget id {model['model_id']} (a progress bar?)"
+                    units[f"{WIDGET}{model['model_id']}"] = (
+                        f"the same widget id {model['model_id']} (a progress bar?)"
+                    )
             for line in output_lines("\n".join(texts)):
                 units.setdefault(f"{RUN if RUN_SPECIFIC.search(line) else TEXT}{line}", line)
             if len(units) >= MAX_OUTPUT_UNITS:
@@ -193,7 +242,9 @@ def label_of(path: Path) -> tuple[str, str | None]:
     return path.stem, None
 
 
-def load_submission(path: Path, stubs: dict[str, Stub], by_names: bool = False) -> Submission | tuple[str, str]:
+def load_submission(
+    path: Path, stubs: dict[str, Stub], by_names: bool = False
+) -> Submission | tuple[str, str]:
     """The Submission in one zip, or (file, why it was skipped); never raises for a bad zip."""
     try:
         return read_submission(path, stubs, by_names)
@@ -201,10 +252,15 @@ def load_submission(path: Path, stubs: dict[str, Stub], by_names: bool = False) 
         return (str(path), str(err))
     except (MemoryError, RecursionError, ValueError, OSError) as err:
         # one student's odd notebook must not stop the class: report it as skipped
-        return (str(path), f"could not be compared ({type(err).__name__}: {str(err)[:100]}): open it by hand")
+        return (
+            str(path),
+            f"could not be compared ({type(err).__name__}: {str(err)[:100]}): open it by hand",
+        )
 
 
-def read_submission(path: Path, stubs: dict[str, Stub], by_names: bool = False) -> Submission | tuple[str, str]:
+def read_submission(
+    path: Path, stubs: dict[str, Stub], by_names: bool = False
+) -> Submission | tuple[str, str]:
     """The Submission in one zip, or (file, why it was skipped); raises MemberError for an unreadable zip."""
     label, number = label_of(path)
     members, missing, refused = read_notebooks(path, [f"{name}.ipynb" for name in stubs])
@@ -229,8 +285,9 @@ def read_submission(path: Path, stubs: dict[str, Stub], by_names: bool = False) 
     return submission
 
 
-def read_all(paths: list[Path], stubs: dict[str, Stub], jobs: int,
-             by_names: bool = False) -> list[Submission | tuple[str, str]]:
+def read_all(
+    paths: list[Path], stubs: dict[str, Stub], jobs: int, by_names: bool = False
+) -> list[Submission | tuple[str, str]]:
     """Each zip's Submission or (file, why it was skipped), read `jobs` at a time, in the order of `paths`."""
     work = partial(load_submission, stubs=stubs, by_names=by_names)
     if jobs > 1 and len(paths) > 1:
@@ -239,7 +296,9 @@ def read_all(paths: list[Path], stubs: dict[str, Stub], jobs: int,
     return [work(path) for path in paths]
 
 
-def load_all(paths: list[Path], stubs: dict[str, Stub], jobs: int) -> tuple[list[Submission], list[tuple[str, str]]]:
+def load_all(
+    paths: list[Path], stubs: dict[str, Stub], jobs: int
+) -> tuple[list[Submission], list[tuple[str, str]]]:
     """Read every zip, `jobs` at a time; (submissions, skipped) in the order of `paths`."""
     results = read_all(paths, stubs, jobs)
     submissions = [r for r in results if isinstance(r, Submission)]

@@ -9,6 +9,7 @@ and plots. Planted among them: one student in 15 copies the reference solution a
 earlier term's submission (written beside the class, to pass with --against), each lightly
 disguised with one small change; one in 50 copies a classmate's executed notebook, outputs and all.
 """
+
 import base64
 import keyword
 import random
@@ -31,23 +32,132 @@ PDF_PLACEHOLDER = one_page_pdf("synthetic theory answers")
 COPY_EVERY = 50  # one student in this many copies a classmate's notebook
 REFERENCE_COPY_EVERY = 15  # one in this many copies the reference solution
 EARLIER_COPY_EVERY = 30  # one in this many copies the earlier term's submission
-MIN_INDEPENDENT = 2  # a class too small to keep this many independent students plants no source copies
-EARLIER_TERM = ("399000001", "EarlierTermStudent")  # the earlier term's submission, written beside the class
+MIN_INDEPENDENT = (
+    2  # a class too small to keep this many independent students plants no source copies
+)
+EARLIER_TERM = (
+    "399000001",
+    "EarlierTermStudent",
+)  # the earlier term's submission, written beside the class
 EARLIER_FOLDER = "earlier-term"
-SHARED_SNIPPETS_PER_STUDENT = 1  # per answer: two alike would be most of what the two wrote there, a false copy
-OWN_HELPER_LINES, SNIPPET_LINES = (3, 5), (1, 2)  # a snippet shared with a few is smaller than the student's own helper
+SHARED_SNIPPETS_PER_STUDENT = (
+    1  # per answer: two alike would be most of what the two wrote there, a false copy
+)
+OWN_HELPER_LINES, SNIPPET_LINES = (
+    (3, 5),
+    (1, 2),
+)  # a snippet shared with a few is smaller than the student's own helper
 IMAGE_BYTES = 45_000  # a matplotlib PNG of a loss curve is about this size
 PERSIAN = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی "
-METHODS = ("sum", "mean", "float", "detach", "abs", "exp", "log1p", "sqrt", "clamp", "softmax", "norm", "max",
-           "min", "flatten", "squeeze", "unsqueeze", "transpose", "contiguous", "cumsum", "argmax", "tanh",
-           "sigmoid", "relu", "round", "sign", "neg", "square", "std", "var", "prod", "cumprod", "argmin", "amax",
-           "amin", "median", "logsumexp", "log_softmax", "log", "log2", "expm1", "rsqrt", "reciprocal", "floor", "ceil",
-           "trunc", "frac", "sin", "cos", "atan", "sinh", "erf", "sigmoid_", "double", "half", "clone", "t", "ravel",
-           "diag", "tril", "triu", "nan_to_num", "isfinite", "count_nonzero", "any", "all", "logical_not", "bool",
-           "long", "int", "cpu", "relu_", "abs_", "exp_", "sort", "msort", "diff", "fliplr", "rot90", "trace")
+METHODS = (
+    "sum",
+    "mean",
+    "float",
+    "detach",
+    "abs",
+    "exp",
+    "log1p",
+    "sqrt",
+    "clamp",
+    "softmax",
+    "norm",
+    "max",
+    "min",
+    "flatten",
+    "squeeze",
+    "unsqueeze",
+    "transpose",
+    "contiguous",
+    "cumsum",
+    "argmax",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "round",
+    "sign",
+    "neg",
+    "square",
+    "std",
+    "var",
+    "prod",
+    "cumprod",
+    "argmin",
+    "amax",
+    "amin",
+    "median",
+    "logsumexp",
+    "log_softmax",
+    "log",
+    "log2",
+    "expm1",
+    "rsqrt",
+    "reciprocal",
+    "floor",
+    "ceil",
+    "trunc",
+    "frac",
+    "sin",
+    "cos",
+    "atan",
+    "sinh",
+    "erf",
+    "sigmoid_",
+    "double",
+    "half",
+    "clone",
+    "t",
+    "ravel",
+    "diag",
+    "tril",
+    "triu",
+    "nan_to_num",
+    "isfinite",
+    "count_nonzero",
+    "any",
+    "all",
+    "logical_not",
+    "bool",
+    "long",
+    "int",
+    "cpu",
+    "relu_",
+    "abs_",
+    "exp_",
+    "sort",
+    "msort",
+    "diff",
+    "fliplr",
+    "rot90",
+    "trace",
+)
 OPERATORS = ("+", "-", "*", "/", "@", "//")
-FIRST_NAMES = ("Ali", "Sara", "Reza", "Maryam", "Hossein", "Zahra", "Mohammad", "Fatemeh", "Amir", "Narges")
-NAME_WORDS = ("val", "tmp", "res", "out", "buf", "acc", "cur", "nxt", "item", "part", "data", "vec", "arr")
+FIRST_NAMES = (
+    "Ali",
+    "Sara",
+    "Reza",
+    "Maryam",
+    "Hossein",
+    "Zahra",
+    "Mohammad",
+    "Fatemeh",
+    "Amir",
+    "Narges",
+)
+NAME_WORDS = (
+    "val",
+    "tmp",
+    "res",
+    "out",
+    "buf",
+    "acc",
+    "cur",
+    "nxt",
+    "item",
+    "part",
+    "data",
+    "vec",
+    "arr",
+)
 DEBUG_WORDS = ("here", "check", "shape ok", "debug", "got")
 OPEN_LINE = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING}
 WORDLIKE = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
@@ -56,10 +166,19 @@ WORDLIKE = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
 @dataclass
 class SyntheticClass:
     """What `write_class` planted, by zip file name."""
-    origins: dict[str, str] = field(default_factory=dict)  # zip -> whose code it is: itself, a source, an original
-    pair_copies: list[tuple[str, str]] = field(default_factory=list)  # (original, copy), outputs copied too
-    source_copies: dict[str, list[str]] = field(default_factory=dict)  # source name -> the zips that copied it
-    against: list[Path] = field(default_factory=list)  # the earlier term's zip, to pass with --against
+
+    origins: dict[str, str] = field(
+        default_factory=dict
+    )  # zip -> whose code it is: itself, a source, an original
+    pair_copies: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (original, copy), outputs copied too
+    source_copies: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # source name -> the zips that copied it
+    against: list[Path] = field(
+        default_factory=list
+    )  # the earlier term's zip, to pass with --against
 
 
 def disguise(source: str, rng: random.Random, keep: frozenset = fingerprints.BUILTIN_NAMES) -> str:
@@ -76,7 +195,13 @@ def disguise(source: str, rng: random.Random, keep: frozenset = fingerprints.BUI
             continue
         gap = source[at:start]
         previous = raw[index - 1] if index else None
-        if previous and previous[0] not in OPEN_LINE and "\n" not in gap and not gap.strip() and gap != "":
+        if (
+            previous
+            and previous[0] not in OPEN_LINE
+            and "\n" not in gap
+            and not gap.strip()
+            and gap != ""
+        ):
             both_words = previous[0] in WORDLIKE and kind in WORDLIKE
             gap = " " if both_words or rng.random() < 0.5 else ""
         out.append(gap)
@@ -86,13 +211,26 @@ def disguise(source: str, rng: random.Random, keep: frozenset = fingerprints.BUI
         elif kind == tokenize.OP and text in ")]}" and brackets:
             brackets.pop()
         following = raw[index + 1][1] if index + 1 < len(raw) else ""
-        keyword_argument = (following == "=" and brackets[-1:] == ["call"]
-                            and previous is not None and previous[1] in ("(", ","))
-        renameable = (kind == tokenize.NAME and text not in keep and text != fingerprints.SELF
-                      and not text.isupper() and not text.startswith("__") and not keyword_argument
-                      and not (previous and previous[1] in (".", "def", "class")) and not is_keyword(text))
+        keyword_argument = (
+            following == "="
+            and brackets[-1:] == ["call"]
+            and previous is not None
+            and previous[1] in ("(", ",")
+        )
+        renameable = (
+            kind == tokenize.NAME
+            and text not in keep
+            and text != fingerprints.SELF
+            and not text.isupper()
+            and not text.startswith("__")
+            and not keyword_argument
+            and not (previous and previous[1] in (".", "def", "class"))
+            and not is_keyword(text)
+        )
         if renameable:
-            text = renames.setdefault(text, f"{rng.choice(NAME_WORDS)}_{len(renames)}{rng.choice('abcxyz')}")
+            text = renames.setdefault(
+                text, f"{rng.choice(NAME_WORDS)}_{len(renames)}{rng.choice('abcxyz')}"
+            )
         if kind == tokenize.NEWLINE and rng.random() < 0.25:
             text = f"  # {rng.choice(('why not', 'works', 'check', 'see lecture'))}{text}"
         if kind == tokenize.NEWLINE and rng.random() < 0.15:
@@ -128,8 +266,10 @@ def helper_source(rng: random.Random, tag: str, size: tuple[int, int] = OWN_HELP
     """
     lines = [f"def check_{tag}(values, scale={rng.randint(2, 9)}):"]
     for _ in range(rng.randint(*size)):
-        lines.append(f"    values = values.{rng.choice(METHODS)}().{rng.choice(METHODS)}() {rng.choice(OPERATORS)} "
-                     f"values.{rng.choice(METHODS)}() * scale + {rng.randint(1, 99)}")
+        lines.append(
+            f"    values = values.{rng.choice(METHODS)}().{rng.choice(METHODS)}() {rng.choice(OPERATORS)} "
+            f"values.{rng.choice(METHODS)}() * scale + {rng.randint(1, 99)}"
+        )
     lines.append(f"    return values.{rng.choice(METHODS)}()")
     return "\n".join(lines) + "\n"
 
@@ -147,28 +287,47 @@ def student_outputs(stub, rng: random.Random) -> dict[int, list]:
             continue
         cell_outputs = []
         if "print(" in cell.source:
-            cell_outputs.append(stream(f"torch 2.13.0 on cpu; cell {index} ran\n"))  # the same for everyone
+            cell_outputs.append(
+                stream(f"torch 2.13.0 on cpu; cell {index} ran\n")
+            )  # the same for everyone
         if "loss" in cell.source and "print(" in cell.source:
             loss = rng.uniform(2.8, 3.4)
             lines = []
             for step in range(50, 251, 50):
                 loss *= rng.uniform(0.8, 0.95)
-                lines.append(f"| step {step:5d} | loss {loss:5.2f} | ppl {2.718 ** loss:6.2f} | "
-                             f"val ppl {2.718 ** loss * rng.uniform(1.0, 1.2):6.2f} |\n")
-            lines.append(f"250 steps in {rng.randint(20, 200)} s; test perplexity {rng.uniform(6, 11):.2f}\n")
+                lines.append(
+                    f"| step {step:5d} | loss {loss:5.2f} | ppl {2.718**loss:6.2f} | "
+                    f"val ppl {2.718**loss * rng.uniform(1.0, 1.2):6.2f} |\n"
+                )
+            lines.append(
+                f"250 steps in {rng.randint(20, 200)} s; test perplexity {rng.uniform(6, 11):.2f}\n"
+            )
             cell_outputs.append(stream("".join(lines)))
             rate = rng.uniform(3, 12)
-            bars = "".join(f"\rtraining: {step * 100 // 250:3d}%| | {step}/250 [00:{step // rate:02.0f}<00:00, "
-                           f"{rate * rng.uniform(0.9, 1.1):.2f}it/s]" for step in range(50, 251, 50))
+            bars = "".join(
+                f"\rtraining: {step * 100 // 250:3d}%| | {step}/250 [00:{step // rate:02.0f}<00:00, "
+                f"{rate * rng.uniform(0.9, 1.1):.2f}it/s]"
+                for step in range(50, 251, 50)
+            )
             cell_outputs.append(nbformat.v4.new_output("stream", name="stderr", text=bars))
         if "plt." in cell.source:
             png = base64.b64encode(rng.randbytes(IMAGE_BYTES)).decode()
-            cell_outputs.append(nbformat.v4.new_output("display_data", data={"image/png": png,
-                                                                              "text/plain": "<Figure>"}))
+            cell_outputs.append(
+                nbformat.v4.new_output(
+                    "display_data", data={"image/png": png, "text/plain": "<Figure>"}
+                )
+            )
         if "sample(" in cell.source:
             text = "<br>".join("".join(rng.choice(PERSIAN) for _ in range(40)) for _ in range(6))
-            cell_outputs.append(nbformat.v4.new_output("display_data", data={
-                "text/html": f'<div dir="rtl">{text}</div>', "text/plain": "<IPython.core.display.HTML object>"}))
+            cell_outputs.append(
+                nbformat.v4.new_output(
+                    "display_data",
+                    data={
+                        "text/html": f'<div dir="rtl">{text}</div>',
+                        "text/plain": "<IPython.core.display.HTML object>",
+                    },
+                )
+            )
         if cell_outputs:
             outputs[index] = cell_outputs
     return outputs
@@ -189,7 +348,9 @@ def submitted_notebook(stub, answers: dict[str, list[str]], outputs: dict[int, l
     return nb
 
 
-def submission_zip(folder: Path, student_number: str, full_name: str, notebooks: dict[str, object]) -> Path:
+def submission_zip(
+    folder: Path, student_number: str, full_name: str, notebooks: dict[str, object]
+) -> Path:
     """Write the Quera zip of one student holding `notebooks` ({assignment: notebook}) and a PDF."""
     path = folder / zip_name(student_number, full_name)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -201,11 +362,20 @@ def submission_zip(folder: Path, student_number: str, full_name: str, notebooks:
 
 def student_identity(index: int) -> tuple[str, str]:
     """(student number, CamelCase name) of synthetic student `index`."""
-    return f"40{index:07d}", f"{FIRST_NAMES[index % len(FIRST_NAMES)]}Synthetic{chr(65 + index % 26)}"
+    return (
+        f"40{index:07d}",
+        f"{FIRST_NAMES[index % len(FIRST_NAMES)]}Synthetic{chr(65 + index % 26)}",
+    )
 
 
-def own_answers(stub_cells: dict[str, list[str]], name: str, keep: frozenset, snippets: list[str],
-                rng: random.Random, tag: str) -> dict[str, list[str]]:
+def own_answers(
+    stub_cells: dict[str, list[str]],
+    name: str,
+    keep: frozenset,
+    snippets: list[str],
+    rng: random.Random,
+    tag: str,
+) -> dict[str, list[str]]:
     """An independent student's answers: composed from the pool, disguised, plus own helpers and shared snippets."""
     answers = {}
     for question, sources in pool.independent_answers(name, stub_cells, rng).items():
@@ -216,7 +386,9 @@ def own_answers(stub_cells: dict[str, list[str]], name: str, keep: frozenset, sn
     return answers
 
 
-def light_copy(answers: dict[str, list[str]], keep: frozenset, rng: random.Random) -> dict[str, list[str]]:
+def light_copy(
+    answers: dict[str, list[str]], keep: frozenset, rng: random.Random
+) -> dict[str, list[str]]:
     """A copy of `answers` lightly disguised: renamed, respaced, commented, one small change per question."""
     copied = {}
     for question, sources in answers.items():
@@ -232,22 +404,35 @@ def source_roles(count: int, taken: set[int], rng: random.Random) -> tuple[list[
     if len(others) - sum(wanted) < MIN_INDEPENDENT:
         return [], []
     chosen = rng.sample(others, sum(wanted))
-    return sorted(chosen[:wanted[0]]), sorted(chosen[wanted[0]:])
+    return sorted(chosen[: wanted[0]]), sorted(chosen[wanted[0] :])
 
 
-def write_earlier_term(folder: Path, stubs: dict, snippets: list[str], seed: str) -> tuple[Path, dict]:
+def write_earlier_term(
+    folder: Path, stubs: dict, snippets: list[str], seed: str
+) -> tuple[Path, dict]:
     """Write the earlier term's submission (an independent student of its own) into `folder`; (zip, its answers)."""
     rng = random.Random(seed)
-    answers = {name: own_answers(cells, name, keep, snippets, rng, "earlier")
-               for name, (_, keep, cells, _) in stubs.items()}
+    answers = {
+        name: own_answers(cells, name, keep, snippets, rng, "earlier")
+        for name, (_, keep, cells, _) in stubs.items()
+    }
     folder.mkdir()
-    path = submission_zip(folder, *EARLIER_TERM, {name: submitted_notebook(stubs[name][0], answers[name],
-                                                                            student_outputs(stubs[name][0], rng))
-                                                  for name in stubs})
+    path = submission_zip(
+        folder,
+        *EARLIER_TERM,
+        {
+            name: submitted_notebook(
+                stubs[name][0], answers[name], student_outputs(stubs[name][0], rng)
+            )
+            for name in stubs
+        },
+    )
     return path, answers
 
 
-def write_class(folder: Path, count: int, release_dir: Path, autograder_dir: Path) -> SyntheticClass:
+def write_class(
+    folder: Path, count: int, release_dir: Path, autograder_dir: Path
+) -> SyntheticClass:
     """Write `count` synthetic zips into `folder`, and the earlier term's zip into `folder/earlier-term/`.
 
     Built from the released notebooks in `release_dir` and the reference solutions in `autograder_dir`.
@@ -258,15 +443,24 @@ def write_class(folder: Path, count: int, release_dir: Path, autograder_dir: Pat
         path = release_dir / name / f"{name}.ipynb"
         if path.exists() and (autograder_dir / name / f"{name}.ipynb").exists():
             stub = nbformat.read(path, as_version=4)
-            keep = fingerprints.BUILTIN_NAMES | defined_names(c.source for c in stub.cells if c.cell_type == "code")
-            cells = {q: [stub.cells[i].source for i in indices] for q, indices in answer_cells(stub).items()}
+            keep = fingerprints.BUILTIN_NAMES | defined_names(
+                c.source for c in stub.cells if c.cell_type == "code"
+            )
+            cells = {
+                q: [stub.cells[i].source for i in indices]
+                for q, indices in answer_cells(stub).items()
+            }
             stubs[name] = (stub, keep, cells, reference_answers(name, autograder_dir))
     snippets = [helper_source(rng, f"shared{k}", SNIPPET_LINES) for k in range(max(1, count // 2))]
-    copies = {k: rng.randrange(k) for k in range(COPY_EVERY - 1, count, COPY_EVERY)} or {count - 1: 0}
+    copies = {k: rng.randrange(k) for k in range(COPY_EVERY - 1, count, COPY_EVERY)} or {
+        count - 1: 0
+    }
     copies_reference, copies_earlier = source_roles(count, set(copies), rng)
     planted, earlier, earlier_name = SyntheticClass(), {}, ""
     if copies_earlier:
-        path, earlier = write_earlier_term(folder / EARLIER_FOLDER, stubs, snippets, f"{count}-earlier")
+        path, earlier = write_earlier_term(
+            folder / EARLIER_FOLDER, stubs, snippets, f"{count}-earlier"
+        )
         planted.against.append(path)
         earlier_name = path.stem  # how `hw3 similarity --against` names a zip
     written = {}
@@ -277,8 +471,10 @@ def write_class(folder: Path, count: int, release_dir: Path, autograder_dir: Pat
             outputs = student_outputs(stub, student_rng)
             if index in copies:
                 original = written[copies[index]][name]
-                answers = {q: [disguise(s, student_rng, keep) for s in sources]
-                           for q, sources in original["answers"].items()}
+                answers = {
+                    q: [disguise(s, student_rng, keep) for s in sources]
+                    for q, sources in original["answers"].items()
+                }
                 outputs = original["outputs"]  # copied the executed notebook
             elif index in copies_reference:
                 answers = light_copy(reference, keep, student_rng)
@@ -288,9 +484,14 @@ def write_class(folder: Path, count: int, release_dir: Path, autograder_dir: Pat
                 answers = own_answers(cells, name, keep, snippets, student_rng, str(index))
             notebooks[name] = {"answers": answers, "outputs": outputs}
         written[index] = notebooks
-        file = submission_zip(folder, *student_identity(index), {name: submitted_notebook(stubs[name][0], nb["answers"],
-                                                                                         nb["outputs"])
-                                                                 for name, nb in notebooks.items()}).name
+        file = submission_zip(
+            folder,
+            *student_identity(index),
+            {
+                name: submitted_notebook(stubs[name][0], nb["answers"], nb["outputs"])
+                for name, nb in notebooks.items()
+            },
+        ).name
         if index in copies:
             original = zip_name(*student_identity(copies[index]))
             planted.pair_copies.append((original, file))

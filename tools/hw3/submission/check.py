@@ -2,6 +2,7 @@
 
 Standard library only (and Python 3.8 syntax): the students' `submit.py --check` is this module.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from hw3.submission.rules import PDF_NAME, Inspection, inspect_submission
 @dataclass
 class CheckResult:
     """One Inspection (problems, PDF pages) per zip, in the order given."""
+
     inspections: dict[Path, Inspection]
 
     @property
@@ -37,6 +39,10 @@ class CheckResult:
         return f"{self.valid} of {len(self.inspections)} zip(s) valid"
 
 
-def check(zips: list[Path], *, allow_unanswered: bool = False, allow_errors: bool = False) -> CheckResult:
+def check(
+    zips: list[Path], *, allow_unanswered: bool = False, allow_errors: bool = False
+) -> CheckResult:
     """Inspect each zip; a zip is valid when its problem list is empty."""
-    return CheckResult({Path(z): inspect_submission(z, allow_unanswered, allow_errors) for z in zips})
+    return CheckResult(
+        {Path(z): inspect_submission(z, allow_unanswered, allow_errors) for z in zips}
+    )

@@ -5,6 +5,7 @@ none, atomically and deterministically (sorted entries, 1980-01-01 mtimes, defla
 
 Standard library only (and Python 3.8 syntax): the students' `submit.py` packs with this module.
 """
+
 from __future__ import annotations
 
 import filecmp
@@ -12,8 +13,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hw3.common.zipwrite import deterministic_zip_bytes
 from hw3.common.atomic import write_atomic
+from hw3.common.zipwrite import deterministic_zip_bytes
 from hw3.submission.rules import (
     MAX_ZIP_BYTES,
     NOTEBOOKS,
@@ -33,6 +34,7 @@ RELEASE_FOLDERS = {"hafez.ipynb": "hafez", "apple_stock.ipynb": "apple_stock", P
 @dataclass
 class PackResult:
     """The zip written (None when there were problems), the files in it and every problem found."""
+
     path: Path | None
     members: dict[str, bytes] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -41,8 +43,10 @@ class PackResult:
     def manifest(self) -> list[str]:
         """One line per member, sorted: name, size in bytes, sha256."""
         width = max(len(name) for name in self.members)
-        return [f"  {name:<{width}}  {len(data):>10} B  sha256 {hashlib.sha256(data).hexdigest()}"
-                for name, data in sorted(self.members.items())]
+        return [
+            f"  {name:<{width}}  {len(data):>10} B  sha256 {hashlib.sha256(data).hexdigest()}"
+            for name, data in sorted(self.members.items())
+        ]
 
     def refusal(self) -> list[str]:
         """Why nothing was written: every problem, then `N problem(s); nothing written`."""
@@ -51,8 +55,10 @@ class PackResult:
     def report(self) -> list[str]:
         """What a written zip holds: the manifest, then `wrote PATH (size, sha256; PDF pages)`."""
         archive = self.path.read_bytes()
-        return self.manifest() + [f"wrote {self.path} ({len(archive)} B, sha256 {hashlib.sha256(archive).hexdigest()}; "
-                                  f"{PDF_NAME}: {self.pdf_pages} page(s)); upload it to Quera as is"]
+        return self.manifest() + [
+            f"wrote {self.path} ({len(archive)} B, sha256 {hashlib.sha256(archive).hexdigest()}; "
+            f"{PDF_NAME}: {self.pdf_pages} page(s)); upload it to Quera as is"
+        ]
 
 
 def near_names(folder: Path, name: str) -> list[str]:
@@ -60,8 +66,14 @@ def near_names(folder: Path, name: str) -> list[str]:
     stem, suffix = Path(name).stem.lower(), Path(name).suffix.lower()
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() == suffix and p.name != name and p.stem.lower().startswith(stem))
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() == suffix
+        and p.name != name
+        and p.stem.lower().startswith(stem)
+    )
 
 
 def locate_source(name: str, folder: Path, flag: str) -> tuple[Path | None, list[str]]:
@@ -69,12 +81,19 @@ def locate_source(name: str, folder: Path, flag: str) -> tuple[Path | None, list
     unzipped student release; (None, [problem]) when neither exists or both do with different contents."""
     places = [folder / name, folder / RELEASE_FOLDERS[name] / name]
     found = [place for place in places if place.exists()]
-    if len(found) == 2 and not (all(place.is_file() for place in found) and filecmp.cmp(*found, shallow=False)):
-        return None, [f"{name}: two different copies, {found[0]} and {found[1]}: delete the stale one or pass {flag}"]
+    if len(found) == 2 and not (
+        all(place.is_file() for place in found) and filecmp.cmp(*found, shallow=False)
+    ):
+        return None, [
+            f"{name}: two different copies, {found[0]} and {found[1]}: delete the stale one or pass {flag}"
+        ]
     if found:
         return found[0], []
-    near = [(place.parent.relative_to(folder) / other).as_posix() for place in places
-            for other in near_names(place.parent, name)]
+    near = [
+        (place.parent.relative_to(folder) / other).as_posix()
+        for place in places
+        for other in near_names(place.parent, name)
+    ]
     fix = f"rename {near[0]!r} to {name!r}" if near else f"save it in one of them or pass {flag}"
     return None, [f"{name}: not found at {places[0]} or {places[1]}: {fix}"]
 
@@ -89,18 +108,30 @@ def read_source(name: str, path: Path, flag: str) -> tuple[bytes | None, list[st
         return None, [f"{name}: {path} is not a file: pass the file itself with {flag}"]
     size = path.stat().st_size
     if size > max_bytes(name):
-        return None, [f"{name}: {path} is {mb(size)} (limit {mb(max_bytes(name))}): make it smaller"]
+        return None, [
+            f"{name}: {path} is {mb(size)} (limit {mb(max_bytes(name))}): make it smaller"
+        ]
     return path.read_bytes(), []
 
 
-def source_bytes(name: str, folder: Path, explicit: Path | None, flag: str) -> tuple[bytes | None, list[str]]:
+def source_bytes(
+    name: str, folder: Path, explicit: Path | None, flag: str
+) -> tuple[bytes | None, list[str]]:
     """(bytes, []) of one file to pack, from `explicit` when given, else located in `folder`; or (None, [problem])."""
     path, problems = (explicit, []) if explicit is not None else locate_source(name, folder, flag)
     return (None, problems) if problems else read_source(name, path, flag)
 
 
-def pack(*, student_number: str, full_name: str, source: Path = Path("."), pdf: Path | None = None,
-         out: Path = Path("."), allow_unanswered: bool = False, allow_errors: bool = False) -> PackResult:
+def pack(
+    *,
+    student_number: str,
+    full_name: str,
+    source: Path = Path("."),
+    pdf: Path | None = None,
+    out: Path = Path("."),
+    allow_unanswered: bool = False,
+    allow_errors: bool = False,
+) -> PackResult:
     """Check the notebooks found in `source` and the PDF (default: found in `source`, see locate_source),
     then write `out/DL_HW3__<number>__<name>.zip`; nothing is written when any problem is found."""
     result = PackResult(None, problems=check_identity(student_number, full_name))
@@ -122,12 +153,16 @@ def pack(*, student_number: str, full_name: str, source: Path = Path("."), pdf: 
         return result
     archive = deterministic_zip_bytes(result.members)
     if len(archive) > MAX_ZIP_BYTES:
-        result.problems.append(f"{target.name}: would be {mb(len(archive))} (limit {mb(MAX_ZIP_BYTES)}): "
-                               "shrink the PDF or clear huge outputs (large images, long printouts)")
+        result.problems.append(
+            f"{target.name}: would be {mb(len(archive))} (limit {mb(MAX_ZIP_BYTES)}): "
+            "shrink the PDF or clear huge outputs (large images, long printouts)"
+        )
         return result
     try:
         result.path = write_atomic(target, archive)
     except OSError as err:
-        result.problems.append(f"{target.name}: cannot be written ({err.strerror or err}): "
-                               "free some disk space or pass another --out")
+        result.problems.append(
+            f"{target.name}: cannot be written ({err.strerror or err}): "
+            "free some disk space or pass another --out"
+        )
     return result

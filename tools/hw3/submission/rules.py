@@ -13,6 +13,7 @@ rules. pypdf counts the PDF's pages where it is installed (it is a dependency of
 the page objects are counted in the file itself, compressed object streams included. No problem
 line may depend on the Python version (an exception's class name, say): the lines must match.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -43,14 +44,20 @@ from hw3.common.safezip import (
 NOTEBOOKS = ("hafez.ipynb", "apple_stock.ipynb")
 PDF_NAME = "HW3__Solution.pdf"
 REQUIRED_FILES = NOTEBOOKS + (PDF_NAME,)
-ZIP_NAME_RE = re.compile(r"^DL_HW3__(?P<student_number>[0-9]{7,12})__(?P<full_name>[A-Z][A-Za-z]*)\.zip$")
+ZIP_NAME_RE = re.compile(
+    r"^DL_HW3__(?P<student_number>[0-9]{7,12})__(?P<full_name>[A-Z][A-Za-z]*)\.zip$"
+)
 ZIP_NAME_FORMAT = "DL_HW3__{student_number}__{full_name}.zip"
 ZIP_NAME_EXAMPLE = "DL_HW3__401521234__AliMomen.zip"
-LOOSE_ZIP_NAME_RE = re.compile(r"^DL[_ -]?HW[_ -]?3[_ -]+(.+?)[_ -]+(.+?)\.zip$", re.IGNORECASE)  # to suggest a fix
+LOOSE_ZIP_NAME_RE = re.compile(
+    r"^DL[_ -]?HW[_ -]?3[_ -]+(.+?)[_ -]+(.+?)\.zip$", re.IGNORECASE
+)  # to suggest a fix
 STUDENT_NUMBER_RE = re.compile(r"^[0-9]{7,12}$")
 FULL_NAME_RE = re.compile(r"^[A-Z][A-Za-z]*$")
 QUESTION_RE = re.compile(r"^\s*(q\d+\w*)\s*:")
-REPORTED_NOT_IMPLEMENTED_RE = re.compile(r"NotImplementedError: (q\d+\w*)\s*:")  # in a printed test report
+REPORTED_NOT_IMPLEMENTED_RE = re.compile(
+    r"NotImplementedError: (q\d+\w*)\s*:"
+)  # in a printed test report
 OTTER_LOG = ".OTTER_LOG"
 MAX_PDF_BYTES = 20 * MB
 MAX_ZIP_BYTES = 50 * MB
@@ -70,6 +77,7 @@ ALLOW_ERRORS, ALLOW_UNANSWERED = "--allow-errors", "--allow-unanswered"
 @dataclass
 class Inspection:
     """What checking one submission zip found: its problems and, when the PDF could be read, its pages."""
+
     problems: list = field(default_factory=list)
     pdf_pages: int | None = None
 
@@ -81,12 +89,18 @@ def suggest_full_name(full_name: str) -> str:
     """CamelCase ASCII spelling of a name ("ali momen" -> "AliMomen", "José" -> "Jose"); may be ''."""
     ascii_name = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode()
     words = re.findall(r"[A-Za-z]+", ascii_name)
-    return "".join(word[0].upper() + (word[1:].lower() if word[1:].isupper() else word[1:]) for word in words)
+    return "".join(
+        word[0].upper() + (word[1:].lower() if word[1:].isupper() else word[1:]) for word in words
+    )
 
 
 def suggest_student_number(student_number: str) -> str:
     """Student number in ASCII digits only ("401 521-234" or Persian digits -> "401521234")."""
-    return "".join(str(unicodedata.digit(ch)) for ch in student_number if unicodedata.digit(ch, None) is not None)
+    return "".join(
+        str(unicodedata.digit(ch))
+        for ch in student_number
+        if unicodedata.digit(ch, None) is not None
+    )
 
 
 def check_identity(student_number: str, full_name: str) -> list:
@@ -94,12 +108,22 @@ def check_identity(student_number: str, full_name: str) -> list:
     problems = []
     if not STUDENT_NUMBER_RE.match(student_number):
         fixed = suggest_student_number(student_number)
-        hint = f"use {fixed!r}" if STUDENT_NUMBER_RE.match(fixed) else "use your 7-12 digit student number"
+        hint = (
+            f"use {fixed!r}"
+            if STUDENT_NUMBER_RE.match(fixed)
+            else "use your 7-12 digit student number"
+        )
         problems.append(f"student number {student_number!r}: must be 7-12 digits 0-9 only: {hint}")
     if not FULL_NAME_RE.match(full_name):
         fixed = suggest_full_name(full_name)
-        hint = f"use {fixed!r}" if FULL_NAME_RE.match(fixed) else "write it in English letters, e.g. 'AliMomen'"
-        problems.append(f"full name {full_name!r}: must be CamelCase English letters, no spaces: {hint}")
+        hint = (
+            f"use {fixed!r}"
+            if FULL_NAME_RE.match(fixed)
+            else "write it in English letters, e.g. 'AliMomen'"
+        )
+        problems.append(
+            f"full name {full_name!r}: must be CamelCase English letters, no spaces: {hint}"
+        )
     return problems
 
 
@@ -117,9 +141,13 @@ def check_zip_name(name: str) -> list:
         student_number = suggest_student_number(parts[1])
         full_name = suggest_full_name(parts[2])
         if not check_identity(student_number, full_name):
-            return [f"wrong file name: rename it to {zip_name(student_number, full_name)!r} (double underscores)"]
-    return [f"wrong file name: it must be DL_HW3__[StudentNumber]__[FullName].zip with double underscores, "
-            f"e.g. {ZIP_NAME_EXAMPLE!r}: rename it (submit.py and hw3 pack name it for you)"]
+            return [
+                f"wrong file name: rename it to {zip_name(student_number, full_name)!r} (double underscores)"
+            ]
+    return [
+        f"wrong file name: it must be DL_HW3__[StudentNumber]__[FullName].zip with double underscores, "
+        f"e.g. {ZIP_NAME_EXAMPLE!r}: rename it (submit.py and hw3 pack name it for you)"
+    ]
 
 
 def identity(file_name: str) -> tuple:
@@ -146,7 +174,10 @@ def count_pdf_pages(data: bytes) -> int:
     except ImportError:
         return scanned_page_objects(data)
     import logging
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # a damaged file is judged by its pages, here
+
+    logging.getLogger("pypdf").setLevel(
+        logging.CRITICAL
+    )  # a damaged file is judged by its pages, here
     try:
         return len(pypdf.PdfReader(io.BytesIO(data), strict=False).pages)
     except Exception:  # noqa: BLE001 - any failure of the parser: count the page objects instead
@@ -176,18 +207,26 @@ def check_pdf_bytes(data: bytes) -> tuple:
         return [f"{PDF_NAME}: is empty: export your theory answers to PDF again"], None
     problems = []
     if len(data) > MAX_PDF_BYTES:
-        problems.append(f"{PDF_NAME}: is {mb(len(data))} (limit {mb(MAX_PDF_BYTES)}): "
-                        "compress the images or export at a lower resolution")
+        problems.append(
+            f"{PDF_NAME}: is {mb(len(data))} (limit {mb(MAX_PDF_BYTES)}): "
+            "compress the images or export at a lower resolution"
+        )
     if not data.startswith(PDF_MAGIC):
-        problems.append(f"{PDF_NAME}: is not a PDF (it looks like {sniff(data)}): "
-                        "export your answers as PDF; renaming the file is not enough")
+        problems.append(
+            f"{PDF_NAME}: is not a PDF (it looks like {sniff(data)}): "
+            "export your answers as PDF; renaming the file is not enough"
+        )
         return problems, None
     if PDF_EOF not in data[-PDF_EOF_WINDOW:]:
-        problems.append(f"{PDF_NAME}: is truncated (no %%EOF at the end): export or download it again")
+        problems.append(
+            f"{PDF_NAME}: is truncated (no %%EOF at the end): export or download it again"
+        )
         return problems, None
     pages = count_pdf_pages(data)
     if pages == 0:
-        problems.append(f"{PDF_NAME}: has no pages (a PDF header but no page in it): export your answers to PDF again")
+        problems.append(
+            f"{PDF_NAME}: has no pages (a PDF header but no page in it): export your answers to PDF again"
+        )
     return problems, pages
 
 
@@ -197,8 +236,10 @@ def check_pdf_bytes(data: bytes) -> tuple:
 def output_text(output: dict) -> str:
     """The printed text of a saved cell output: stream text, or its text/plain and text/html data."""
     data = output.get("data", {}) if isinstance(output.get("data"), dict) else {}
-    return "\n".join(joined(part) for part in (output.get("text", ""), data.get("text/plain", ""),
-                                                data.get("text/html", "")))
+    return "\n".join(
+        joined(part)
+        for part in (output.get("text", ""), data.get("text/plain", ""), data.get("text/html", ""))
+    )
 
 
 def is_error(output: dict) -> bool:
@@ -212,8 +253,11 @@ def is_not_implemented(output: dict) -> bool:
 
 def code_cells(nb: dict) -> list:
     """(1-based cell number, cell) of every code cell with some source."""
-    return [(number, cell) for number, cell in enumerate(nb.get("cells", []), start=1)
-            if cell.get("cell_type") == "code" and joined(cell.get("source")).strip()]
+    return [
+        (number, cell)
+        for number, cell in enumerate(nb.get("cells", []), start=1)
+        if cell.get("cell_type") == "code" and joined(cell.get("source")).strip()
+    ]
 
 
 def unanswered_questions(nb: dict) -> list:
@@ -244,7 +288,12 @@ def traceback_cells(nb: dict) -> list:
         for output in cell.get("outputs", []):
             if is_error(output) and not is_not_implemented(output):
                 message = str(output.get("evalue", "")).strip().splitlines()
-                found.append((number, f"{output.get('ename', 'Error')}: {message[0][:SOURCE_PREVIEW] if message else ''}"))
+                found.append(
+                    (
+                        number,
+                        f"{output.get('ename', 'Error')}: {message[0][:SOURCE_PREVIEW] if message else ''}",
+                    )
+                )
                 break
     return found
 
@@ -272,15 +321,23 @@ def check_otter_metadata(name: str, nb: dict) -> list:
     if got == expected:
         return []
     if got is None:
-        return [f"{name}: has no otter metadata (not the released notebook?): "
-                f"copy your answers into the released {name} and submit that"]
+        return [
+            f"{name}: has no otter metadata (not the released notebook?): "
+            f"copy your answers into the released {name} and submit that"
+        ]
     if f"{got}.ipynb" in NOTEBOOKS:
-        return [f"{name}: holds the {got} notebook: save that one as {got}.ipynb and put your {expected} notebook here"]
-    return [f"{name}: belongs to otter assignment {got!r}, not {expected!r}: "
-            f"copy your answers into the released {name} and submit that"]
+        return [
+            f"{name}: holds the {got} notebook: save that one as {got}.ipynb and put your {expected} notebook here"
+        ]
+    return [
+        f"{name}: belongs to otter assignment {got!r}, not {expected!r}: "
+        f"copy your answers into the released {name} and submit that"
+    ]
 
 
-def check_notebook_bytes(name: str, data: bytes, allow_unanswered: bool = False, allow_errors: bool = False) -> list:
+def check_notebook_bytes(
+    name: str, data: bytes, allow_unanswered: bool = False, allow_errors: bool = False
+) -> list:
     """Problems with one notebook: well-formed nbformat 4 JSON; ours (otter assignment name = file
     stem); executed (every non-empty code cell has an execution count); answered (no output still
     shows a stub's NotImplementedError, unless `allow_unanswered`); and clean (no other error in the
@@ -294,15 +351,22 @@ def check_notebook_bytes(name: str, data: bytes, allow_unanswered: bool = False,
     if never_run and len(never_run) == total:
         problems.append(f"{name}: was never run (no code cell has an execution count): {RUN_ALL}")
     elif never_run:
-        problems.append(f"{name}: {len(never_run)} of {total} code cells never ran "
-                        f"(first: {never_run[0]!r}): {RUN_ALL}")
+        problems.append(
+            f"{name}: {len(never_run)} of {total} code cells never ran "
+            f"(first: {never_run[0]!r}): {RUN_ALL}"
+        )
     if not allow_unanswered:
-        problems += [f"{name}: {question} is unanswered (its output still shows NotImplementedError): "
-                     f"answer it, {RUN_ALL}; or pass {ALLOW_UNANSWERED} to submit without it"
-                     for question in unanswered_questions(nb)]
+        problems += [
+            f"{name}: {question} is unanswered (its output still shows NotImplementedError): "
+            f"answer it, {RUN_ALL}; or pass {ALLOW_UNANSWERED} to submit without it"
+            for question in unanswered_questions(nb)
+        ]
     if not allow_errors:
-        problems += [f"{name}: cell {number} raised {error} in its saved output: fix it and {RUN_ALL}; "
-                     f"or pass {ALLOW_ERRORS} to submit it as it is" for number, error in traceback_cells(nb)]
+        problems += [
+            f"{name}: cell {number} raised {error} in its saved output: fix it and {RUN_ALL}; "
+            f"or pass {ALLOW_ERRORS} to submit it as it is"
+            for number, error in traceback_cells(nb)
+        ]
     return problems
 
 
@@ -320,18 +384,30 @@ def layout_problems(files: list, base: str) -> list:
     A missing file with an extra of the same extension beside it gets 'rename X to Y' instead of two lines.
     """
     problems = []
-    relative = [f[len(base):] for f in files if f.startswith(base)]
+    relative = [f[len(base) :] for f in files if f.startswith(base)]
     for name in sorted(set(relative)):
         if relative.count(name) > 1:
-            problems.append(f"{base + name}: appears {relative.count(name)} times in the zip: keep one")
-    extras = sorted({f for f in files if not (f.startswith(base) and f[len(base):] in REQUIRED_FILES)})
+            problems.append(
+                f"{base + name}: appears {relative.count(name)} times in the zip: keep one"
+            )
+    extras = sorted(
+        {f for f in files if not (f.startswith(base) and f[len(base) :] in REQUIRED_FILES)}
+    )
     for name in REQUIRED_FILES:
         if name in relative:
             continue
-        candidates = [e for e in extras if e.startswith(base) and "/" not in e[len(base):]
-                      and PurePosixPath(e).suffix.lower() == PurePosixPath(name).suffix.lower()]
-        best = max(candidates, key=lambda e: difflib.SequenceMatcher(None, e.lower(), (base + name).lower()).ratio(),
-                   default=None)
+        candidates = [
+            e
+            for e in extras
+            if e.startswith(base)
+            and "/" not in e[len(base) :]
+            and PurePosixPath(e).suffix.lower() == PurePosixPath(name).suffix.lower()
+        ]
+        best = max(
+            candidates,
+            key=lambda e: difflib.SequenceMatcher(None, e.lower(), (base + name).lower()).ratio(),
+            default=None,
+        )
         if best is None:
             problems.append(f"{base + name}: missing from the zip: add it")
         else:
@@ -341,18 +417,26 @@ def layout_problems(files: list, base: str) -> list:
     for extra in extras:
         top = extra.split("/")[0]
         if top == OTTER_LOG:
-            problems.append(f"{OTTER_LOG}: remove it: submit the notebooks themselves, not otter's export zip")
+            problems.append(
+                f"{OTTER_LOG}: remove it: submit the notebooks themselves, not otter's export zip"
+            )
         elif "/" not in extra:
-            problems.append(f"{extra}: extra file: remove it (the zip holds only {', '.join(REQUIRED_FILES)})")
+            problems.append(
+                f"{extra}: extra file: remove it (the zip holds only {', '.join(REQUIRED_FILES)})"
+            )
         else:
             folders.setdefault(top, []).append(extra)
     for top, inside in sorted(folders.items()):
         why = " (macOS metadata)" if top == MACOS_FOLDER else ""
-        problems.append(f"{top}/: extra folder{why} with {len(inside)} file(s): remove it; {REBUILD}")
+        problems.append(
+            f"{top}/: extra folder{why} with {len(inside)} file(s): remove it; {REBUILD}"
+        )
     return problems
 
 
-def inspect_submission(path, allow_unanswered: bool = False, allow_errors: bool = False) -> Inspection:
+def inspect_submission(
+    path, allow_unanswered: bool = False, allow_errors: bool = False
+) -> Inspection:
     """Every problem with a submission zip on disk, one line each, never raising for bad input, and the
     PDF's page count.
 
@@ -369,8 +453,10 @@ def inspect_submission(path, allow_unanswered: bool = False, allow_errors: bool 
         return Inspection(["not a file (a directory?): give the path of the .zip itself"])
     problems = check_zip_name(path.name)
     if path.stat().st_size > MAX_ZIP_BYTES:
-        problems.append(f"the zip is {mb(path.stat().st_size)} (limit {mb(MAX_ZIP_BYTES)}): "
-                        "shrink the PDF or clear huge outputs")
+        problems.append(
+            f"the zip is {mb(path.stat().st_size)} (limit {mb(MAX_ZIP_BYTES)}): "
+            "shrink the PDF or clear huge outputs"
+        )
     refused = file_refusal(path, ", ".join(REQUIRED_FILES))
     if refused:
         return Inspection(problems + [f"{refused}: {REBUILD}"])
@@ -397,9 +483,13 @@ def zip_contents(zf: zipfile.ZipFile, allow_unanswered: bool, allow_errors: bool
     for info in zf.infolist():
         reason = unsafe_reason(info.filename)
         if reason:
-            inspection.problems.append(f"{info.filename}: unsafe path, {reason}: zip the files themselves; {REBUILD}")
+            inspection.problems.append(
+                f"{info.filename}: unsafe path, {reason}: zip the files themselves; {REBUILD}"
+            )
         elif is_symlink(info):
-            inspection.problems.append(f"{info.filename}: is a symbolic link: put the real file in the zip")
+            inspection.problems.append(
+                f"{info.filename}: is a symbolic link: put the real file in the zip"
+            )
         elif not info.is_dir():
             files.append(info.filename)
     if not files and not inspection.problems:
@@ -408,8 +498,10 @@ def zip_contents(zf: zipfile.ZipFile, allow_unanswered: bool, allow_errors: bool
     base = ""
     if not any(name in files for name in REQUIRED_FILES) and located:
         base = next(iter(located.values())).split("/")[0] + "/"
-        inspection.problems.append(f"{base}: the files are inside a folder: zip the three files themselves, "
-                                   "not their folder")
+        inspection.problems.append(
+            f"{base}: the files are inside a folder: zip the three files themselves, "
+            "not their folder"
+        )
     inspection.problems += layout_problems(files, base)
     for name in REQUIRED_FILES:
         member = base + name

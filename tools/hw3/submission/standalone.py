@@ -11,6 +11,7 @@ inside a function, such as pypdf's, may fail at run time and must be handled the
 syntax, `hw3` names imported with `from hw3.x import name` (no alias, no module), each import
 statement on lines of its own, and no top-level name bound by two modules.
 """
+
 from __future__ import annotations
 
 import ast
@@ -39,10 +40,13 @@ class StandaloneError(Hw3Error):
 @dataclass
 class Module:
     """One module's parsed source: its text lines, the lines to drop, what it imports and what it binds."""
+
     name: str
     lines: list[str]
     docstring: str = ""  # as written in the source, quotes included
-    dropped: set[int] = field(default_factory=set)  # 1-based line numbers of its docstring and imports
+    dropped: set[int] = field(
+        default_factory=set
+    )  # 1-based line numbers of its docstring and imports
     futures: set[str] = field(default_factory=set)
     stdlib: set[tuple] = field(default_factory=set)  # (module, name or None, alias or None)
     hw3: list[tuple] = field(default_factory=list)  # (module, name) in source order
@@ -51,7 +55,9 @@ class Module:
     @property
     def bound(self) -> set[str]:
         """Every top-level name the module binds: what it defines and what it imports."""
-        return self.defined | {binding(item) for item in self.stdlib} | {name for _, name in self.hw3}
+        return (
+            self.defined | {binding(item) for item in self.stdlib} | {name for _, name in self.hw3}
+        )
 
 
 def binding(item: tuple) -> str:
@@ -78,7 +84,10 @@ def import_block(items: set) -> list[str]:
     for item in items:
         if item[1]:
             by_module.setdefault(item[0], []).append(import_name(item))
-    return plain + [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(by_module.items())]
+    return plain + [
+        f"from {module} import {', '.join(sorted(names))}"
+        for module, names in sorted(by_module.items())
+    ]
 
 
 def assigned_names(node: ast.stmt) -> set[str]:
@@ -86,7 +95,13 @@ def assigned_names(node: ast.stmt) -> set[str]:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {node.name}
     targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-    return {n.id for target in targets if target is not None for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return {
+        n.id
+        for target in targets
+        if target is not None
+        for n in ast.walk(target)
+        if isinstance(n, ast.Name)
+    }
 
 
 def span(node: ast.stmt) -> set[int]:
@@ -106,8 +121,10 @@ def imported_modules(node: ast.AST) -> list[str]:
 
 def require_stdlib(module: str, where: str) -> None:
     if module.split(".")[0] not in sys.stdlib_module_names:
-        raise StandaloneError(f"{where}: imports {module!r}, not in the standard library: submit.py runs without "
-                              "packages; import it lazily inside a function and handle its absence there")
+        raise StandaloneError(
+            f"{where}: imports {module!r}, not in the standard library: submit.py runs without "
+            "packages; import it lazily inside a function and handle its absence there"
+        )
 
 
 def read_import(node: ast.stmt, module: Module) -> None:
@@ -115,7 +132,9 @@ def read_import(node: ast.stmt, module: Module) -> None:
     if isinstance(node, ast.Import):
         for alias in node.names:
             if alias.name.split(".")[0] == PACKAGE:
-                raise StandaloneError(f"{module.name}: `import {alias.name}`: write `from {alias.name} import NAME`")
+                raise StandaloneError(
+                    f"{module.name}: `import {alias.name}`: write `from {alias.name} import NAME`"
+                )
             require_stdlib(alias.name, module.name)
             module.stdlib.add((alias.name, None, alias.asname))
     elif node.module == "__future__":
@@ -123,8 +142,10 @@ def read_import(node: ast.stmt, module: Module) -> None:
     elif node.level == 0 and node.module.split(".")[0] == PACKAGE:
         for alias in node.names:
             if alias.asname:
-                raise StandaloneError(f"{module.name}: `from {node.module} import {alias.name} as {alias.asname}`: "
-                                      "drop the alias (submit.py has one namespace)")
+                raise StandaloneError(
+                    f"{module.name}: `from {node.module} import {alias.name} as {alias.asname}`: "
+                    "drop the alias (submit.py has one namespace)"
+                )
             module.hw3.append((node.module, alias.name))
     elif node.level == 0:
         require_stdlib(node.module, module.name)
@@ -147,12 +168,16 @@ def parse_source(name: str, source: str) -> Module:
     try:
         tree = ast.parse(source, filename=name, feature_version=OLDEST_PYTHON)
     except SyntaxError as err:
-        raise StandaloneError(f"{name}: line {err.lineno} is not Python 3.8 syntax ({err.msg}): "
-                              "submit.py must run on Python 3.8") from None
+        raise StandaloneError(
+            f"{name}: line {err.lineno} is not Python 3.8 syntax ({err.msg}): "
+            "submit.py must run on Python 3.8"
+        ) from None
     module = Module(name, source.splitlines(keepends=True))
     body = tree.body
     if ast.get_docstring(tree, clean=False) is not None:
-        module.docstring = "".join(module.lines[body[0].lineno - 1:body[0].end_lineno]).strip("\n")
+        module.docstring = "".join(module.lines[body[0].lineno - 1 : body[0].end_lineno]).strip(
+            "\n"
+        )
         module.dropped |= span(body[0])
         body = body[1:]
     kept = set()
@@ -164,11 +189,15 @@ def parse_source(name: str, source: str) -> Module:
         module.defined |= assigned_names(node)
         for inner in ast.walk(node):
             if any(imported.split(".")[0] == PACKAGE for imported in imported_modules(inner)):
-                raise StandaloneError(f"{name}: line {inner.lineno} imports from {PACKAGE} inside code: "
-                                      "move the import to the top of the module")
+                raise StandaloneError(
+                    f"{name}: line {inner.lineno} imports from {PACKAGE} inside code: "
+                    "move the import to the top of the module"
+                )
     if kept & module.dropped:
-        raise StandaloneError(f"{name}: line {min(kept & module.dropped)} shares a line with an import or the "
-                              "docstring: put each import on its own line")
+        raise StandaloneError(
+            f"{name}: line {min(kept & module.dropped)} shares a line with an import or the "
+            "docstring: put each import on its own line"
+        )
     return module
 
 
@@ -178,7 +207,9 @@ def bundle_order(entry: str) -> list[Module]:
 
     def visit(name: str) -> None:
         if name in visiting:
-            raise StandaloneError(f"{name}: import cycle {' -> '.join(visiting + [name])}: break it")
+            raise StandaloneError(
+                f"{name}: import cycle {' -> '.join(visiting + [name])}: break it"
+            )
         if name in parsed:
             return
         visiting.append(name)
@@ -199,29 +230,38 @@ def check_namespace(modules: list[Module]) -> None:
     for module in modules:
         for source, name in module.hw3:
             if name not in by_name[source].bound:
-                raise StandaloneError(f"{module.name}: imports {name!r} from {source}, which does not bind it at "
-                                      "top level: import names, not modules")
+                raise StandaloneError(
+                    f"{module.name}: imports {name!r} from {source}, which does not bind it at "
+                    "top level: import names, not modules"
+                )
         for name in module.defined:
             if name in owner:
-                raise StandaloneError(f"{module.name}: binds {name!r}, as {owner[name]} does: submit.py has one "
-                                      f"namespace, so import it from {owner[name]} instead")
+                raise StandaloneError(
+                    f"{module.name}: binds {name!r}, as {owner[name]} does: submit.py has one "
+                    f"namespace, so import it from {owner[name]} instead"
+                )
             owner[name] = module.name
     imported = {}
     for module in modules:
         for item in module.stdlib:
             name = binding(item)
             if name in owner:
-                raise StandaloneError(f"{module.name}: `{import_line(item)}` hides {owner[name]}'s {name!r}: "
-                                      "rename one")
+                raise StandaloneError(
+                    f"{module.name}: `{import_line(item)}` hides {owner[name]}'s {name!r}: "
+                    "rename one"
+                )
             if imported.setdefault(name, item) != item:
-                raise StandaloneError(f"{module.name}: `{import_line(item)}` and `{import_line(imported[name])}` "
-                                      "bind the same name: rename one")
+                raise StandaloneError(
+                    f"{module.name}: `{import_line(item)}` and `{import_line(imported[name])}` "
+                    "bind the same name: rename one"
+                )
 
 
 def body_text(module: Module) -> str:
     """The module's text less its docstring and imports, without blank lines at either end."""
-    return "".join(line for number, line in enumerate(module.lines, start=1)
-                   if number not in module.dropped).strip("\n")
+    return "".join(
+        line for number, line in enumerate(module.lines, start=1) if number not in module.dropped
+    ).strip("\n")
 
 
 def submit_script() -> str:
@@ -231,8 +271,10 @@ def submit_script() -> str:
     entry = modules[-1]
     futures = sorted(set().union(*(module.futures for module in modules)))
     imports = import_block(set().union(*(module.stdlib for module in modules)))
-    note = ("Generated by `hw3 release` from these modules of the course's `hw3` tool, in this order; edit them, "
-            f"not this file: {', '.join(module.name for module in modules)}.")
+    note = (
+        "Generated by `hw3 release` from these modules of the course's `hw3` tool, in this order; edit them, "
+        f"not this file: {', '.join(module.name for module in modules)}."
+    )
     head = [SHEBANG, entry.docstring] + ["# " + line for line in textwrap.wrap(note, LINE_WIDTH)]
     head += [f"from __future__ import {', '.join(futures)}"] if futures else []
     sections = [SECTION.format(name=module.name) + "\n" + body_text(module) for module in modules]
@@ -240,8 +282,10 @@ def submit_script() -> str:
     try:
         ast.parse(text, feature_version=OLDEST_PYTHON)
     except SyntaxError as err:
-        raise StandaloneError(f"{SCRIPT_NAME}: line {err.lineno} does not parse ({err.msg}): "
-                              "check the module that holds it") from None
+        raise StandaloneError(
+            f"{SCRIPT_NAME}: line {err.lineno} does not parse ({err.msg}): "
+            "check the module that holds it"
+        ) from None
     return text
 
 

@@ -10,6 +10,7 @@ was made. Each problem is printed on one line with its fix and the exit status i
 written then. `python submit.py --help` lists the options. These are the rules the course applies
 when grading: this file is generated from the same code as the course's `hw3 pack` and `hw3 check`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,9 +38,11 @@ def on_colab() -> bool:
 
 def colab_download_hint(path: Path) -> str:
     """The line that tells a Colab user how to get the zip onto their own computer."""
-    return (f"On Colab the zip is on the runtime, not your computer: download {path} from the Files panel "
-            "(folder icon on the left; the file's menu > Download), or run "
-            f"`from google.colab import files; files.download({str(path)!r})` in a cell")
+    return (
+        f"On Colab the zip is on the runtime, not your computer: download {path} from the Files panel "
+        "(folder icon on the left; the file's menu > Download), or run "
+        f"`from google.colab import files; files.download({str(path)!r})` in a cell"
+    )
 
 
 def tolerate_any_console() -> None:
@@ -52,8 +55,15 @@ def tolerate_any_console() -> None:
 
 def build(args: argparse.Namespace) -> int:
     """Pack the zip; print the problems (exit 1, nothing written) or, on Colab first, how to download it."""
-    result = pack(student_number=args.student_number, full_name=args.name, source=args.source, pdf=args.pdf,
-                  out=args.out, allow_unanswered=args.allow_unanswered, allow_errors=args.allow_errors)
+    result = pack(
+        student_number=args.student_number,
+        full_name=args.name,
+        source=args.source,
+        pdf=args.pdf,
+        out=args.out,
+        allow_unanswered=args.allow_unanswered,
+        allow_errors=args.allow_errors,
+    )
     if result.problems:
         for line in result.refusal():
             print(f"{PROG}: {line}", file=sys.stderr)
@@ -66,7 +76,9 @@ def build(args: argparse.Namespace) -> int:
 
 def check_zips(args: argparse.Namespace) -> int:
     """Check each zip: the same lines as `hw3 check`, then a summary; exit 1 when any zip has a problem."""
-    result = check(args.check, allow_unanswered=args.allow_unanswered, allow_errors=args.allow_errors)
+    result = check(
+        args.check, allow_unanswered=args.allow_unanswered, allow_errors=args.allow_errors
+    )
     print("\n".join(result.lines()))
     print(f"{PROG} --check: {result.summary()}")
     return EXIT_OK if result.all_valid else EXIT_FINDINGS
@@ -75,23 +87,38 @@ def check_zips(args: argparse.Namespace) -> int:
 def main(argv=None) -> int:
     """Build the zip, or check zips with --check; exit 0 done, 1 problems found, 2 usage error."""
     if sys.version_info < OLDEST_PYTHON:
-        print(f"{PROG}: needs Python 3.8 or newer, this is {sys.version.split()[0]}: run it with python3 "
-              "(or on Colab)", file=sys.stderr)
+        print(
+            f"{PROG}: needs Python 3.8 or newer, this is {sys.version.split()[0]}: run it with python3 "
+            "(or on Colab)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     tolerate_any_console()
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Build DL_HW3__[StudentNumber]__[FullName].zip for Quera after checking every "
-        "submission rule, or check zips with --check.", epilog="Prints one line per problem with its fix; "
-        "exit 0 done, 1 problems found (nothing written), 2 usage error.")
-    parser.add_argument("--check", nargs="+", type=Path, metavar="ZIP",
-                        help="check these zips (built by hand or not) instead of building one")
-    add_pack_options(parser, Path(__file__).resolve().parent, "the folder holding submit.py", required=False)
+        prog=PROG,
+        description="Build DL_HW3__[StudentNumber]__[FullName].zip for Quera after checking every "
+        "submission rule, or check zips with --check.",
+        epilog="Prints one line per problem with its fix; "
+        "exit 0 done, 1 problems found (nothing written), 2 usage error.",
+    )
+    parser.add_argument(
+        "--check",
+        nargs="+",
+        type=Path,
+        metavar="ZIP",
+        help="check these zips (built by hand or not) instead of building one",
+    )
+    add_pack_options(
+        parser, Path(__file__).resolve().parent, "the folder holding submit.py", required=False
+    )
     add_allowances(parser)
     args = parser.parse_args(argv)
     if args.check is not None and (args.student_number or args.name or args.pdf):
         parser.error("--check takes zips only: leave out --student-number, --name and --pdf")
     if args.check is None and not (args.student_number and args.name):
-        parser.error("give --student-number and --name to build your zip, or --check ZIP to check one")
+        parser.error(
+            "give --student-number and --name to build your zip, or --check ZIP to check one"
+        )
     return run_verb(PROG, lambda: check_zips(args) if args.check is not None else build(args))
 
 

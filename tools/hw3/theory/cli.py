@@ -1,8 +1,9 @@
 """Command lines of `hw3 diagram` and `hw3 solutions-pdf`.
 
-    hw3 diagram [--out FILE.svg|FILE.png] [--repo DIR]
-    hw3 solutions-pdf [--out FILE.pdf] [--repo DIR]
+hw3 diagram [--out FILE.svg|FILE.png] [--repo DIR]
+hw3 solutions-pdf [--out FILE.pdf] [--repo DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,11 +17,15 @@ from hw3.theory.solutions_pdf import ANSWERS_NAME, DEFAULT_OUT, solutions_pdf
 
 def diagram_main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="hw3 diagram", description="Draw the LSTM cell diagram of the theory answers (SVG or PNG).",
+        prog="hw3 diagram",
+        description="Draw the LSTM cell diagram of the theory answers (SVG or PNG).",
         epilog=f"Writes FILE (default: REPO/reference/theory/{DIAGRAM_NAME}), byte-identical across runs. "
-        "Exit 0 written, 2 usage error.")
+        "Exit 0 written, 2 usage error.",
+    )
     parser.add_argument("--out", type=Path, default=None, help="output file, .svg or .png")
-    parser.add_argument("--repo", type=Path, default=None, help="the course repository (default: found from here)")
+    parser.add_argument(
+        "--repo", type=Path, default=None, help="the course repository (default: found from here)"
+    )
     args = parser.parse_args(argv)
 
     def body() -> int:
@@ -33,15 +38,23 @@ def diagram_main(argv=None) -> int:
 
 def solutions_pdf_main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="hw3 solutions-pdf", description="Render reference/theory/answers.md to PDF with pandoc and XeLaTeX.",
+        prog="hw3 solutions-pdf",
+        description="Render reference/theory/answers.md to PDF with pandoc and XeLaTeX.",
         epilog=f"Writes FILE.pdf (default {DEFAULT_OUT}). Exit 0 written, 1 pandoc failed (its messages are "
-        "printed), 2 pandoc or XeLaTeX missing (the line names the package) or usage error.")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"PDF to write (default {DEFAULT_OUT})")
-    parser.add_argument("--repo", type=Path, default=None, help="the course repository (default: found from here)")
+        "printed), 2 pandoc or XeLaTeX missing (the line names the package) or usage error.",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"PDF to write (default {DEFAULT_OUT})"
+    )
+    parser.add_argument(
+        "--repo", type=Path, default=None, help="the course repository (default: found from here)"
+    )
     args = parser.parse_args(argv)
 
     def body() -> int:
-        print(f"wrote {solutions_pdf(answers=find_repository(args.repo).theory / ANSWERS_NAME, out=args.out)}")
+        print(
+            f"wrote {solutions_pdf(answers=find_repository(args.repo).theory / ANSWERS_NAME, out=args.out)}"
+        )
         return EXIT_OK
 
     return run_verb("hw3 solutions-pdf", body)

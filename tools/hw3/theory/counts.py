@@ -3,8 +3,9 @@
 WEIGHT_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}  # one (H x (D + H)) block per gate or candidate
 
 
-def recurrent_parameter_count(kind: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                              biases: int = 2) -> int:
+def recurrent_parameter_count(
+    kind: str, input_size: int, hidden_size: int, num_layers: int = 1, biases: int = 2
+) -> int:
     """Parameters of a unidirectional, stacked `kind` in {"rnn", "gru", "lstm"}.
 
     Per layer: G * (H * (D_l + H) + biases * H), with G = WEIGHT_BLOCKS[kind], D_l = input_size for

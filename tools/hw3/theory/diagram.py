@@ -4,6 +4,7 @@ Writes SVG by default (byte-identical across runs: fixed hash salt, no date) or 
 output path ends in `.png`. Nine labelled signals: x(t), h(t-1), c(t-1), f(t), i(t), o(t),
 c~(t), c(t), h(t).
 """
+
 from pathlib import Path
 
 import matplotlib
@@ -29,9 +30,13 @@ TANH_W, TANH_H = 1.0, 0.55  # the pointwise tanh on the cell state
 
 LINE = dict(color="#222222", lw=1.6)
 ARROW = dict(arrowstyle="-|>", mutation_scale=14, color="#222222", lw=1.6, shrinkA=0, shrinkB=0)
-GATE_STYLE = dict(boxstyle="round,pad=0.02,rounding_size=0.08", facecolor="#f6d365", edgecolor="#7a5c00", lw=1.4)
+GATE_STYLE = dict(
+    boxstyle="round,pad=0.02,rounding_size=0.08", facecolor="#f6d365", edgecolor="#7a5c00", lw=1.4
+)
 NODE_STYLE = dict(facecolor="#f4a6a6", edgecolor="#8a1c1c", lw=1.4)
-CELL_STYLE = dict(boxstyle="round,pad=0.05,rounding_size=0.4", facecolor="#eaf2fb", edgecolor="#4a6d8c", lw=2.0)
+CELL_STYLE = dict(
+    boxstyle="round,pad=0.05,rounding_size=0.4", facecolor="#eaf2fb", edgecolor="#4a6d8c", lw=2.0
+)
 LABEL_SIZE, OP_SIZE, LEGEND_SIZE = 15, 13, 10.5
 
 
@@ -48,7 +53,9 @@ def _arrow(ax, start, end):
 
 def _gate(ax, x, text):
     """Neural-network layer box centred on (x, GATE_Y)."""
-    ax.add_patch(FancyBboxPatch((x - GATE_W / 2, GATE_Y - GATE_H / 2), GATE_W, GATE_H, **GATE_STYLE))
+    ax.add_patch(
+        FancyBboxPatch((x - GATE_W / 2, GATE_Y - GATE_H / 2), GATE_W, GATE_H, **GATE_STYLE)
+    )
     ax.text(x, GATE_Y, text, ha="center", va="center", fontsize=OP_SIZE)
 
 
@@ -91,7 +98,12 @@ def draw_lstm_cell() -> Figure:
     for x in (FORGET_X, INPUT_X, CANDIDATE_X, OUTPUT_X):
         _arrow(ax, (x, BUS_Y), (x, GATE_Y - GATE_H / 2))
 
-    for x, text in ((FORGET_X, r"$\sigma$"), (INPUT_X, r"$\sigma$"), (CANDIDATE_X, "tanh"), (OUTPUT_X, r"$\sigma$")):
+    for x, text in (
+        (FORGET_X, r"$\sigma$"),
+        (INPUT_X, r"$\sigma$"),
+        (CANDIDATE_X, "tanh"),
+        (OUTPUT_X, r"$\sigma$"),
+    ):
         _gate(ax, x, text)
 
     # Forget gate scales the old cell state.
@@ -123,8 +135,14 @@ def draw_lstm_cell() -> Figure:
     _label(ax, 11.5, BUS_Y + 0.25, r"$h(t)$")
 
     ax.text(6.0, 7.15, "LSTM cell", ha="center", fontsize=LABEL_SIZE, fontweight="bold")
-    ax.text(6.0, -1.2, r"$\sigma$, tanh boxes: layers with weights    circles: pointwise $\times$, $+$, tanh",
-            ha="center", fontsize=LEGEND_SIZE, color="#444444")
+    ax.text(
+        6.0,
+        -1.2,
+        r"$\sigma$, tanh boxes: layers with weights    circles: pointwise $\times$, $+$, tanh",
+        ha="center",
+        fontsize=LEGEND_SIZE,
+        color="#444444",
+    )
     return fig
 
 

@@ -5,6 +5,7 @@ handed to XeTeX as right-to-left text in Amiri, the Persian font of the students
 ships it, so it is found by file name wherever XeLaTeX runs). The SVG figure is swapped for
 a PNG drawn by `hw3.theory.diagram`, since LaTeX cannot include SVG.
 """
+
 import re
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ PDF_ENGINE = "xelatex"
 INSTALL_HINTS = {
     "pandoc": "install pandoc (Debian/Ubuntu: apt-get install pandoc; otherwise https://pandoc.org/installing.html)",
     PDF_ENGINE: "install XeLaTeX and its Persian support from TeX Live (Debian/Ubuntu: apt-get install "
-                "texlive-xetex texlive-lang-arabic)",
+    "texlive-xetex texlive-lang-arabic)",
 }
 PERSIAN_FONT = "[Script=Arabic, Extension=.ttf, UprightFont=*-Regular, BoldFont=*-Bold]{Amiri}"  # fontspec, by file
 LATEX_HEADER = (
@@ -30,8 +31,13 @@ LATEX_HEADER = (
     "\\usepackage{float}\n\\floatplacement{figure}{H}\n"  # the figure stays in its section
 )
 DIAGRAM_WIDTH = "75%"
-PANDOC_OPTIONS = ["--from=markdown", f"--pdf-engine={PDF_ENGINE}", "--variable=geometry:margin=2.2cm",
-                  "--variable=colorlinks=true", "--include-in-header=header.tex"]
+PANDOC_OPTIONS = [
+    "--from=markdown",
+    f"--pdf-engine={PDF_ENGINE}",
+    "--variable=geometry:margin=2.2cm",
+    "--variable=colorlinks=true",
+    "--include-in-header=header.tex",
+]
 # Arabic-script letters (U+0600-U+06FF) and the zero-width non-joiner, words separated by spaces.
 RTL_RUN = re.compile(r"[\u0600-\u06FF\u200C]+(?: +[\u0600-\u06FF\u200C]+)*")
 ERROR_TAIL_LINES = 15
@@ -47,12 +53,18 @@ def render(answers: Path, out: Path) -> subprocess.CompletedProcess:
     """Run pandoc in a scratch folder holding the rewritten Markdown, the header and the PNG."""
     with tempfile.TemporaryDirectory(prefix="hw3-solutions-") as tmp:
         work = Path(tmp)
-        (work / "answers.md").write_text(latex_ready_markdown(answers.read_text(encoding="utf-8")), encoding="utf-8")
+        (work / "answers.md").write_text(
+            latex_ready_markdown(answers.read_text(encoding="utf-8")), encoding="utf-8"
+        )
         (work / "header.tex").write_text(LATEX_HEADER, encoding="utf-8")
         save_lstm_diagram(work / DIAGRAM_PNG)
         out.parent.mkdir(parents=True, exist_ok=True)
-        return subprocess.run(["pandoc", "answers.md", *PANDOC_OPTIONS, f"--output={out.resolve()}"],
-                              cwd=work, capture_output=True, text=True)
+        return subprocess.run(
+            ["pandoc", "answers.md", *PANDOC_OPTIONS, f"--output={out.resolve()}"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+        )
 
 
 class MissingTool(Hw3Error):

@@ -4,6 +4,7 @@ The release calls `write_student_template(repo.theory, out_root / "student" / "t
 holds the template only: the LSTM diagram answers item 1.1.2 (1), so students draw their own
 (`lstm.pdf` or `lstm.png`, which the template includes when present).
 """
+
 import shutil
 from pathlib import Path
 

@@ -2,23 +2,26 @@
 
 The sandbox starts from an empty root and binds in only what grading needs:
 
-| path in the sandbox | what | how |
-| --- | --- | --- |
-| `/usr`, `/bin`, `/sbin`, `/lib`, `/lib32`, `/lib64`, `/libx32` | the system's programs and libraries (the merged-/usr links stay links) | read-only |
-| `/etc/ld.so.cache`, `/etc/localtime`, `/etc/hosts`, `/etc/ssl`, `/etc/alternatives` | what the loader, time zones, `localhost`, SSL and Debian's program links read | read-only |
-| `/etc/passwd`, `/etc/group` | one generated user, `grader`, whose home is `/tmp/home` | read-only |
-| `/sys/devices/system/cpu` | the CPU topology torch reads | read-only |
-| the Python installation: `sys.prefix`, `sys.base_prefix`, `sys.exec_prefix`, the site-packages and user site, and the folders their `.pth` files add | wherever they live (a virtualenv in the repository or in the TA's home included) | read-only |
-| the `hw3` package (the code the grading child runs; not `tests/`, not `reference/`) | | read-only |
-| the autograder zip of the notebook being graded | | read-only |
-| the notebook's scratch folder (the notebook, otter's summary, the log) | | read-write |
-| `/tmp` | private, size-capped; otter unpacks the tests there; vanishes with the sandbox | tmpfs |
-| `/dev`, `/proc` | minimal devices; the sandbox's own processes only | bwrap's |
+- read-only: `/usr`, `/bin`, `/sbin`, `/lib`, `/lib32`, `/lib64`, `/libx32`, the system's programs
+  and libraries (the merged-/usr links stay links);
+- read-only: `/etc/ld.so.cache`, `/etc/localtime`, `/etc/hosts`, `/etc/ssl`, `/etc/alternatives`,
+  what the loader, time zones, `localhost`, SSL and Debian's program links read;
+- read-only: `/etc/passwd`, `/etc/group`, one generated user, `grader`, whose home is `/tmp/home`;
+- read-only: `/sys/devices/system/cpu`, the CPU topology torch reads;
+- read-only: the Python installation: `sys.prefix`, `sys.base_prefix`, `sys.exec_prefix`, the
+  site-packages and user site, and the folders their `.pth` files add, wherever they live (a
+  virtualenv in the repository or in the TA's home included);
+- read-only: the `hw3` package (the code the grading child runs; not `tests/`, not `reference/`);
+- read-only: the autograder zip of the notebook being graded;
+- read-write: the notebook's scratch folder (the notebook, otter's summary, the log);
+- tmpfs: `/tmp`, private, size-capped; otter unpacks the tests there; vanishes with the sandbox;
+- bwrap's own `/dev`, `/proc`: minimal devices; the sandbox's own processes only.
 
 Everything else is absent: `/root`, `/home`, `/srv`, `/mnt`, `/media`, `/opt` (unless Python lives
 there), `/var`, the release root, other checkouts, the submissions, the output folder beyond the
 scratch folder, and the TA's environment variables (see `sandbox.confined_env`).
 """
+
 from __future__ import annotations
 
 import os
@@ -41,6 +44,7 @@ SANDBOX_TMP = "/tmp"
 @dataclass(frozen=True)
 class Mount:
     """One bubblewrap mount: `kind` is ro-bind, bind, symlink (source = the link's target), tmpfs, dev or proc."""
+
     kind: str
     source: str
     target: str
@@ -71,8 +75,13 @@ def pth_folders(site_dir: Path) -> set[Path]:
 def python_paths() -> set[Path]:
     """The folders of this Python installation that a child interpreter reads."""
     site_dirs = [Path(p) for p in site.getsitepackages() + [site.getusersitepackages()]]
-    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.executable).resolve().parent,
-             *site_dirs}
+    paths = {
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(sys.exec_prefix),
+        Path(sys.executable).resolve().parent,
+        *site_dirs,
+    }
     for site_dir in site_dirs:
         if site_dir.is_dir():
             paths |= pth_folders(site_dir)
@@ -82,8 +91,10 @@ def python_paths() -> set[Path]:
 def readable_paths(package_dir: Path, extra: list[Path]) -> list[Path]:
     """Every host path bound read-only besides the fixed system entries: Python, the package, `extra`
     (the autograder zip); paths inside a system folder or inside another listed path are dropped."""
-    candidates = sorted(python_paths() | {package_dir.resolve(), *(p.resolve() for p in extra)},
-                        key=lambda p: (len(p.parts), str(p)))
+    candidates = sorted(
+        python_paths() | {package_dir.resolve(), *(p.resolve() for p in extra)},
+        key=lambda p: (len(p.parts), str(p)),
+    )
     system = [Path(d) for d in SYSTEM_DIRS if Path(d).exists() and not Path(d).is_symlink()]
     kept: list[Path] = []
     for path in candidates:
@@ -96,8 +107,9 @@ def write_generated_etc(folder: Path) -> Path:
     """Write the sandbox's /etc/passwd and /etc/group (one user, `grader`, with the grader's ids) into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     uid, gid = os.getuid(), os.getgid()
-    (folder / "passwd").write_text(f"{SANDBOX_USER}:x:{uid}:{gid}:{SANDBOX_USER}:{SANDBOX_HOME}:/bin/sh\n",
-                                   encoding="utf-8")
+    (folder / "passwd").write_text(
+        f"{SANDBOX_USER}:x:{uid}:{gid}:{SANDBOX_USER}:{SANDBOX_HOME}:/bin/sh\n", encoding="utf-8"
+    )
     (folder / "group").write_text(f"{SANDBOX_USER}:x:{gid}:\n", encoding="utf-8")
     return folder
 
@@ -111,11 +123,23 @@ def mounts(readable: list[Path], etc_dir: Path, scratch: Path) -> list[Mount]:
             result.append(Mount("symlink", os.readlink(path), folder))
         elif path.exists():
             result.append(Mount("ro-bind", folder, folder))
-    result += [Mount("ro-bind", entry, entry) for entry in ETC_ENTRIES + SYS_ENTRIES if Path(entry).exists()]
+    result += [
+        Mount("ro-bind", entry, entry)
+        for entry in ETC_ENTRIES + SYS_ENTRIES
+        if Path(entry).exists()
+    ]
     result += [Mount("ro-bind", str(etc_dir / name), f"/etc/{name}") for name in GENERATED_ETC]
-    under_tmp = [path for path in readable if inside(path, Path(SANDBOX_TMP))]  # a virtualenv in /tmp, say
+    under_tmp = [
+        path for path in readable if inside(path, Path(SANDBOX_TMP))
+    ]  # a virtualenv in /tmp, say
     result += [Mount("ro-bind", str(path), str(path)) for path in readable if path not in under_tmp]
-    result += [Mount("tmpfs", "", SANDBOX_TMP), Mount("dev", "", "/dev"), Mount("proc", "", "/proc")]
-    result += [Mount("ro-bind", str(path), str(path)) for path in under_tmp]  # on top of the private /tmp
+    result += [
+        Mount("tmpfs", "", SANDBOX_TMP),
+        Mount("dev", "", "/dev"),
+        Mount("proc", "", "/proc"),
+    ]
+    result += [
+        Mount("ro-bind", str(path), str(path)) for path in under_tmp
+    ]  # on top of the private /tmp
     result.append(Mount("bind", str(scratch), str(scratch)))
     return result

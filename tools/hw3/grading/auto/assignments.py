@@ -1,4 +1,5 @@
 """The notebooks a release grades: each one's autograder zip, what its tests hold, and the released student copy."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,9 +9,9 @@ from pathlib import Path
 import nbformat
 
 from hw3.common.answers import CHECK_CALL
+from hw3.common.regions import Region, find_regions
 from hw3.errors import Hw3Error
 from hw3.grading.auto.autograder_info import AutograderInfo, read_autograder
-from hw3.common.regions import Region, find_regions
 from hw3.project import ASSIGNMENTS
 
 
@@ -21,6 +22,7 @@ class ReleaseMissing(Hw3Error):
 @dataclass
 class Assignment:
     """One notebook to grade: its autograder zip, what the tests hold, and the released student copy."""
+
     name: str
     autograder_zip: Path
     info: AutograderInfo
@@ -59,17 +61,32 @@ def load_assignments(release_root: Path) -> tuple[list[Assignment], list[str]]:
         autograder_zip = release_root / "autograder" / name / f"{name}-autograder.zip"
         student_nb = release_root / "student" / name / f"{name}.ipynb"
         if not autograder_zip.is_file():
-            warnings.append(f"{name}: {autograder_zip} is missing: {name}.ipynb is not graded (run hw3 release)")
+            warnings.append(
+                f"{name}: {autograder_zip} is missing: {name}.ipynb is not graded (run hw3 release)"
+            )
             continue
         if not student_nb.is_file():
-            raise ReleaseMissing(f"{student_nb} is missing (needed for the integrity flags): run hw3 release")
+            raise ReleaseMissing(
+                f"{student_nb} is missing (needed for the integrity flags): run hw3 release"
+            )
         info = read_autograder(autograder_zip)
         try:
             released = nbformat.read(student_nb, as_version=4)
         except (OSError, ValueError, nbformat.ValidationError) as err:
-            raise ReleaseMissing(f"{student_nb}: cannot be read ({type(err).__name__}): run hw3 release") from None
-        found.append(Assignment(name, autograder_zip.resolve(), info, released,
-                                question_order(released, info.questions)))
+            raise ReleaseMissing(
+                f"{student_nb}: cannot be read ({type(err).__name__}): run hw3 release"
+            ) from None
+        found.append(
+            Assignment(
+                name,
+                autograder_zip.resolve(),
+                info,
+                released,
+                question_order(released, info.questions),
+            )
+        )
     if not found:
-        raise ReleaseMissing(f"no autograder zip under {release_root / 'autograder'}: run hw3 release, or pass --release")
+        raise ReleaseMissing(
+            f"no autograder zip under {release_root / 'autograder'}: run hw3 release, or pass --release"
+        )
     return found, warnings

@@ -5,6 +5,7 @@ with a name (the test function's name for otter's exception-style files, `<quest
 OK-format files) and whether it is hidden; and the builtins the tests use, which a notebook must
 not shadow (otter runs the tests in the notebook's own globals).
 """
+
 import ast
 import builtins
 import hashlib
@@ -27,6 +28,7 @@ BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith(
 @dataclass(frozen=True)
 class Case:
     """One test case: its name, whether students may see its message, and its points (None: shared)."""
+
     name: str
     hidden: bool
     points: float | None = None
@@ -35,6 +37,7 @@ class Case:
 @dataclass
 class Question:
     """One autograded question: name, maximum points and test cases in the order otter runs them."""
+
     name: str
     points: float
     cases: list[Case] = field(default_factory=list)
@@ -43,11 +46,14 @@ class Question:
 @dataclass
 class AutograderInfo:
     """Questions by name, the builtins the tests use, the zip's sha256, and otter's seed variable."""
+
     questions: dict[str, Question]
     test_builtins: frozenset
     sha256: str
     seed_variable: str | None = None
-    hidden_lines: frozenset = frozenset()  # source lines of hidden tests, to scrub from anything shown
+    hidden_lines: frozenset = (
+        frozenset()
+    )  # source lines of hidden tests, to scrub from anything shown
 
 
 class AutograderError(Hw3Error):
@@ -71,7 +77,9 @@ def decorator_case(func: ast.FunctionDef) -> Case | None:
         if name != "test_case":
             continue
         kwargs = {kw.arg: literal(kw.value) for kw in (call.keywords if call else []) if kw.arg}
-        return Case(kwargs.get("name") or func.name, bool(kwargs.get("hidden", False)), kwargs.get("points"))
+        return Case(
+            kwargs.get("name") or func.name, bool(kwargs.get("hidden", False)), kwargs.get("points")
+        )
     return None
 
 
@@ -89,7 +97,11 @@ def parse_test_file(stem: str, source: str) -> tuple[Question, set[str], set[str
     hidden: set[str] = set()
     public: set[str] = set()  # a line a public test shows too is no secret
     for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
             top[node.targets[0].id] = literal(node.value)
         elif isinstance(node, ast.FunctionDef):
             case = decorator_case(node)
@@ -108,7 +120,9 @@ def parse_test_file(stem: str, source: str) -> tuple[Question, set[str], set[str
         for suite in ok_test.get("suites", []):
             for case in suite.get("cases", []):
                 number += 1
-                cases.append(Case(f"{name} - {number}", bool(case.get("hidden", False)), case.get("points")))
+                cases.append(
+                    Case(f"{name} - {number}", bool(case.get("hidden", False)), case.get("points"))
+                )
                 lines = secret_lines(str(case.get("code", "")))
                 if case.get("hidden"):
                     hidden |= lines
@@ -137,17 +151,32 @@ def read_autograder(path: Path) -> AutograderInfo:
                 seed_variable = config.get("seed_variable") if isinstance(config, dict) else None
             for info in sorted(zf.infolist(), key=lambda i: i.filename):
                 member = PurePosixPath(info.filename)
-                if not info.filename.startswith(TESTS_FOLDER) or member.suffix != ".py" or len(member.parts) != 2:
+                if (
+                    not info.filename.startswith(TESTS_FOLDER)
+                    or member.suffix != ".py"
+                    or len(member.parts) != 2
+                ):
                     continue
                 if info.file_size > MAX_TEST_FILE_BYTES:
-                    raise AutograderError(f"{path}: {info.filename} is over {MAX_TEST_FILE_BYTES} bytes: rebuild it with hw3 release")
-                question, names, secrets = parse_test_file(member.stem, zf.read(info).decode("utf-8"))
+                    raise AutograderError(
+                        f"{path}: {info.filename} is over {MAX_TEST_FILE_BYTES} bytes: rebuild it with hw3 release"
+                    )
+                question, names, secrets = parse_test_file(
+                    member.stem, zf.read(info).decode("utf-8")
+                )
                 questions[question.name] = question
                 used |= names
                 hidden |= secrets
     except (OSError, zipfile.BadZipFile, SyntaxError, UnicodeDecodeError, ValueError) as err:
-        raise AutograderError(f"{path}: cannot read the autograder zip ({err}): rebuild it with hw3 release") from None
+        raise AutograderError(
+            f"{path}: cannot read the autograder zip ({err}): rebuild it with hw3 release"
+        ) from None
     if not questions:
         raise AutograderError(f"{path}: holds no tests/*.py: rebuild it with hw3 release")
-    return AutograderInfo(questions, frozenset(used), hashlib.sha256(data).hexdigest(),
-                          seed_variable if isinstance(seed_variable, str) else None, frozenset(hidden))
+    return AutograderInfo(
+        questions,
+        frozenset(used),
+        hashlib.sha256(data).hexdigest(),
+        seed_variable if isinstance(seed_variable, str) else None,
+        frozenset(hidden),
+    )

@@ -4,6 +4,7 @@ The text is built from the grader's own reading of the autograder's test files (
 hidden, their names) and the scores and public messages of one graded notebook. A hidden test's
 message or source never appears: otter's results.json carries both, so it is never read here.
 """
+
 import re
 
 from hw3.grading.auto.autograder_info import AutograderInfo
@@ -37,7 +38,9 @@ def question_section(name: str, info: AutograderInfo, result: NotebookResult) ->
     passed = result.passed.get(name) or []
     messages = result.messages.get(name) or []
     lines = [f"### {name}: {points(score)} / {points(question.points)}", ""]
-    known = len(passed) == len(question.cases)  # results that do not line up with the tests are not shown
+    known = len(passed) == len(
+        question.cases
+    )  # results that do not line up with the tests are not shown
     public = [(i, c) for i, c in enumerate(question.cases) if not c.hidden]
     hidden = [(i, c) for i, c in enumerate(question.cases) if c.hidden]
     for index, case in public:
@@ -54,15 +57,28 @@ def question_section(name: str, info: AutograderInfo, result: NotebookResult) ->
     return lines + [""]
 
 
-def render(file_name: str, student_number: str, full_name: str, problems: list[str],
-           notebooks: list[tuple[str, AutograderInfo | None, NotebookResult]], total: float, max_total: float) -> str:
+def render(
+    file_name: str,
+    student_number: str,
+    full_name: str,
+    problems: list[str],
+    notebooks: list[tuple[str, AutograderInfo | None, NotebookResult]],
+    total: float,
+    max_total: float,
+) -> str:
     """The feedback file of one submission.
 
     `notebooks` holds (assignment name, its autograder info or None when not graded, its result).
     """
     who = " ".join(part for part in (student_number, full_name) if part) or "unknown student"
-    lines = [f"# DL HW3 feedback: {who}", "", f"Submission `{file_name}`.", "",
-             f"**Total: {points(total)} / {points(max_total)}**", ""]
+    lines = [
+        f"# DL HW3 feedback: {who}",
+        "",
+        f"Submission `{file_name}`.",
+        "",
+        f"**Total: {points(total)} / {points(max_total)}**",
+        "",
+    ]
     if problems:
         lines += ["## Problems with the submission", ""] + [f"- {p}" for p in problems] + [""]
     for name, info, result in notebooks:
@@ -72,12 +88,18 @@ def render(file_name: str, student_number: str, full_name: str, problems: list[s
             continue
         got = sum(result.scores.get(q, 0.0) for q in info.questions)
         possible = sum(q.points for q in info.questions.values())
-        lines += [f"## {name}.ipynb: {points(got)} / {points(possible)} ({STATUS_TEXT.get(status, status)})", ""]
+        lines += [
+            f"## {name}.ipynb: {points(got)} / {points(possible)} ({STATUS_TEXT.get(status, status)})",
+            "",
+        ]
         lines += [f"- {note}" for note in result.notes]
         if result.notes:
             lines.append("")
         for question in info.questions:
             lines += question_section(question, info, result)
-    lines += ["Hidden tests are listed by name only. Passing every public test (what `grader.check` shows) "
-              "says nothing about the hidden ones.", ""]
+    lines += [
+        "Hidden tests are listed by name only. Passing every public test (what `grader.check` shows) "
+        "says nothing about the hidden ones.",
+        "",
+    ]
     return "\n".join(lines)

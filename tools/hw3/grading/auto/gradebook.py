@@ -3,6 +3,7 @@
 Rows are rebuilt from the saved records after every zip and the file is replaced atomically, so
 the gradebook is never half-written and shows every zip graded so far.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,6 +29,7 @@ STEM_HASH = 8
 @dataclass
 class Row:
     """One gradebook row (`values`, by column) and the naming and layout problems the feedback lists."""
+
     values: dict[str, str]
     submission_problems: list[str]
 
@@ -72,10 +74,16 @@ def make_row(path: Path, record: SubmissionRecord, assignments: list[Assignment]
         if result.log:
             problems.append(f"{assignment.notebook}: grader log in {result.log}")
         flags += [f"{assignment.name}:{flag}" for flag in result.flags]
-    values.update(status=worst(statuses), total=f"{total:g}", max_total=f"{max_total:g}", flags="; ".join(flags),
-                  problems=" | ".join(problems),
-                  seconds=f"{sum(r.seconds for r in record.notebooks.values()):.1f}",
-                  sha256=record.sha256[:SHORT_HASH], pdf_pages="" if record.pdf_pages is None else str(record.pdf_pages))
+    values.update(
+        status=worst(statuses),
+        total=f"{total:g}",
+        max_total=f"{max_total:g}",
+        flags="; ".join(flags),
+        problems=" | ".join(problems),
+        seconds=f"{sum(r.seconds for r in record.notebooks.values()):.1f}",
+        sha256=record.sha256[:SHORT_HASH],
+        pdf_pages="" if record.pdf_pages is None else str(record.pdf_pages),
+    )
     return Row(values, submission_problems)
 
 
@@ -85,31 +93,58 @@ def feedback_stems(paths: list[Path]) -> dict[Path, str]:
     counts: dict[str, int] = {}
     for path in paths:
         counts[path.stem] = counts.get(path.stem, 0) + 1
-    return {path: path.stem if counts[path.stem] == 1 else
-            f"{path.stem}-{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:STEM_HASH]}" for path in paths}
+    return {
+        path: path.stem
+        if counts[path.stem] == 1
+        else f"{path.stem}-{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:STEM_HASH]}"
+        for path in paths
+    }
 
 
-def write_feedback(out: Path, assignments: list[Assignment], path: Path, stem: str, record: SubmissionRecord,
-                   row: Row, extra: list[str] = ()) -> Path:
+def write_feedback(
+    out: Path,
+    assignments: list[Assignment],
+    path: Path,
+    stem: str,
+    record: SubmissionRecord,
+    row: Row,
+    extra: list[str] = (),
+) -> Path:
     """DIR/feedback/<stem>.md for one zip; `extra` lines (the hand-graded scores, once merged) end it."""
-    notebooks = [(a.name, a.info, record.notebooks.get(a.name) or NotebookResult("error")) for a in assignments]
+    notebooks = [
+        (a.name, a.info, record.notebooks.get(a.name) or NotebookResult("error"))
+        for a in assignments
+    ]
     graded = {a.name for a in assignments}
-    notebooks += [(name, None, NotebookResult(SKIPPED)) for name in ASSIGNMENTS if name not in graded]
-    text = feedback.render(path.name, row.values["student_number"], row.values["full_name"], row.submission_problems,
-                           notebooks, float(row.values["total"]), float(row.values["max_total"]))
+    notebooks += [
+        (name, None, NotebookResult(SKIPPED)) for name in ASSIGNMENTS if name not in graded
+    ]
+    text = feedback.render(
+        path.name,
+        row.values["student_number"],
+        row.values["full_name"],
+        row.submission_problems,
+        notebooks,
+        float(row.values["total"]),
+        float(row.values["max_total"]),
+    )
     return write_atomic(out / FEEDBACK_DIR / f"{stem}.md", text + "\n".join(extra))
 
 
 def write_gradebook(out: Path, assignments: list[Assignment], rows: list[Row]) -> Path:
     """DIR/gradebook.csv, atomically replaced."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns(assignments), extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=columns(assignments), extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     writer.writerows(row.values for row in rows)
     return write_atomic(out / GRADEBOOK, buffer.getvalue())
 
 
-def summary_lines(assignments: list[Assignment], rows: list[Row], records: list[SubmissionRecord]) -> list[str]:
+def summary_lines(
+    assignments: list[Assignment], rows: list[Row], records: list[SubmissionRecord]
+) -> list[str]:
     """Counts by status, mean and median per question, and the hidden test failed most often."""
     counts = {status: sum(r.values["status"] == status for r in rows) for status in STATUSES}
     lines = [f"{len(rows)} submission(s): " + ", ".join(f"{n} {s}" for s, n in counts.items())]
@@ -120,16 +155,22 @@ def summary_lines(assignments: list[Assignment], rows: list[Row], records: list[
     for assignment in assignments:
         for q in assignment.order:
             values = [float(r.values[f"{assignment.name}_{q}"]) for r in rows]
-            lines.append(f"{assignment.name + '_' + q:<{width}}  {statistics.mean(values):6.2f}  "
-                         f"{statistics.median(values):6.2f}  {assignment.info.questions[q].points:5g}")
+            lines.append(
+                f"{assignment.name + '_' + q:<{width}}  {statistics.mean(values):6.2f}  "
+                f"{statistics.median(values):6.2f}  {assignment.info.questions[q].points:5g}"
+            )
     failed, ran = hidden_failures(assignments, records)
     if failed and max(failed.values()) > 0:
         label = min(failed, key=lambda k: (-failed[k], k))
-        lines.append(f"hidden test failed most: {label} (failed by {failed[label]} of {ran[label]} graded)")
+        lines.append(
+            f"hidden test failed most: {label} (failed by {failed[label]} of {ran[label]} graded)"
+        )
     return lines
 
 
-def hidden_failures(assignments: list[Assignment], records: list[SubmissionRecord]) -> tuple[dict, dict]:
+def hidden_failures(
+    assignments: list[Assignment], records: list[SubmissionRecord]
+) -> tuple[dict, dict]:
     """({'<assignment> <question> <test>': times failed}, {same: times run}) over the hidden tests."""
     failed: dict[str, int] = {}
     ran: dict[str, int] = {}

@@ -4,6 +4,7 @@ Shared by `hw3 grade` and `hw3 similarity`, on top of `hw3.common.safezip`: noth
 to disk, the caps are checked before anything is inflated, and an unsafe member path or a symlink
 refuses the whole zip.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,12 +33,14 @@ class IntakeError(Hw3Error):
 
 
 def find_zips(paths: list[Path], out: Path | None = None) -> list[Path]:
-    """Every `.zip` under the folders in `paths` (recursively) plus files named directly, each once, none under `out`."""
+    """Every `.zip` under the folders in `paths` (recursively) and each file named, once, none under `out`."""
     found, seen = [], set()
     skip = out.resolve() if out is not None else None
     for path in paths:
         if not path.exists():
-            raise IntakeError(f"{path}: no such file or folder: give the folder the Quera zips were downloaded to")
+            raise IntakeError(
+                f"{path}: no such file or folder: give the folder the Quera zips were downloaded to"
+            )
         if path.is_file():
             candidates = [path]
         else:

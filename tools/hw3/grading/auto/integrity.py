@@ -2,19 +2,23 @@
 
 Flags never change a score; they tell a TA which notebooks to open. Each is `code` or `code(detail)`:
 
-| code | meaning |
-| --- | --- |
-| `edited-provided` / `deleted-provided` | a provided code cell (one that is not an answer cell) differs from, or is missing compared with, the released student notebook; details are 1-based cell numbers of the released notebook |
-| `otter-internals` | code touches otter's machinery: its test classes, `grader` internals, `sys.modules`, IPython hooks |
-| `builtins` | code touches the `builtins` module or `__builtins__` |
-| `shadows-builtin` | a global name shadows a builtin the tests use (otter runs tests in the notebook's globals) |
-| `reads-tests` | code names the grader's files or folders (`tests/`, `q1_x.py`, `otter_config`, `..`) |
-| `reads-filesystem` | code names a path outside its own folder (`/root/...`, `~/...`, `Path.home()`) or walks folders (`os.walk`, `listdir`, `glob`, `rglob`, `iterdir`) |
-| `introspection` | frames, the garbage collector, tracing or `ctypes`: ways to reach the tests' objects |
+- `edited-provided` / `deleted-provided`: a provided code cell (one that is not an answer cell)
+  differs from, or is missing compared with, the released student notebook; details are 1-based cell
+  numbers of the released notebook;
+- `otter-internals`: code touches otter's machinery: its test classes, `grader` internals,
+  `sys.modules`, IPython hooks;
+- `builtins`: code touches the `builtins` module or `__builtins__`;
+- `shadows-builtin`: a global name shadows a builtin the tests use (otter runs tests in the
+  notebook's globals);
+- `reads-tests`: code names the grader's files or folders (`tests/`, `q1_x.py`, `otter_config`, `..`);
+- `reads-filesystem`: code names a path outside its own folder (`/root/...`, `~/...`, `Path.home()`)
+  or walks folders (`os.walk`, `listdir`, `glob`, `rglob`, `iterdir`);
+- `introspection`: frames, the garbage collector, tracing or `ctypes`: ways to reach the tests' objects.
 
 Only code that differs from the released provided cells is scanned: the answers and any added or
 edited cells. Markdown cells are not compared: editing one cannot change a score.
 """
+
 import ast
 import difflib
 import re
@@ -24,26 +28,76 @@ import nbformat
 from hw3.common.answers import ANSWER_TAGS
 
 MAX_DETAILS = 4
-OTTER_NAMES = frozenset({
-    "OKTestFile", "ExceptionTestFile", "TestFile", "TestCase", "TestCaseResult", "GradingResults",
-    "test_case", "Checker", "GradingPreprocessor", "ExecutePreprocessor", "NotebookClient",
-    "grade_notebook", "test_files", "run_autograder",
-})
-GRADER_API = frozenset({"check", "check_all", "export", "to_pdf", "run_plugin", "add_plugin_files", "submit"})
+OTTER_NAMES = frozenset(
+    {
+        "OKTestFile",
+        "ExceptionTestFile",
+        "TestFile",
+        "TestCase",
+        "TestCaseResult",
+        "GradingResults",
+        "test_case",
+        "Checker",
+        "GradingPreprocessor",
+        "ExecutePreprocessor",
+        "NotebookClient",
+        "grade_notebook",
+        "test_files",
+        "run_autograder",
+    }
+)
+GRADER_API = frozenset(
+    {"check", "check_all", "export", "to_pdf", "run_plugin", "add_plugin_files", "submit"}
+)
 IPYTHON_API = frozenset({"run_line_magic", "run_cell_magic", "system", "getoutput"})
 BUILTINS_NAMES = frozenset({"builtins", "__builtins__", "__builtin__"})
 INTROSPECTION = {
     "sys": {"_getframe", "settrace", "setprofile", "modules"},
-    "inspect": {"currentframe", "stack", "getouterframes", "getinnerframes", "getsource", "getsourcefile", "trace"},
+    "inspect": {
+        "currentframe",
+        "stack",
+        "getouterframes",
+        "getinnerframes",
+        "getsource",
+        "getsourcefile",
+        "trace",
+    },
     "gc": {"get_objects", "get_referrers", "get_referents"},
 }
 INTROSPECTION_MODULES = frozenset({"ctypes", "_ctypes"})
 # names tests of any format lean on, guarded even when the test files do not spell them
-CORE_BUILTINS = frozenset({
-    "bool", "isinstance", "len", "abs", "all", "any", "float", "int", "round", "type", "str", "list",
-    "dict", "set", "tuple", "range", "min", "max", "sum", "sorted", "zip", "enumerate", "getattr",
-    "hasattr", "print", "repr", "AssertionError", "Exception",
-})
+CORE_BUILTINS = frozenset(
+    {
+        "bool",
+        "isinstance",
+        "len",
+        "abs",
+        "all",
+        "any",
+        "float",
+        "int",
+        "round",
+        "type",
+        "str",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "range",
+        "min",
+        "max",
+        "sum",
+        "sorted",
+        "zip",
+        "enumerate",
+        "getattr",
+        "hasattr",
+        "print",
+        "repr",
+        "AssertionError",
+        "Exception",
+    }
+)
 GRADER_PATH = re.compile(
     r"(?:^|[\\/])(?:tests|autograder)[\\/]"  # tests/q1.py, autograder/...
     r"|[\\/](?:tests|autograder|source|submission)(?:[\\/]|$)"  # ../tests, /autograder/source
@@ -52,7 +106,20 @@ GRADER_PATH = re.compile(
 )
 ABSOLUTE_PATH = re.compile(r"^(?:~[\w.-]*(?:/[^\0]*)?|(?:/[\w.@+-]+)+/?|[A-Za-z]:[\\/][^\0]*)$")
 OWN_PATHS = ("/content/", "/content", "/dev/null")  # Colab's working folder; the null device
-FOLDER_WALKS = frozenset({"walk", "fwalk", "listdir", "scandir", "glob", "iglob", "rglob", "iterdir", "home", "expanduser"})
+FOLDER_WALKS = frozenset(
+    {
+        "walk",
+        "fwalk",
+        "listdir",
+        "scandir",
+        "glob",
+        "iglob",
+        "rglob",
+        "iterdir",
+        "home",
+        "expanduser",
+    }
+)
 MAX_PATH_DETAIL = 40
 SOURCE_FALLBACK = re.compile(r"\b(?:" + "|".join(sorted(OTTER_NAMES | BUILTINS_NAMES)) + r")\b")
 
@@ -62,7 +129,9 @@ def normalise(source: str, seed_variable: str | None = None) -> str:
     and without `<seed_variable> = <int>` lines, whose value otter assign sets per copy (42 in the
     reference, another number in the student's)."""
     seed = re.compile(rf"^\s*{re.escape(seed_variable)}\s*=\s*-?\d+\s*$") if seed_variable else None
-    return "\n".join(line.rstrip() for line in source.strip().splitlines() if not (seed and seed.match(line)))
+    return "\n".join(
+        line.rstrip() for line in source.strip().splitlines() if not (seed and seed.match(line))
+    )
 
 
 def is_answer(cell) -> bool:
@@ -72,20 +141,27 @@ def is_answer(cell) -> bool:
 
 def provided_code(nb, seed_variable: str | None = None) -> list[tuple[int, str]]:
     """(1-based cell number, normalised source) of each non-empty code cell that is not an answer cell."""
-    return [(number, normalise(cell.source, seed_variable)) for number, cell in enumerate(nb.cells, start=1)
-            if cell.cell_type == "code" and not is_answer(cell) and cell.source.strip()]
+    return [
+        (number, normalise(cell.source, seed_variable))
+        for number, cell in enumerate(nb.cells, start=1)
+        if cell.cell_type == "code" and not is_answer(cell) and cell.source.strip()
+    ]
 
 
-def provided_changes(released, submitted, seed_variable: str | None = None) -> tuple[list[int], list[int]]:
+def provided_changes(
+    released, submitted, seed_variable: str | None = None
+) -> tuple[list[int], list[int]]:
     """(edited, deleted): released cell numbers of provided code cells changed or missing in `submitted`.
 
     The two sequences of provided cells are aligned (difflib): cells the student added anywhere are
     allowed; a released cell replaced by other code is edited, one with nothing in its place deleted.
     """
     ours, theirs = provided_code(released, seed_variable), provided_code(submitted, seed_variable)
-    matcher = difflib.SequenceMatcher(None, [s for _, s in ours], [s for _, s in theirs], autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        None, [s for _, s in ours], [s for _, s in theirs], autojunk=False
+    )
     edited, deleted = [], []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, _, _ in matcher.get_opcodes():
         numbers = [number for number, _ in ours[i1:i2]]
         if op == "replace":
             edited += numbers
@@ -98,6 +174,7 @@ def to_python(source: str) -> str:
     """Cell source with IPython syntax (%magics, !shell) turned into Python."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
+
         return TransformerManager().transform_cell(source)
     except Exception:  # noqa: BLE001 - IPython missing or a transform failing: parse the raw source
         return source
@@ -171,7 +248,9 @@ class Scanner(ast.NodeVisitor):
         self.bind_target(node.target)
         self.generic_visit(node)
 
-    visit_AnnAssign = visit_AugAssign = visit_NamedExpr = visit_For = visit_AsyncFor = visit_single_target
+    visit_AnnAssign = visit_AugAssign = visit_NamedExpr = visit_For = visit_AsyncFor = (
+        visit_single_target
+    )
 
     def visit_With(self, node):
         for item in node.items:
@@ -183,9 +262,17 @@ class Scanner(ast.NodeVisitor):
 
     def check_globals_item(self, target) -> None:
         """`globals()["bool"] = ...` binds a global as surely as `bool = ...`."""
-        if isinstance(target, ast.Subscript) and call_name(target.value) in ("globals()", "vars()", "locals()"):
+        if isinstance(target, ast.Subscript) and call_name(target.value) in (
+            "globals()",
+            "vars()",
+            "locals()",
+        ):
             key = target.slice
-            name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else "globals()[...]"
+            name = (
+                key.value
+                if isinstance(key, ast.Constant) and isinstance(key.value, str)
+                else "globals()[...]"
+            )
             if name in self.guarded or name == "globals()[...]":
                 self.add("shadows-builtin", name)
 
@@ -237,7 +324,9 @@ class Scanner(ast.NodeVisitor):
             self.add("builtins", node.attr)
         if owner in INTROSPECTION and node.attr in INTROSPECTION[owner]:
             self.add("introspection", f"{owner}.{node.attr}")
-        if node.attr in ("parent", "parents") and owner.endswith(("cwd()", "getcwd()", "resolve()", "absolute()")):
+        if node.attr in ("parent", "parents") and owner.endswith(
+            ("cwd()", "getcwd()", "resolve()", "absolute()")
+        ):
             self.add("reads-tests", f"{owner}.{node.attr}")
         self.generic_visit(node)
 
@@ -245,13 +334,19 @@ class Scanner(ast.NodeVisitor):
         name = call_name(node.func)
         if name.rsplit(".", 1)[-1] in FOLDER_WALKS:
             self.add("reads-filesystem", name)
-        if name.endswith("dirname") and any(call_name(a).endswith(("getcwd()", "cwd()")) or
-                                            (isinstance(a, ast.Call) and call_name(a.func).endswith(("getcwd", "cwd")))
-                                            for a in node.args):
+        if name.endswith("dirname") and any(
+            call_name(a).endswith(("getcwd()", "cwd()"))
+            or (isinstance(a, ast.Call) and call_name(a.func).endswith(("getcwd", "cwd")))
+            for a in node.args
+        ):
             self.add("reads-tests", "dirname(getcwd())")
         if name in ("globals().update", "vars().update"):
             self.add("shadows-builtin", name + "(...)")
-        if name in ("setattr", "delattr") and node.args and call_name(node.args[0]) in BUILTINS_NAMES:
+        if (
+            name in ("setattr", "delattr")
+            and node.args
+            and call_name(node.args[0]) in BUILTINS_NAMES
+        ):
             self.add("builtins", f"{name}({call_name(node.args[0])})")
         self.generic_visit(node)
 
@@ -273,11 +368,15 @@ def scan_source(source: str, guarded: frozenset) -> dict[str, set[str]]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         found: dict[str, set[str]] = {}
         for word in set(SOURCE_FALLBACK.findall(source)):
-            found.setdefault("builtins" if word in BUILTINS_NAMES else "otter-internals", set()).add(word)
+            found.setdefault(
+                "builtins" if word in BUILTINS_NAMES else "otter-internals", set()
+            ).add(word)
         return found
     scanner = Scanner(guarded)
     # `global x` anywhere in the cell makes x a global everywhere in it
-    scanner.declared_global = {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+    scanner.declared_global = {
+        name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names
+    }
     scanner.visit(tree)
     return scanner.found
 
@@ -291,8 +390,12 @@ def describe(code: str, details) -> str:
     return f"{code}({','.join(items[:MAX_DETAILS])}{more})"
 
 
-def notebook_flags(released: nbformat.NotebookNode, submitted: nbformat.NotebookNode,
-                   test_builtins=frozenset(), seed_variable: str | None = None) -> list[str]:
+def notebook_flags(
+    released: nbformat.NotebookNode,
+    submitted: nbformat.NotebookNode,
+    test_builtins=frozenset(),
+    seed_variable: str | None = None,
+) -> list[str]:
     """Integrity flags of `submitted` against the released student notebook, in a fixed order."""
     edited, deleted = provided_changes(released, submitted, seed_variable)
     flags = {}
@@ -303,10 +406,22 @@ def notebook_flags(released: nbformat.NotebookNode, submitted: nbformat.Notebook
     unchanged = {source for _, source in provided_code(released, seed_variable)}
     guarded = frozenset(test_builtins) | CORE_BUILTINS
     for cell in submitted.cells:
-        if cell.cell_type != "code" or not cell.source.strip() or normalise(cell.source, seed_variable) in unchanged:
+        if (
+            cell.cell_type != "code"
+            or not cell.source.strip()
+            or normalise(cell.source, seed_variable) in unchanged
+        ):
             continue
         for code, details in scan_source(cell.source, guarded).items():
             flags.setdefault(code, set()).update(details)
-    order = ["edited-provided", "deleted-provided", "otter-internals", "builtins", "shadows-builtin",
-             "reads-tests", "reads-filesystem", "introspection"]
+    order = [
+        "edited-provided",
+        "deleted-provided",
+        "otter-internals",
+        "builtins",
+        "shadows-builtin",
+        "reads-tests",
+        "reads-filesystem",
+        "introspection",
+    ]
     return [describe(code, flags[code]) for code in order if code in flags]

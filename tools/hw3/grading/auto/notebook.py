@@ -3,6 +3,7 @@
 Untrusted bytes reach otter only as one notebook file written into a fresh scratch folder; otter
 runs in the confined child (`otter_child`), and what it reports is validated (`results`).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,17 +16,17 @@ from pathlib import Path
 import nbformat
 
 from hw3.common.atomic import write_atomic
+from hw3.common.images import MAX_IMAGES_PER_CELL, MIMES, ImageStore, Refused
 from hw3.common.notebooks import parse_lenient
+from hw3.common.regions import find_regions, match
 from hw3.grading.auto import integrity, sandbox
 from hw3.grading.auto.assignments import Assignment
 from hw3.grading.auto.intake import read_notebooks
-from hw3.common.images import MAX_IMAGES_PER_CELL, MIMES, ImageStore, Refused
-from hw3.common.regions import find_regions, match
 from hw3.grading.auto.results import (
     LONG_MESSAGE_FLAG,
     NotebookResult,
-    cut_message,
     SubmissionRecord,
+    cut_message,
     read_metrics,
     read_summary,
     scores_from_summary,
@@ -52,6 +53,7 @@ FIGURES_REQUEST = "figures.json"  # in the scratch folder: the cells whose figur
 @dataclass
 class Context:
     """Everything a grading worker needs; read-only once the run starts."""
+
     out: Path
     assignments: list[Assignment]
     sandbox: sandbox.Sandbox
@@ -60,7 +62,9 @@ class Context:
     memory_mb: int
     font_lists: list[Path]  # matplotlib's font lists, copied into each scratch folder
     stop: threading.Event  # set on Ctrl-C: running notebooks are killed, no new ones start
-    figures: ImageStore | None = None  # where the graded runs' figures of hand-graded answers are kept
+    figures: ImageStore | None = (
+        None  # where the graded runs' figures of hand-graded answers are kept
+    )
 
 
 def cell_number(submitted: nbformat.NotebookNode, source: str) -> str:
@@ -80,22 +84,36 @@ def raised_notes(name: str, submitted: nbformat.NotebookNode, raised) -> list[st
     """
     notes = []
     for entry in (raised if isinstance(raised, list) else [])[:MAX_RAISED_NOTES]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str) or entry.get("ename") in TIMED_OUT:
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("source"), str)
+            or entry.get("ename") in TIMED_OUT
+        ):
             continue  # an interrupted cell has its own note
         where = cell_number(submitted, entry["source"])
         index = int(where.split()[1]) - 1 if where.startswith("cell ") else -1
-        kind = "your answer" if index >= 0 and integrity.is_answer(submitted.cells[index]) else "a provided cell"
-        message = cut_message(f"{entry.get('ename', '')}: {entry.get('evalue', '')}".strip())[0].splitlines()[0]
-        notes.append(f"{name}: {where}, {kind}, raised {message[:MAX_RAISED_CHARS]}: the tests that use what it "
-                     "defines failed too; run the notebook top to bottom to see the traceback")
+        kind = (
+            "your answer"
+            if index >= 0 and integrity.is_answer(submitted.cells[index])
+            else "a provided cell"
+        )
+        message = cut_message(f"{entry.get('ename', '')}: {entry.get('evalue', '')}".strip())[
+            0
+        ].splitlines()[0]
+        notes.append(
+            f"{name}: {where}, {kind}, raised {message[:MAX_RAISED_CHARS]}: the tests that use what it "
+            "defines failed too; run the notebook top to bottom to see the traceback"
+        )
     return notes
 
 
 def error_note(notebook: str, error: str) -> str:
     """One line for the student about a notebook whose grading stopped (the raw error is for the TA only)."""
     if KERNEL_DIED in error:
-        return (f"{notebook}: the kernel died while grading (os._exit, a crash, or memory past the cap): "
-                "scored 0; run the notebook top to bottom locally to find the cell")
+        return (
+            f"{notebook}: the kernel died while grading (os._exit, a crash, or memory past the cap): "
+            "scored 0; run the notebook top to bottom locally to find the cell"
+        )
     return f"{notebook}: grading stopped with an error: scored 0; run the notebook top to bottom locally"
 
 
@@ -112,20 +130,39 @@ def keep_log(ctx: Context, log: Path, key: str, assignment: Assignment) -> str:
     return str(target.relative_to(ctx.out))
 
 
-def keep_messages(ctx: Context, key: str, assignment: Assignment, full: dict[str, list[str | None]]) -> str:
+def keep_messages(
+    ctx: Context, key: str, assignment: Assignment, full: dict[str, list[str | None]]
+) -> str:
     """Write the uncut public messages of a notebook whose feedback shows them cut to DIR/logs/; its relative path."""
     target = ctx.out / LOG_DIR / f"{key[:SHORT_HASH]}-{assignment.name}.messages.txt"
-    blocks = [f"## {question}: {case.name}\n{text}\n" for question, texts in full.items()
-              for case, text in zip(assignment.info.questions[question].cases, texts) if text]
+    blocks = [
+        f"## {question}: {case.name}\n{text}\n"
+        for question, texts in full.items()
+        for case, text in zip(assignment.info.questions[question].cases, texts)
+        if text
+    ]
     write_atomic(target, "\n".join(blocks))
     return str(target.relative_to(ctx.out))
 
 
-def child_command(notebook: Path, assignment: Assignment, summary: Path, ctx: Context,
-                  figures_request: Path | None = None) -> list[str]:
+def child_command(
+    notebook: Path,
+    assignment: Assignment,
+    summary: Path,
+    ctx: Context,
+    figures_request: Path | None = None,
+) -> list[str]:
     """The command that grades one notebook inside the sandbox (hw3.grading.auto.otter_child)."""
-    cmd = [sys.executable, "-m", "hw3.grading.auto.otter_child", str(notebook), str(assignment.autograder_zip),
-           str(summary), "--cell-timeout", str(ctx.cell_timeout)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "hw3.grading.auto.otter_child",
+        str(notebook),
+        str(assignment.autograder_zip),
+        str(summary),
+        "--cell-timeout",
+        str(ctx.cell_timeout),
+    ]
     if ctx.font_lists:
         cmd += ["--font-cache", str(notebook.parent / FONT_DIR)]
     if figures_request is not None:
@@ -143,11 +180,17 @@ def figure_requests(assignment: Assignment, nb: nbformat.NotebookNode) -> list[t
         cells = [i for i in region.cells if nb.cells[i].get("cell_type") == "code"]
         if cells and region.drawn_by is not None:
             cells.append(region.drawn_by)
-        wanted += [(number, nb.cells[i].get("source", "")) for i in cells if nb.cells[i].get("source", "").strip()]
+        wanted += [
+            (number, nb.cells[i].get("source", ""))
+            for i in cells
+            if nb.cells[i].get("source", "").strip()
+        ]
     return wanted
 
 
-def kept_figures(store: ImageStore, summary: dict, wanted: list[tuple[int, str]], regions: int) -> list[list[str]]:
+def kept_figures(
+    store: ImageStore, summary: dict, wanted: list[tuple[int, str]], regions: int
+) -> list[list[str]]:
     """Per region, the stored names of the figures the child reported for the wanted cells; anything that
     is not a capped, decodable PNG, JPEG or SVG is dropped (the child is as untrusted as the notebook)."""
     figures: list[list[str]] = [[] for _ in range(regions)]
@@ -164,33 +207,69 @@ def kept_figures(store: ImageStore, summary: dict, wanted: list[tuple[int, str]]
     return figures
 
 
-def graded_result(ctx: Context, assignment: Assignment, nb: nbformat.NotebookNode, scratch: Path,
-                  summary_path: Path, outcome: sandbox.Outcome, flags: list[str],
-                  wanted: list[tuple[int, str]]) -> NotebookResult:
+def graded_result(
+    ctx: Context,
+    assignment: Assignment,
+    nb: nbformat.NotebookNode,
+    scratch: Path,
+    summary_path: Path,
+    outcome: sandbox.Outcome,
+    flags: list[str],
+    wanted: list[tuple[int, str]],
+) -> NotebookResult:
     """The result of one finished (or stopped) sandboxed run, from its summary."""
     name = assignment.notebook
     if outcome.timed_out:
-        return NotebookResult("timeout", notes=[f"{name}: still running after {ctx.timeout} s (--timeout): "
-                                                "stopped and scored 0"], flags=flags)
+        return NotebookResult(
+            "timeout",
+            notes=[
+                f"{name}: still running after {ctx.timeout} s (--timeout): stopped and scored 0"
+            ],
+            flags=flags,
+        )
     summary = read_summary(summary_path)
     if summary is None:
-        return NotebookResult("error", notes=[f"{name}: the grader exited ({outcome.returncode}) without results: "
-                                              "scored 0"], flags=flags)
+        return NotebookResult(
+            "error",
+            notes=[f"{name}: the grader exited ({outcome.returncode}) without results: scored 0"],
+            flags=flags,
+        )
     if summary.get("error"):
-        return NotebookResult("error", notes=[error_note(name, str(summary["error"]))], flags=flags,
-                              detail=f"{name}: otter: {scrub(str(summary['error']), assignment.info)[:MAX_DETAIL_CHARS]}")
+        return NotebookResult(
+            "error",
+            notes=[error_note(name, str(summary["error"]))],
+            flags=flags,
+            detail=f"{name}: otter: {scrub(str(summary['error']), assignment.info)[:MAX_DETAIL_CHARS]}",
+        )
     scores, passed, messages, full = scores_from_summary(summary, assignment.info)
     if was_cut(full):
         flags = flags + [LONG_MESSAGE_FLAG]
     interrupted = summary.get("interrupted")
-    interrupted = [s for s in interrupted if isinstance(s, str)] if isinstance(interrupted, list) else []
-    notes = [f"{name}: {cell_number(nb, s)} ran past {ctx.cell_timeout} s (--cell-timeout) and was "
-             "interrupted; the cells after it still ran" for s in interrupted[:MAX_INTERRUPTED_NOTES]]
+    interrupted = (
+        [s for s in interrupted if isinstance(s, str)] if isinstance(interrupted, list) else []
+    )
+    notes = [
+        f"{name}: {cell_number(nb, s)} ran past {ctx.cell_timeout} s (--cell-timeout) and was "
+        "interrupted; the cells after it still ran"
+        for s in interrupted[:MAX_INTERRUPTED_NOTES]
+    ]
     notes += raised_notes(name, nb, summary.get("raised"))
-    figures = kept_figures(ctx.figures, summary, wanted, len(assignment.regions)) if ctx.figures and wanted else []
-    return NotebookResult("timeout" if interrupted else "ok", scores, passed, messages, notes, flags,
-                          metrics=read_metrics(scratch / sandbox.METRICS_LOG_NAME),
-                          full_messages=full if was_cut(full) else {}, figures=figures)
+    figures = (
+        kept_figures(ctx.figures, summary, wanted, len(assignment.regions))
+        if ctx.figures and wanted
+        else []
+    )
+    return NotebookResult(
+        "timeout" if interrupted else "ok",
+        scores,
+        passed,
+        messages,
+        notes,
+        flags,
+        metrics=read_metrics(scratch / sandbox.METRICS_LOG_NAME),
+        full_messages=full if was_cut(full) else {},
+        figures=figures,
+    )
 
 
 def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) -> NotebookResult:
@@ -198,11 +277,15 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
     name = assignment.notebook
     nb, _ = parse_lenient(name, data)
     if nb is None:
-        return NotebookResult("invalid", notes=[f"{name}: cannot be read as a notebook (see the problems above): scored 0"])
+        return NotebookResult(
+            "invalid",
+            notes=[f"{name}: cannot be read as a notebook (see the problems above): scored 0"],
+        )
     metadata = check_otter_metadata(name, nb)
     try:
-        flags = integrity.notebook_flags(assignment.released, nb, assignment.info.test_builtins,
-                                         assignment.info.seed_variable)
+        flags = integrity.notebook_flags(
+            assignment.released, nb, assignment.info.test_builtins, assignment.info.seed_variable
+        )
     except Exception:  # noqa: BLE001 - malformed cells the checker cannot walk; otter may still grade them
         flags = ["unreadable-cells"]
     if metadata:  # otter writes no results for a notebook of another assignment
@@ -220,10 +303,18 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
         wanted = figure_requests(assignment, nb) if ctx.figures is not None else []
         request = None
         if wanted:
-            request = write_atomic(scratch / FIGURES_REQUEST, json.dumps([source for _, source in wanted]))
-        outcome = sandbox.run_confined(child_command(notebook, assignment, summary_path, ctx, request),
-                                       sandbox=ctx.sandbox, scratch=scratch, timeout=ctx.timeout,
-                                       memory_mb=ctx.memory_mb, log_path=log, stop=ctx.stop)
+            request = write_atomic(
+                scratch / FIGURES_REQUEST, json.dumps([source for _, source in wanted])
+            )
+        outcome = sandbox.run_confined(
+            child_command(notebook, assignment, summary_path, ctx, request),
+            sandbox=ctx.sandbox,
+            scratch=scratch,
+            timeout=ctx.timeout,
+            memory_mb=ctx.memory_mb,
+            log_path=log,
+            stop=ctx.stop,
+        )
         result = graded_result(ctx, assignment, nb, scratch, summary_path, outcome, flags, wanted)
         result.seconds = round(outcome.seconds, 1)
         if result.full_messages:
@@ -240,8 +331,13 @@ def grade_zip(ctx: Context, path: Path, key: str) -> SubmissionRecord:
     naming = set(check_zip_name(path.name))
     inspection = inspect_submission(path, allow_unanswered=True)
     problems = [p for p in inspection.problems if p not in naming]
-    record = SubmissionRecord(key, {a.name: a.info.sha256 for a in ctx.assignments}, ctx.sandbox.enabled, problems,
-                              pdf_pages=inspection.pdf_pages)
+    record = SubmissionRecord(
+        key,
+        {a.name: a.info.sha256 for a in ctx.assignments},
+        ctx.sandbox.enabled,
+        problems,
+        pdf_pages=inspection.pdf_pages,
+    )
     datas, missing, refused = read_notebooks(path, [a.notebook for a in ctx.assignments])
     for assignment in ctx.assignments:
         name = assignment.notebook
@@ -250,7 +346,9 @@ def grade_zip(ctx: Context, path: Path, key: str) -> SubmissionRecord:
         if refused:
             result = NotebookResult("invalid", notes=[f"{name}: not graded, {refused}: scored 0"])
         elif name not in datas:
-            result = NotebookResult("invalid", notes=[f"{missing.get(name, name + ' is missing')}: scored 0"])
+            result = NotebookResult(
+                "invalid", notes=[f"{missing.get(name, name + ' is missing')}: scored 0"]
+            )
         else:
             result = grade_notebook(ctx, assignment, datas[name], key)
         record.notebooks[assignment.name] = result
@@ -261,6 +359,15 @@ def grade_zip(ctx: Context, path: Path, key: str) -> SubmissionRecord:
 
 def failed_record(ctx: Context, key: str, why: str) -> SubmissionRecord:
     """A record (not saved, so the next run retries) for a zip whose grading failed inside hw3 grade."""
-    return SubmissionRecord(key, {}, ctx.sandbox.enabled, [], {
-        a.name: NotebookResult("error", notes=[f"{a.notebook}: not graded, {why}: rerun hw3 grade"])
-        for a in ctx.assignments})
+    return SubmissionRecord(
+        key,
+        {},
+        ctx.sandbox.enabled,
+        [],
+        {
+            a.name: NotebookResult(
+                "error", notes=[f"{a.notebook}: not graded, {why}: rerun hw3 grade"]
+            )
+            for a in ctx.assignments
+        },
+    )

@@ -26,6 +26,7 @@ CELLS_JSON lists the sources of the cells whose figures the TA's grading packet 
 answer and the provided cell that draws it); the kernel then draws figures inline (the sandbox sets
 Agg, which draws nothing) and the image outputs of those cells are kept, capped in count and size.
 """
+
 import argparse
 import json
 import os
@@ -51,11 +52,17 @@ def figure_outputs(cell) -> list[dict]:
     """{"mime", "data"} of each image output of an executed cell (one per output, PNG preferred)."""
     found = []
     for output in cell.get("outputs", []):
-        data = output.get("data", {}) if output.get("output_type") in ("display_data", "execute_result") else {}
+        data = (
+            output.get("data", {})
+            if output.get("output_type") in ("display_data", "execute_result")
+            else {}
+        )
         mime = next((m for m in FIGURE_MIMES if m in data), None)
         if mime is not None:
             value = data[mime]
-            found.append({"mime": mime, "data": "".join(value) if isinstance(value, list) else str(value)})
+            found.append(
+                {"mime": mime, "data": "".join(value) if isinstance(value, list) else str(value)}
+            )
     return found
 
 
@@ -72,7 +79,9 @@ def keep_figures(cell, wanted: list[str], figures: list[list]) -> None:
             return
 
 
-def install_cell_timeout(seconds: int, interrupted: list, raised: list, wanted: list[str], figures: list[list]) -> None:
+def install_cell_timeout(
+    seconds: int, interrupted: list, raised: list, wanted: list[str], figures: list[list]
+) -> None:
     """Make otter's notebook executor interrupt any cell that runs longer than `seconds`, record every
     cell whose execution raised (its source, exception name and message) in `raised`, and keep the
     figures of the `wanted` cells in `figures`."""
@@ -82,8 +91,11 @@ def install_cell_timeout(seconds: int, interrupted: list, raised: list, wanted: 
     base = nbconvert.preprocessors.ExecutePreprocessor
     # Without error_on_timeout nbclient keeps waiting for the interrupted cell's reply and re-sends
     # SIGINT in a tight loop; with it, the cell counts as failed at once and the next one runs.
-    reply = {"ename": TIMEOUT_ENAME, "traceback": [],
-             "evalue": f"interrupted after {seconds} s (hw3 grade --cell-timeout)"}
+    reply = {
+        "ename": TIMEOUT_ENAME,
+        "traceback": [],
+        "evalue": f"interrupted after {seconds} s (hw3 grade --cell-timeout)",
+    }
 
     def record_timeout(cell, cell_index, execute_reply):
         if (execute_reply or {}).get("content", {}).get("ename") == TIMEOUT_ENAME:
@@ -101,8 +113,13 @@ def install_cell_timeout(seconds: int, interrupted: list, raised: list, wanted: 
             cell, resources = super().preprocess_cell(cell, resources, index)
             errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
             if errors and len(raised) < MAX_RAISED_CELLS:
-                raised.append({"source": cell.source[:MAX_SOURCE_CHARS], "ename": str(errors[0].get("ename", ""))[:100],
-                               "evalue": str(errors[0].get("evalue", ""))[:MAX_EVALUE_CHARS]})
+                raised.append(
+                    {
+                        "source": cell.source[:MAX_SOURCE_CHARS],
+                        "ename": str(errors[0].get("ename", ""))[:100],
+                        "evalue": str(errors[0].get("evalue", ""))[:MAX_EVALUE_CHARS],
+                    }
+                )
             if wanted:
                 keep_figures(cell, wanted, figures)
             return cell, resources
@@ -142,8 +159,12 @@ def summarise(results) -> dict:
             passed.append(bool(tcr and tcr.passed))
             text = None if case.hidden or tcr is None else (tcr.message or "")[:MAX_MESSAGE_CHARS]
             messages.append(text)
-        questions[str(name)] = {"score": float(test_file.score), "max_score": float(test_file.possible),
-                                "passed": passed, "messages": messages}
+        questions[str(name)] = {
+            "score": float(test_file.score),
+            "max_score": float(test_file.possible),
+            "passed": passed,
+            "messages": messages,
+        }
     return questions
 
 
@@ -154,13 +175,17 @@ def one_line(err: BaseException) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hw3.grading.auto.otter_child", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hw3.grading.auto.otter_child", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("notebook", type=Path)
     parser.add_argument("autograder", type=Path)
     parser.add_argument("summary", type=Path)
     parser.add_argument("--cell-timeout", type=int, required=True)
     parser.add_argument("--font-cache", type=Path)
-    parser.add_argument("--figures", type=Path, help="JSON list of the cell sources whose figures to keep")
+    parser.add_argument(
+        "--figures", type=Path, help="JSON list of the cell sources whose figures to keep"
+    )
     args = parser.parse_args(argv)
     for var in ("HOME", "TMPDIR", "JUPYTER_RUNTIME_DIR"):
         if os.environ.get(var):
@@ -173,12 +198,20 @@ def main(argv=None) -> int:
     figures: list[list] = [[] for _ in wanted]
     if wanted:
         os.environ["MPLBACKEND"] = INLINE_BACKEND
-    summary = {"error": None, "interrupted": interrupted, "raised": raised, "figures": figures, "questions": {}}
+    summary = {
+        "error": None,
+        "interrupted": interrupted,
+        "raised": raised,
+        "figures": figures,
+        "questions": {},
+    }
     try:
         install_cell_timeout(args.cell_timeout, interrupted, raised, wanted, figures)
         from otter.run import main as otter_run
 
-        results = otter_run(str(args.notebook), autograder=str(args.autograder), output_dir=None, no_logo=True)
+        results = otter_run(
+            str(args.notebook), autograder=str(args.autograder), output_dir=None, no_logo=True
+        )
         if results.catastrophic_error is not None:
             summary["error"] = f"otter found no results ({one_line(results.catastrophic_error)})"
         else:

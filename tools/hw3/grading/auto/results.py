@@ -5,6 +5,7 @@ read without following links and under a size cap, validated against the autogra
 questions, scores clamped to each question's points, and public messages scrubbed of any line that
 quotes a hidden test. Records are saved as JSON in the run's state folder (`state.py`).
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,12 @@ from pathlib import Path
 
 from hw3.grading.auto.autograder_info import AutograderInfo
 
-STATUSES = ("ok", "invalid", "timeout", "error")  # rising severity: a row shows its worst notebook's
+STATUSES = (
+    "ok",
+    "invalid",
+    "timeout",
+    "error",
+)  # rising severity: a row shows its worst notebook's
 SKIPPED = "skipped"
 RECORD_VERSION = 3
 MAX_SUMMARY_BYTES = 8 * 1024 * 1024
@@ -24,7 +30,9 @@ MAX_METRICS_BYTES = 64 * 1024
 MAX_METRIC_NAME = 200
 MAX_MESSAGE_LINES = 6  # of a public test's failure message shown to the student...
 MAX_MESSAGE_CHARS = 400  # ...and at most this many characters of them; the TA's log keeps it all
-ENCODED_RUN = re.compile(r"[A-Za-z0-9+/=]{40,}|[0-9A-Fa-f]{32,}")  # base64/32 or hex: no word is this long
+ENCODED_RUN = re.compile(
+    r"[A-Za-z0-9+/=]{40,}|[0-9A-Fa-f]{32,}"
+)  # base64/32 or hex: no word is this long
 ENCODED_MARKER = "[encoded data removed]"
 LONG_MESSAGE_FLAG = "long-message"
 
@@ -34,6 +42,7 @@ class NotebookResult:
     """One graded notebook: status, per-question scores, per-case pass/fail and public messages, notes
     for the student, integrity flags, seconds, measured threshold values, TA-only details, and the
     figures the graded run drew for the hand-graded questions."""
+
     status: str
     scores: dict[str, float] = field(default_factory=dict)
     passed: dict[str, list[bool]] = field(default_factory=dict)
@@ -44,7 +53,9 @@ class NotebookResult:
     metrics: list[dict] = field(default_factory=list)
     detail: str = ""  # the raw error, for the TA's gradebook only
     log: str = ""  # the kept log of a failed run, relative to the output folder
-    full_messages: dict[str, list[str | None]] = field(default_factory=dict)  # uncut public messages, TA only
+    full_messages: dict[str, list[str | None]] = field(
+        default_factory=dict
+    )  # uncut public messages, TA only
     # per manual-question region of the released notebook, the graded run's figures of its code answer:
     # file names in DIR/.state/figures/ (sanitised, named by content hash), for the grading packet
     figures: list[list[str]] = field(default_factory=list)
@@ -58,6 +69,7 @@ class NotebookResult:
 @dataclass
 class SubmissionRecord:
     """Everything graded for one zip content (its sha256): the rules' problems and one result per notebook."""
+
     sha256: str
     autograders: dict[str, str]  # assignment -> autograder zip sha256 it was graded with
     sandboxed: bool
@@ -76,7 +88,9 @@ class SubmissionRecord:
             data = json.loads(text)
             if data.get("version") != RECORD_VERSION:
                 return None
-            data["notebooks"] = {k: NotebookResult.from_json(v) for k, v in data["notebooks"].items()}
+            data["notebooks"] = {
+                k: NotebookResult.from_json(v) for k, v in data["notebooks"].items()
+            }
             return cls(**data)
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
@@ -124,8 +138,14 @@ def read_metrics(path: Path) -> list[dict]:
         try:
             entry = json.loads(line)
             if entry["pass_if"] in ("below", "above"):
-                entries.append({"metric": str(entry["metric"])[:MAX_METRIC_NAME], "value": float(entry["value"]),
-                                "limit": float(entry["limit"]), "pass_if": entry["pass_if"]})
+                entries.append(
+                    {
+                        "metric": str(entry["metric"])[:MAX_METRIC_NAME],
+                        "value": float(entry["value"]),
+                        "limit": float(entry["limit"]),
+                        "pass_if": entry["pass_if"],
+                    }
+                )
         except (ValueError, KeyError, TypeError):
             continue
     return entries
@@ -146,7 +166,11 @@ def scrub(text: str, info: AutograderInfo) -> str:
     What the grader reads back comes from the student's kernel, which can read the tests; this
     keeps their source out of the feedback unless it is disguised on purpose.
     """
-    kept = [line for line in text.splitlines() if not any(secret in line for secret in info.hidden_lines)]
+    kept = [
+        line
+        for line in text.splitlines()
+        if not any(secret in line for secret in info.hidden_lines)
+    ]
     return "\n".join(kept)
 
 
@@ -178,13 +202,23 @@ def scores_from_summary(summary: dict, info: AutograderInfo) -> tuple[dict, dict
         flags, texts = got.get("passed"), got.get("messages")
         if isinstance(flags, list) and len(flags) == len(question.cases):
             passed[name] = [flag is True for flag in flags]
-            texts = texts if isinstance(texts, list) and len(texts) == len(flags) else [None] * len(flags)
-            full[name] = [scrub(text, info) if isinstance(text, str) and not case.hidden else None
-                          for case, text in zip(question.cases, texts)]
-            messages[name] = [cut_message(text)[0] if text is not None else None for text in full[name]]
+            texts = (
+                texts
+                if isinstance(texts, list) and len(texts) == len(flags)
+                else [None] * len(flags)
+            )
+            full[name] = [
+                scrub(text, info) if isinstance(text, str) and not case.hidden else None
+                for case, text in zip(question.cases, texts)
+            ]
+            messages[name] = [
+                cut_message(text)[0] if text is not None else None for text in full[name]
+            ]
     return scores, passed, messages, full
 
 
 def was_cut(full: dict[str, list[str | None]]) -> bool:
     """Whether any public message had to be cut for the student."""
-    return any(cut_message(text)[1] for texts in full.values() for text in texts if text is not None)
+    return any(
+        cut_message(text)[1] for texts in full.values() for text in texts if text is not None
+    )

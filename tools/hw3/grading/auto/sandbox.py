@@ -6,6 +6,7 @@ no network, no capabilities, its own pid namespace, and it dies with its parent
 (`--die-with-parent`). Without a working `bwrap` the same command runs directly, with the same
 environment and limits, and the caller flags its rows `unsandboxed`.
 """
+
 import os
 import shutil
 import signal
@@ -25,13 +26,19 @@ BWRAP = "bwrap"
 MB = 1024 * 1024
 # torch's address space alone is ~0.8 GB; grading the Hafez reference fails at 1.5 GB and passes at 2.5 GB
 DEFAULT_MEMORY_MB = 4096
-MAX_FILE_BYTES = 512 * MB  # RLIMIT_FSIZE: no file the command writes (its log included) grows past this
-TMPFS_BYTES = 1024 * MB  # the sandbox's /tmp: otter's grading folder and whatever the notebook writes
+MAX_FILE_BYTES = (
+    512 * MB
+)  # RLIMIT_FSIZE: no file the command writes (its log included) grows past this
+TMPFS_BYTES = (
+    1024 * MB
+)  # the sandbox's /tmp: otter's grading folder and whatever the notebook writes
 PROBE_TIMEOUT_S = 20
 KILL_WAIT_S = 10
 POLL_S = 0.5
 RUN_TOKEN_VAR = "HW3_GRADE_RUN"  # marks every process of one run, to find strays when unsandboxed
-METRICS_LOG_VAR = "HW3_METRICS_LOG"  # threshold tests append their measured values here (hw3 calibrate)
+METRICS_LOG_VAR = (
+    "HW3_METRICS_LOG"  # threshold tests append their measured values here (hw3 calibrate)
+)
 METRICS_LOG_NAME = "metrics.jsonl"
 
 # Applies the limits, then becomes the real command (exec keeps the pid, so --die-with-parent
@@ -59,6 +66,7 @@ os.execvp(sys.argv[4], sys.argv[4:])
 class Sandbox:
     """How commands are confined: `enabled` False means unsandboxed (`reason` says why). `readable` are the
     host paths bound read-only besides the system entries, `etc_dir` holds the generated passwd and group."""
+
     enabled: bool
     reason: str = ""
     readable: list[Path] = field(default_factory=list)
@@ -68,6 +76,7 @@ class Sandbox:
 @dataclass
 class Outcome:
     """How a confined command ended: its exit code (None when killed at the timeout) and wall seconds."""
+
     returncode: int | None
     timed_out: bool
     seconds: float
@@ -112,7 +121,9 @@ def detect(readable: list[Path], etc_dir: Path, disabled: bool = False) -> Sandb
     if disabled:
         return Sandbox(False, "disabled with --no-sandbox")
     reason = probe(readable)
-    return Sandbox(not reason, reason, list(readable), write_generated_etc(etc_dir) if not reason else None)
+    return Sandbox(
+        not reason, reason, list(readable), write_generated_etc(etc_dir) if not reason else None
+    )
 
 
 def confined_env(sandbox: Sandbox, scratch: Path, token: str) -> dict:
@@ -144,6 +155,7 @@ def confined_env(sandbox: Sandbox, scratch: Path, token: str) -> dict:
 def user_base() -> str:
     """The TA's user site base (pip --user installs), which moving HOME would otherwise hide."""
     import site
+
     return os.environ.get("PYTHONUSERBASE") or site.getuserbase()
 
 
@@ -186,8 +198,16 @@ def kill_marked(token: str) -> None:
                 pass
 
 
-def run_confined(cmd: list[str], *, sandbox: Sandbox, scratch: Path, timeout: float, memory_mb: int,
-                 log_path: Path, stop: threading.Event | None = None) -> Outcome:
+def run_confined(
+    cmd: list[str],
+    *,
+    sandbox: Sandbox,
+    scratch: Path,
+    timeout: float,
+    memory_mb: int,
+    log_path: Path,
+    stop: threading.Event | None = None,
+) -> Outcome:
     """Run `cmd` in `scratch` under the sandbox and limits, its output to `log_path`; kill it all at
     `timeout`, or as soon as `stop` is set (the grader was interrupted)."""
     token = uuid.uuid4().hex
@@ -195,23 +215,45 @@ def run_confined(cmd: list[str], *, sandbox: Sandbox, scratch: Path, timeout: fl
     if not sandbox.enabled:
         for var in ("HOME", "TMPDIR"):
             Path(env[var]).mkdir(parents=True, exist_ok=True)
-    launcher = [sys.executable, "-I", "-c", LIMITS_LAUNCHER, str(os.getpid()), str(memory_mb * MB), str(MAX_FILE_BYTES)]
+    launcher = [
+        sys.executable,
+        "-I",
+        "-c",
+        LIMITS_LAUNCHER,
+        str(os.getpid()),
+        str(memory_mb * MB),
+        str(MAX_FILE_BYTES),
+    ]
     full = launcher + (bwrap_args(sandbox, scratch) if sandbox.enabled else []) + cmd
     start = time.monotonic()
     returncode, timed_out = None, False
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(full, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+        proc = subprocess.Popen(
+            full,
+            cwd=scratch,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
         try:
             deadline = start + timeout
-            while returncode is None and time.monotonic() < deadline and not (stop and stop.is_set()):
+            while (
+                returncode is None and time.monotonic() < deadline and not (stop and stop.is_set())
+            ):
                 try:
-                    returncode = proc.wait(timeout=min(POLL_S, max(0.0, deadline - time.monotonic())))
+                    returncode = proc.wait(
+                        timeout=min(POLL_S, max(0.0, deadline - time.monotonic()))
+                    )
                 except subprocess.TimeoutExpired:
                     pass
             timed_out = returncode is None and not (stop and stop.is_set())
         finally:
-            if returncode is None:  # timed out or the grader was interrupted: not reaped, so its pgid is still ours
+            if (
+                returncode is None
+            ):  # timed out or the grader was interrupted: not reaped, so its pgid is still ours
                 kill_all(proc.pid, token)
                 try:
                     proc.wait(timeout=KILL_WAIT_S)

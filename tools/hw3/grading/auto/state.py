@@ -1,9 +1,11 @@
 """A grading run's output folder: its lock, and the saved record of every zip content graded there.
 
-Records are kept per zip content hash in `DIR/.state/` (with the figures they name in `DIR/.state/figures/`), so a rerun, even after `kill -9`, grades only
-what is missing, and an identical zip downloaded twice is graded once. A record only counts when
-it was graded with the same autograder zips.
+Records are kept per zip content hash in `DIR/.state/` (with the figures they name in
+`DIR/.state/figures/`), so a rerun, even after `kill -9`, grades only what is missing, and an
+identical zip downloaded twice is graded once. A record only counts when it was graded with the
+same autograder zips.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +18,9 @@ from hw3.grading.auto.results import SubmissionRecord
 
 STATE_DIR = ".state"
 LOCK_FILE = ".lock"
-FIGURES_DIR = "figures"  # in STATE_DIR: the graded runs' figures of hand-graded answers, by content hash
+FIGURES_DIR = (
+    "figures"  # in STATE_DIR: the graded runs' figures of hand-graded answers, by content hash
+)
 
 
 class FolderBusy(Hw3Error):
@@ -29,7 +33,9 @@ def lock_folder(out: Path) -> filelock.FileLock:
     try:
         lock.acquire()
     except filelock.Timeout:
-        raise FolderBusy(f"{out}: another hw3 grade is writing there: wait for it or choose another --out") from None
+        raise FolderBusy(
+            f"{out}: another hw3 grade is writing there: wait for it or choose another --out"
+        ) from None
     return lock
 
 

@@ -14,6 +14,7 @@ Format (TOML; see the committed file for the comments instructors read):
 Points are positive numbers. `check_release` compares the parts with what a release grades
 automatically: automatic points + hand-graded points = the part's total.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,6 +44,7 @@ class CourseError(Hw3Error):
 @dataclass(frozen=True)
 class Course:
     """The handout's points: per notebook its total and hand-graded questions, per theory item its points."""
+
     path: Path
     parts: dict[str, float]  # assignment -> total points of the notebook
     manual: dict[str, dict[str, float]]  # assignment -> {question: points}, notebook order
@@ -59,7 +61,12 @@ class Course:
 
 def points(value, where: str, path: Path) -> float:
     """A positive number from the file, or CourseError naming `where`."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not value > 0
+        or value == float("inf")
+    ):
         raise CourseError(f"{path}: {where} = {value!r}: give a positive number of points")
     return float(value)
 
@@ -67,7 +74,9 @@ def points(value, where: str, path: Path) -> float:
 def table(data: dict, key: str, path: Path) -> dict:
     value = data.get(key)
     if not isinstance(value, dict):
-        raise CourseError(f"{path}: no [{key}] table: restore it from the repository's reference/{COURSE_FILE}")
+        raise CourseError(
+            f"{path}: no [{key}] table: restore it from the repository's reference/{COURSE_FILE}"
+        )
     return value
 
 
@@ -76,35 +85,49 @@ def load_course(path: Path) -> Course:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CourseError(f"{path}: no course settings file: pass --course FILE or restore "
-                          f"reference/{COURSE_FILE}") from None
+        raise CourseError(
+            f"{path}: no course settings file: pass --course FILE or restore "
+            f"reference/{COURSE_FILE}"
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise CourseError(f"{path}: not valid TOML ({err}): fix the line it names") from None
     parts = {}
     for name, value in table(data, "parts", path).items():
         if name not in ASSIGNMENTS:
-            raise CourseError(f"{path}: [parts] {name}: not a notebook of this homework "
-                              f"(one of {', '.join(ASSIGNMENTS)})")
+            raise CourseError(
+                f"{path}: [parts] {name}: not a notebook of this homework "
+                f"(one of {', '.join(ASSIGNMENTS)})"
+            )
         parts[name] = points(value, f"[parts] {name}", path)
     manual: dict[str, dict[str, float]] = {}
     for name, questions in data.get("manual", {}).items():
         if name not in parts or not isinstance(questions, dict):
-            raise CourseError(f"{path}: [manual.{name}]: not a part listed in [parts]: fix the table's name")
+            raise CourseError(
+                f"{path}: [manual.{name}]: not a part listed in [parts]: fix the table's name"
+            )
         for question, value in questions.items():
             if not QUESTION_NAME.match(question):
-                raise CourseError(f"{path}: [manual.{name}] {question}: not a question name like q8_compare")
-            manual.setdefault(name, {})[question] = points(value, f"[manual.{name}] {question}", path)
+                raise CourseError(
+                    f"{path}: [manual.{name}] {question}: not a question name like q8_compare"
+                )
+            manual.setdefault(name, {})[question] = points(
+                value, f"[manual.{name}] {question}", path
+            )
     theory_table = table(data, THEORY, path)
     theory = {}
     for item, value in table(theory_table, "points", path).items():
         if not ITEM_NAME.match(item):
-            raise CourseError(f'{path}: [theory.points] "{item}": name items as the handout does, like "1.1.1 (1)"')
+            raise CourseError(
+                f'{path}: [theory.points] "{item}": name items as the handout does, like "1.1.1 (1)"'
+            )
         theory[item] = points(value, f'[theory.points] "{item}"', path)
     if not theory:
         raise CourseError(f"{path}: [theory.points] lists no item: list the handout's theory items")
     answers = theory_table.get("answers")
     if not isinstance(answers, str) or not answers:
-        raise CourseError(f'{path}: [theory] answers: give the reference answers file, like "theory/answers.md"')
+        raise CourseError(
+            f'{path}: [theory] answers: give the reference answers file, like "theory/answers.md"'
+        )
     return Course(path, parts, manual, theory, (path.parent / answers).resolve())
 
 
@@ -113,9 +136,13 @@ def check_release(course: Course, automatic: dict[str, float]) -> None:
     the course lists it and its automatic plus hand-graded points make its total."""
     for name, auto in automatic.items():
         if name not in course.parts:
-            raise CourseError(f"{course.path}: [parts] has no {name}: add its total as the handout gives it")
+            raise CourseError(
+                f"{course.path}: [parts] has no {name}: add its total as the handout gives it"
+            )
         manual = course.manual_points(name)
         if abs(auto + manual - course.parts[name]) > TOLERANCE:
-            raise CourseError(f"{course.path}: [parts] {name} = {course.parts[name]:g}, but the release grades "
-                              f"{auto:g} points automatically and [manual.{name}] adds {manual:g}: make them agree "
-                              "(or run hw3 release after editing the master)")
+            raise CourseError(
+                f"{course.path}: [parts] {name} = {course.parts[name]:g}, but the release grades "
+                f"{auto:g} points automatically and [manual.{name}] adds {manual:g}: make them agree "
+                "(or run hw3 release after editing the master)"
+            )

@@ -6,6 +6,7 @@ and loses its target) and open in a new tab without a referrer; an image is show
 caller's `resolve` maps its source to a stored, safe image (a cell attachment, a file beside the
 rubric): any other source, such as a URL that would reach the network, becomes a note naming it.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,9 @@ def render_image(self, tokens, idx, options, env) -> str:
             raise Refused("images are not shown here")
         url = resolve(src)
     except Refused as why:
-        return str(Markup('<span class="refused">[image {} not shown: {}]</span>').format(src, str(why)))
+        return str(
+            Markup('<span class="refused">[image {} not shown: {}]</span>').format(src, str(why))
+        )
     return str(Markup('<img src="{}" alt="{}" loading="lazy">').format(url, alt))
 
 
@@ -74,7 +77,11 @@ def render(text: str, resolve: Resolver | None = None, limit: int = MAX_MARKDOWN
     cut = len(text) > limit
     html = PARSER.render(text[:limit], {"resolve": resolve})
     if cut:
-        html += str(Markup('<p class="refused">[cut: {} more characters not shown]</p>').format(len(text) - limit))
+        html += str(
+            Markup('<p class="refused">[cut: {} more characters not shown]</p>').format(
+                len(text) - limit
+            )
+        )
     return Markup(html)
 
 

@@ -11,6 +11,7 @@ A part's total is blank while any of its hand-graded scores is missing (and so i
 total): a missing score is listed in `missing`, reported, and never counted as 0. The feedback
 file of every submission gains the hand-graded scores, their comments and the final grade.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,6 +34,7 @@ QUERA_HEADER = ["student_number", "total"]
 @dataclass
 class Graded:
     """One zip of the run: its path, its row of the scores sheet, its gradebook row and record, its feedback name."""
+
     path: Path
     row: SheetRow
     gradebook: Row
@@ -42,6 +44,7 @@ class Graded:
 @dataclass
 class Part:
     """One part of one submission's grade: automatic and hand-graded points (None while any is missing)."""
+
     name: str
     auto: float
     manual: float | None
@@ -55,6 +58,7 @@ class Part:
 @dataclass
 class FinalRow:
     """A submission's final grade."""
+
     row: SheetRow
     status: str
     parts: list[Part]
@@ -75,6 +79,7 @@ class FinalRow:
 @dataclass
 class Merged:
     """What the merge wrote, and what it reports."""
+
     final_grades: Path
     quera_totals: Path
     rows: list[FinalRow]
@@ -90,8 +95,13 @@ def number(value: float | None) -> str:
     return "" if value is None else f"{round(value, 6):g}"
 
 
-def final_rows(course: Course, sheet: Sheet, assignments: list[Assignment], scores: ManualScores,
-               graded: list[Graded]) -> list[FinalRow]:
+def final_rows(
+    course: Course,
+    sheet: Sheet,
+    assignments: list[Assignment],
+    scores: ManualScores,
+    graded: list[Graded],
+) -> list[FinalRow]:
     """Every submission's parts: its notebooks' automatic points plus their hand-graded ones, and the theory."""
     rows = []
     for entry in graded:
@@ -101,12 +111,22 @@ def final_rows(course: Course, sheet: Sheet, assignments: list[Assignment], scor
             columns = [c for c in sheet.columns if c.part == part_name]
             complete = all(c.name in got for c in columns)
             manual = math.fsum(got[c.name] for c in columns) if complete else None
-            auto = float(entry.gradebook.values[f"{part_name}_total"]) if part_name != THEORY else 0.0
+            auto = (
+                float(entry.gradebook.values[f"{part_name}_total"]) if part_name != THEORY else 0.0
+            )
             maximum = course.parts[part_name] if part_name != THEORY else course.theory_total
             parts.append(Part(part_name, auto, manual, maximum))
         missing = [c.name for c in sheet.columns if c.name not in got]
-        rows.append(FinalRow(entry.row, entry.gradebook.values["status"], parts, missing, got,
-                             scores.comments.get(entry.row.submission, {})))
+        rows.append(
+            FinalRow(
+                entry.row,
+                entry.gradebook.values["status"],
+                parts,
+                missing,
+                got,
+                scores.comments.get(entry.row.submission, {}),
+            )
+        )
     return rows
 
 
@@ -114,7 +134,11 @@ def final_header(sheet: Sheet, assignments: list[Assignment]) -> list[str]:
     header = ["submission", "student_number", "full_name", "status"]
     for assignment in assignments:
         header += [f"{assignment.name}_{suffix}" for suffix in ("auto", "manual", "total", "max")]
-    return header + ["theory_total", "theory_max", "total", "max_total", "missing"] + [c.name for c in sheet.columns]
+    return (
+        header
+        + ["theory_total", "theory_max", "total", "max_total", "missing"]
+        + [c.name for c in sheet.columns]
+    )
 
 
 def final_table(rows: list[FinalRow], sheet: Sheet) -> list[list[str]]:
@@ -125,7 +149,12 @@ def final_table(rows: list[FinalRow], sheet: Sheet) -> list[list[str]]:
             if part.name == THEORY:
                 cells += [number(part.total), number(part.maximum)]
             else:
-                cells += [number(part.auto), number(part.manual), number(part.total), number(part.maximum)]
+                cells += [
+                    number(part.auto),
+                    number(part.manual),
+                    number(part.total),
+                    number(part.maximum),
+                ]
         cells += [number(final.total), number(final.maximum), " ".join(final.missing)]
         table.append(cells + [number(final.scores.get(c.name)) for c in sheet.columns])
     return table
@@ -137,12 +166,16 @@ def quera_table(rows: list[FinalRow]) -> tuple[list[list[str]], list[str]]:
     for final in rows:
         number_ = final.row.student_number
         if not number_:
-            notes.append(f"{final.row.submission}: no student number in the zip's name: not in {QUERA_TOTALS}, "
-                         "enter its total on Quera by hand")
+            notes.append(
+                f"{final.row.submission}: no student number in the zip's name: not in {QUERA_TOTALS}, "
+                "enter its total on Quera by hand"
+            )
             continue
         if number_ in seen:
-            notes.append(f"{final.row.submission}: student {number_} also submitted {seen[number_]}: both rows are "
-                         f"in {QUERA_TOTALS}; keep the one that counts")
+            notes.append(
+                f"{final.row.submission}: student {number_} also submitted {seen[number_]}: both rows are "
+                f"in {QUERA_TOTALS}; keep the one that counts"
+            )
         seen[number_] = final.row.submission
         table.append([number_, number(final.total)])
     return table, notes
@@ -154,6 +187,7 @@ def quoted(comment: str, indent: str = "") -> list[str]:
 
 def feedback_lines(final: FinalRow, sheet: Sheet) -> list[str]:
     """The hand-graded section of a submission's feedback: scores, comments, and the final grade."""
+
     def shown(column) -> str:
         score = final.scores.get(column.name)
         return "not graded yet" if score is None else f"{number(score)} / {column.points:g}"
@@ -164,7 +198,11 @@ def feedback_lines(final: FinalRow, sheet: Sheet) -> list[str]:
         if column.name in final.comments:
             lines += quoted(final.comments[column.name]) + [""]
     theory = next(p for p in final.parts if p.name == THEORY)
-    got = "not graded yet" if theory.manual is None else f"{number(theory.manual)} / {number(theory.maximum)}"
+    got = (
+        "not graded yet"
+        if theory.manual is None
+        else f"{number(theory.manual)} / {number(theory.maximum)}"
+    )
     lines += [f"### Theory ({PDF_NAME}): {got}", ""]
     for column in (c for c in sheet.columns if c.part == THEORY):
         lines.append(f"- {column.key}: {shown(column)}")
@@ -172,22 +210,52 @@ def feedback_lines(final: FinalRow, sheet: Sheet) -> list[str]:
             lines += quoted(final.comments[column.name], "  ")
     lines += ["", "## Final grade", "", "| part | points |", "| --- | --- |"]
     for part in final.parts:
-        label = "theory" if part.name == THEORY else (f"{part.name}.ipynb (automatic {number(part.auto)} + by hand "
-                                                      f"{number(part.manual) or 'not graded yet'})")
-        total = "not complete yet" if part.total is None else f"{number(part.total)} / {number(part.maximum)}"
+        label = (
+            "theory"
+            if part.name == THEORY
+            else (
+                f"{part.name}.ipynb (automatic {number(part.auto)} + by hand "
+                f"{number(part.manual) or 'not graded yet'})"
+            )
+        )
+        total = (
+            "not complete yet"
+            if part.total is None
+            else f"{number(part.total)} / {number(part.maximum)}"
+        )
         lines.append(f"| {label} | {total} |")
-    total = "not complete yet" if final.total is None else f"{number(final.total)} / {number(final.maximum)}"
+    total = (
+        "not complete yet"
+        if final.total is None
+        else f"{number(final.total)} / {number(final.maximum)}"
+    )
     return lines + [f"| **total** | **{total}** |", ""]
 
 
-def merge(*, out: Path, course: Course, sheet: Sheet, assignments: list[Assignment], scores: ManualScores,
-          graded: list[Graded]) -> Merged:
+def merge(
+    *,
+    out: Path,
+    course: Course,
+    sheet: Sheet,
+    assignments: list[Assignment],
+    scores: ManualScores,
+    graded: list[Graded],
+) -> Merged:
     """Write final_grades.csv, quera_totals.csv and the feedback's hand-graded sections (see the module docstring)."""
     rows = final_rows(course, sheet, assignments, scores, graded)
-    final = write_atomic(out / FINAL_GRADES, csv_text(final_header(sheet, assignments), final_table(rows, sheet)))
+    final = write_atomic(
+        out / FINAL_GRADES, csv_text(final_header(sheet, assignments), final_table(rows, sheet))
+    )
     quera, notes = quera_table(rows)
     quera_path = write_atomic(out / QUERA_TOTALS, csv_text(QUERA_HEADER, quera))
     for entry, row in zip(graded, rows):
-        write_feedback(out, assignments, entry.path, entry.row.submission, entry.record, entry.gradebook,
-                       feedback_lines(row, sheet))
+        write_feedback(
+            out,
+            assignments,
+            entry.path,
+            entry.row.submission,
+            entry.record,
+            entry.gradebook,
+            feedback_lines(row, sheet),
+        )
     return Merged(final, quera_path, rows, notes)

@@ -18,6 +18,7 @@ script that slipped through would not run). Images and PDFs are lazy-loaded. The
 in DIR/.state/) names its scores in the browser's localStorage, so rebuilding the packet keeps a
 TA's progress and two classes never mix. The site is built in a scratch folder and swapped in whole.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,16 +33,24 @@ import jinja2
 
 from hw3.common.atomic import write_atomic
 from hw3.common.folders import claim, clear_claimed
+from hw3.common.images import ImageStore, Refused
 from hw3.common.notebooks import read as read_notebook
+from hw3.common.regions import find_regions
 from hw3.grading.auto.assignments import Assignment
 from hw3.grading.auto.results import SubmissionRecord
 from hw3.grading.auto.state import FIGURES_DIR
 from hw3.grading.hand import markdown
 from hw3.grading.hand.course import Course, CourseError
-from hw3.common.images import ImageStore, Refused
-from hw3.common.regions import find_regions
 from hw3.grading.hand.sheet import ScoreColumn, Sheet, SheetRow
-from hw3.grading.hand.views import AnswerView, PdfStore, Renderer, TheoryView, answer_views, read_submission, reference_view
+from hw3.grading.hand.views import (
+    AnswerView,
+    PdfStore,
+    Renderer,
+    TheoryView,
+    answer_views,
+    read_submission,
+    reference_view,
+)
 from hw3.submission.rules import PDF_NAME
 
 PACKET_DIR = "packet"
@@ -52,18 +61,31 @@ PACKET_ID = "packet_id"  # in the run's state folder
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 STATIC_FILES = ("packet.js", "packet.css")
-CSP = ("default-src 'none'; script-src 'self' file:; style-src 'self' file:; img-src 'self' file:; "
-       "frame-src 'self' file:; object-src 'self' file:; base-uri 'none'; form-action 'none'")
-ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                                 undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+CSP = (
+    "default-src 'none'; script-src 'self' file:; style-src 'self' file:; img-src 'self' file:; "
+    "frame-src 'self' file:; object-src 'self' file:; base-uri 'none'; form-action 'none'"
+)
+ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 HEADING = re.compile(r"^(#{1,6}) +(.*)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
-RUBRIC_IMAGES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+RUBRIC_IMAGES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
 
 
 @dataclass
 class Submission:
     """One zip of the run as the packet needs it."""
+
     path: Path
     row: SheetRow
     record: SubmissionRecord | None
@@ -72,6 +94,7 @@ class Submission:
 @dataclass
 class Packet:
     """What `write_packet` built: the folder, its pages, its size and how long it took."""
+
     folder: Path
     pages: int
     size_bytes: int
@@ -81,6 +104,7 @@ class Packet:
 @dataclass
 class Entry:
     """A submission on a page: its row, and what is shown of it."""
+
     row: SheetRow
     view: AnswerView | TheoryView
     file: str = ""
@@ -158,9 +182,15 @@ def rubric_sections(course: Course, images: ImageStore) -> list[RubricSection]:
         return renderer.shown(images.add(mime, path.read_bytes())).url
 
     texts = rubric_texts(text, list(course.theory))
-    return [RubricSection(item, points, anchor(item), markdown.render(texts[item], resolve) if texts.get(item) else
-                          markdown.Markup(""))
-            for item, points in course.theory.items()]
+    return [
+        RubricSection(
+            item,
+            points,
+            anchor(item),
+            markdown.render(texts[item], resolve) if texts.get(item) else markdown.Markup(""),
+        )
+        for item, points in course.theory.items()
+    ]
 
 
 def check_regions(course: Course, assignments: list[Assignment]) -> None:
@@ -168,9 +198,11 @@ def check_regions(course: Course, assignments: list[Assignment]) -> None:
     for assignment in assignments:
         listed = list(course.manual.get(assignment.name, {}))
         if len(listed) != len(assignment.regions):
-            raise CourseError(f"{course.path}: [manual.{assignment.name}] lists {len(listed)} question(s), but the "
-                              f"released {assignment.notebook} has {len(assignment.regions)} hand-graded question(s) "
-                              "(<!-- BEGIN QUESTION --> cells): make them agree, then run hw3 release")
+            raise CourseError(
+                f"{course.path}: [manual.{assignment.name}] lists {len(listed)} question(s), but the "
+                f"released {assignment.notebook} has {len(assignment.regions)} hand-graded question(s) "
+                "(<!-- BEGIN QUESTION --> cells): make them agree, then run hw3 release"
+            )
 
 
 def render(template: str, root: str, **context) -> str:
@@ -179,11 +211,28 @@ def render(template: str, root: str, **context) -> str:
 
 def sheet_script(identity: str, sheet: Sheet) -> str:
     """sheet.js: the packet id and the rows and columns the download writes (JSON, so any name is safe)."""
-    data = {"id": identity, "header": sheet.header,
-            "columns": [{"name": c.name, "comment": c.comment, "points": c.points, "label": c.label, "part": c.part}
-                        for c in sheet.columns],
-            "rows": [{"submission": r.submission, "student_number": r.student_number, "full_name": r.full_name}
-                     for r in sheet.rows]}
+    data = {
+        "id": identity,
+        "header": sheet.header,
+        "columns": [
+            {
+                "name": c.name,
+                "comment": c.comment,
+                "points": c.points,
+                "label": c.label,
+                "part": c.part,
+            }
+            for c in sheet.columns
+        ],
+        "rows": [
+            {
+                "submission": r.submission,
+                "student_number": r.student_number,
+                "full_name": r.full_name,
+            }
+            for r in sheet.rows
+        ],
+    }
     return "window.HW3_SHEET = " + json.dumps(data, ensure_ascii=True) + ";\n"
 
 
@@ -191,8 +240,13 @@ def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def question_pages(course: Course, sheet: Sheet, assignments: list[Assignment], renderer: Renderer,
-                   release_root: Path) -> list[QuestionPage]:
+def question_pages(
+    course: Course,
+    sheet: Sheet,
+    assignments: list[Assignment],
+    renderer: Renderer,
+    release_root: Path,
+) -> list[QuestionPage]:
     """One page per hand-graded question (answers still empty), with its prompt and reference answer."""
     pages = []
     for assignment in assignments:
@@ -201,9 +255,20 @@ def question_pages(course: Course, sheet: Sheet, assignments: list[Assignment], 
         for number, question in enumerate(course.manual.get(assignment.name, {})):
             column = sheet.column(f"{assignment.name}_{question}")
             region = assignment.regions[number]
-            reference = reference_view(renderer, autograder_nb, solutions[number]) if number < len(solutions) else []
-            pages.append(QuestionPage(column, renderer.markdown(region.prompt), reference, [],
-                                      f"{QUESTIONS_DIR}/{column.name}.html"))
+            reference = (
+                reference_view(renderer, autograder_nb, solutions[number])
+                if number < len(solutions)
+                else []
+            )
+            pages.append(
+                QuestionPage(
+                    column,
+                    renderer.markdown(region.prompt),
+                    reference,
+                    [],
+                    f"{QUESTIONS_DIR}/{column.name}.html",
+                )
+            )
     for before, after in zip(pages, pages[1:]):
         before.next, after.prev = f"../{after.file}", f"../{before.file}"
     return pages
@@ -218,8 +283,16 @@ def autograder_notebook(release_root: Path, assignment: Assignment):
         return None
 
 
-def write_packet(*, out: Path, state: Path, course: Course, sheet: Sheet, assignments: list[Assignment],
-                 submissions: list[Submission], release_root: Path) -> Packet:
+def write_packet(
+    *,
+    out: Path,
+    state: Path,
+    course: Course,
+    sheet: Sheet,
+    assignments: list[Assignment],
+    submissions: list[Submission],
+    release_root: Path,
+) -> Packet:
     """Build DIR/packet/ (see the module docstring) for `submissions` (in sheet order) and swap it in."""
     start = time.monotonic()
     check_regions(course, assignments)
@@ -235,12 +308,29 @@ def write_packet(*, out: Path, state: Path, course: Course, sheet: Sheet, assign
         datas, missing = read_submission(submission.path, assignments)
         for assignment in assignments:
             questions = course.manual.get(assignment.name, {})
-            views = answer_views(renderer, assignment, datas.get(assignment.notebook),
-                                 missing.get(assignment.notebook, ""), submission.record, figures) if questions else []
+            views = (
+                answer_views(
+                    renderer,
+                    assignment,
+                    datas.get(assignment.notebook),
+                    missing.get(assignment.notebook, ""),
+                    submission.record,
+                    figures,
+                )
+                if questions
+                else []
+            )
             for question, view in zip(questions, views):
-                by_column[f"{assignment.name}_{question}"].answers.append(Entry(submission.row, view))
-        theory.append(Entry(submission.row, pdfs.view(datas.get(PDF_NAME), missing.get(PDF_NAME, "")),
-                            f"{THEORY_DIR}/{number:04d}.html"))
+                by_column[f"{assignment.name}_{question}"].answers.append(
+                    Entry(submission.row, view)
+                )
+        theory.append(
+            Entry(
+                submission.row,
+                pdfs.view(datas.get(PDF_NAME), missing.get(PDF_NAME, "")),
+                f"{THEORY_DIR}/{number:04d}.html",
+            )
+        )
     theory_columns = [c for c in sheet.columns if c.part == "theory"]
     anchors = {item: anchor(item) for item in course.theory}
     written = 0
@@ -250,16 +340,44 @@ def write_packet(*, out: Path, state: Path, course: Course, sheet: Sheet, assign
     for number, entry in enumerate(theory):
         prev = f"../{theory[number - 1].file}" if number > 0 else ""
         next_ = f"../{theory[number + 1].file}" if number + 1 < len(theory) else ""
-        write_atomic(build / entry.file, render("theory.html.j2", "../", entry=entry, number=number + 1,
-                                                count=len(theory), prev=prev, next=next_, columns=theory_columns,
-                                                anchors=anchors))
+        write_atomic(
+            build / entry.file,
+            render(
+                "theory.html.j2",
+                "../",
+                entry=entry,
+                number=number + 1,
+                count=len(theory),
+                prev=prev,
+                next=next_,
+                columns=theory_columns,
+                anchors=anchors,
+            ),
+        )
         written += 1
-    write_atomic(build / THEORY_DIR / "rubric.html",
-                 render("rubric.html.j2", "../", sections=rubric_sections(course, images),
-                        source=course.answers.name, course=course.path.name))
-    write_atomic(build / "index.html", render("index.html.j2", "", rows=sheet.rows, questions=pages, theory=theory,
-                                              theory_total=course.theory_total, theory_items=len(course.theory),
-                                              rubric=f"{THEORY_DIR}/rubric.html"))
+    write_atomic(
+        build / THEORY_DIR / "rubric.html",
+        render(
+            "rubric.html.j2",
+            "../",
+            sections=rubric_sections(course, images),
+            source=course.answers.name,
+            course=course.path.name,
+        ),
+    )
+    write_atomic(
+        build / "index.html",
+        render(
+            "index.html.j2",
+            "",
+            rows=sheet.rows,
+            questions=pages,
+            theory=theory,
+            theory_total=course.theory_total,
+            theory_items=len(course.theory),
+            rubric=f"{THEORY_DIR}/rubric.html",
+        ),
+    )
     write_atomic(build / "sheet.js", sheet_script(packet_id(state), sheet))
     for name in STATIC_FILES:
         shutil.copyfile(STATIC / name, build / name)

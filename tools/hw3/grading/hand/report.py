@@ -5,6 +5,7 @@ the share of full marks (automatic, hand-graded and theory), the hidden tests fa
 and flags by kind, and the grading seconds. Each picture is a PNG drawn with matplotlib (its
 object API: no pyplot state) and embedded as a data URI; the numbers it shows are in a table under it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,10 +18,10 @@ from pathlib import Path
 
 import jinja2
 import numpy as np
+from markupsafe import Markup
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-from markupsafe import Markup
 
 from hw3.common.atomic import write_atomic
 from hw3.grading.auto.assignments import Assignment
@@ -32,8 +33,13 @@ from hw3.grading.hand.sheet import Sheet
 
 REPORT = "report.html"
 TEMPLATES = Path(__file__).parent / "templates"
-ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                                 undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 BIN_WIDTHS = (0.5, 1, 2, 2.5, 5, 10, 20, 50, 100)
 MAX_BINS = 20
@@ -42,12 +48,15 @@ DPI = 100
 BAR_INCHES = 0.24  # height of one bar in a horizontal bar chart
 COLOR = "#1e88e5"
 FULL_MARKS_TOLERANCE = 1e-9
-FLAG_KIND = re.compile(r"^(?:[a-z_]+:)?([a-z-]+)")  # "hafez:edited-provided(11,28)" -> edited-provided
+FLAG_KIND = re.compile(
+    r"^(?:[a-z_]+:)?([a-z-]+)"
+)  # "hafez:edited-provided(11,28)" -> edited-provided
 
 
 @dataclass
 class Picture:
     """A figure and the table of the numbers it shows."""
+
     title: str
     image: Markup
     header: list[str]
@@ -74,7 +83,9 @@ def bin_edges(maximum: float) -> np.ndarray:
     return np.append(np.arange(0, maximum, width), maximum)
 
 
-def histogram(title: str, values: list[float], maximum: float, unit: str, missing: int = 0) -> Picture:
+def histogram(
+    title: str, values: list[float], maximum: float, unit: str, missing: int = 0
+) -> Picture:
     """A histogram of `values` over [0, maximum], with its bins and summary numbers in the table."""
     edges = bin_edges(maximum) if maximum > 0 else np.array([0.0, 1.0])
     counts, _ = np.histogram(values, bins=edges)
@@ -89,14 +100,25 @@ def histogram(title: str, values: list[float], maximum: float, unit: str, missin
     rows = [[f"{fmt(lo)}–{fmt(hi)}", str(n)] for lo, hi, n in zip(edges[:-1], edges[1:], counts)]
     notes = []
     if values:
-        notes.append(f"n = {len(values)}, mean {fmt(statistics.mean(values))}, "
-                     f"median {fmt(statistics.median(values))}, min {fmt(min(values))}, max {fmt(max(values))}")
+        notes.append(
+            f"n = {len(values)}, mean {fmt(statistics.mean(values))}, "
+            f"median {fmt(statistics.median(values))}, min {fmt(min(values))}, max {fmt(max(values))}"
+        )
     if missing:
         notes.append(f"{missing} submission(s) not complete yet, not counted")
-    return Picture(title, png(figure), ["range (the last includes its end)", "submissions"], rows, notes, across=True)
+    return Picture(
+        title,
+        png(figure),
+        ["range (the last includes its end)", "submissions"],
+        rows,
+        notes,
+        across=True,
+    )
 
 
-def bars(title: str, labels: list[str], values: list[float], xlabel: str, limit: float | None = None) -> Markup:
+def bars(
+    title: str, labels: list[str], values: list[float], xlabel: str, limit: float | None = None
+) -> Markup:
     """A horizontal bar chart, first label on top."""
     figure = Figure(figsize=(7, max(1.2, 0.6 + BAR_INCHES * len(labels))))
     axes = figure.subplots()
@@ -124,45 +146,101 @@ class QuestionStat:
 
     @property
     def full(self) -> float:
-        return (sum(v >= self.points - FULL_MARKS_TOLERANCE for v in self.values) / len(self.values)
-                if self.values else math.nan)
+        return (
+            sum(v >= self.points - FULL_MARKS_TOLERANCE for v in self.values) / len(self.values)
+            if self.values
+            else math.nan
+        )
 
 
-def question_stats(assignments: list[Assignment], sheet: Sheet, graded: list[Graded],
-                   finals: list[FinalRow]) -> list[QuestionStat]:
+def question_stats(
+    assignments: list[Assignment], sheet: Sheet, graded: list[Graded], finals: list[FinalRow]
+) -> list[QuestionStat]:
     """Every question's scores: automatic ones from the gradebook, hand-graded ones where given."""
     stats = []
     for assignment in assignments:
         for q in assignment.order:
             column = f"{assignment.name}_{q}"
-            stats.append(QuestionStat(column, "automatic", assignment.info.questions[q].points,
-                                      [float(g.gradebook.values[column]) for g in graded]))
-        stats += [QuestionStat(c.name, "by hand", c.points, [f.scores[c.name] for f in finals if c.name in f.scores])
-                  for c in sheet.columns if c.part == assignment.name]
-    stats += [QuestionStat(c.name, "theory", c.points, [f.scores[c.name] for f in finals if c.name in f.scores])
-              for c in sheet.columns if c.part == THEORY]
+            stats.append(
+                QuestionStat(
+                    column,
+                    "automatic",
+                    assignment.info.questions[q].points,
+                    [float(g.gradebook.values[column]) for g in graded],
+                )
+            )
+        stats += [
+            QuestionStat(
+                c.name,
+                "by hand",
+                c.points,
+                [f.scores[c.name] for f in finals if c.name in f.scores],
+            )
+            for c in sheet.columns
+            if c.part == assignment.name
+        ]
+    stats += [
+        QuestionStat(
+            c.name, "theory", c.points, [f.scores[c.name] for f in finals if c.name in f.scores]
+        )
+        for c in sheet.columns
+        if c.part == THEORY
+    ]
     return stats
 
 
 def questions_picture(stats: list[QuestionStat]) -> Picture:
     shown = [s for s in stats if s.values]
-    image = bars("Share of full marks per question", [s.name for s in shown], [100 * s.full for s in shown],
-                 "% of graded submissions with full marks", 100)
-    rows = [[s.name, s.kind, f"{s.points:g}", str(len(s.values)),
-             fmt(s.mean) if s.values else "", f"{100 * s.full:.0f}%" if s.values else ""] for s in stats]
-    return Picture("Share of full marks per question", image,
-                   ["question", "graded", "points", "n", "mean", "full marks"], rows)
+    image = bars(
+        "Share of full marks per question",
+        [s.name for s in shown],
+        [100 * s.full for s in shown],
+        "% of graded submissions with full marks",
+        100,
+    )
+    rows = [
+        [
+            s.name,
+            s.kind,
+            f"{s.points:g}",
+            str(len(s.values)),
+            fmt(s.mean) if s.values else "",
+            f"{100 * s.full:.0f}%" if s.values else "",
+        ]
+        for s in stats
+    ]
+    return Picture(
+        "Share of full marks per question",
+        image,
+        ["question", "graded", "points", "n", "mean", "full marks"],
+        rows,
+    )
 
 
 def hidden_picture(assignments: list[Assignment], graded: list[Graded]) -> Picture | None:
     failed, ran = hidden_failures(assignments, [g.record for g in graded])
-    top = sorted((label for label in failed if failed[label]), key=lambda k: (-failed[k], k))[:TOP_HIDDEN]
+    top = sorted((label for label in failed if failed[label]), key=lambda k: (-failed[k], k))[
+        :TOP_HIDDEN
+    ]
     if not top:
         return None
-    image = bars(f"Hidden tests failed most (top {len(top)})", top, [100 * failed[k] / ran[k] for k in top],
-                 "% of graded notebooks failing it", 100)
-    rows = [[label, str(failed[label]), str(ran[label]), f"{100 * failed[label] / ran[label]:.0f}%"] for label in top]
-    return Picture(f"Hidden tests failed most (top {len(top)})", image, ["hidden test", "failed", "ran", "share"], rows)
+    image = bars(
+        f"Hidden tests failed most (top {len(top)})",
+        top,
+        [100 * failed[k] / ran[k] for k in top],
+        "% of graded notebooks failing it",
+        100,
+    )
+    rows = [
+        [label, str(failed[label]), str(ran[label]), f"{100 * failed[label] / ran[label]:.0f}%"]
+        for label in top
+    ]
+    return Picture(
+        f"Hidden tests failed most (top {len(top)})",
+        image,
+        ["hidden test", "failed", "ran", "share"],
+        rows,
+    )
 
 
 def status_picture(assignments: list[Assignment], graded: list[Graded]) -> Picture:
@@ -174,14 +252,22 @@ def status_picture(assignments: list[Assignment], graded: list[Graded]) -> Pictu
                 labels.append(f"{column}: {status}")
                 counts.append(n)
     image = bars("Statuses", labels, counts, "submissions")
-    return Picture("Statuses", image, ["status", "submissions"], [[l, str(n)] for l, n in zip(labels, counts)])
+    return Picture(
+        "Statuses",
+        image,
+        ["status", "submissions"],
+        [[label, str(n)] for label, n in zip(labels, counts)],
+    )
 
 
 def flags_picture(graded: list[Graded]) -> Picture | None:
     kinds: dict[str, int] = {}
     for entry in graded:
-        found = {match.group(1) for flag in entry.gradebook.values.get("flags", "").split("; ")
-                 if (match := FLAG_KIND.match(flag.strip()))}
+        found = {
+            match.group(1)
+            for flag in entry.gradebook.values.get("flags", "").split("; ")
+            if (match := FLAG_KIND.match(flag.strip()))
+        }
         for kind in found:
             kinds[kind] = kinds.get(kind, 0) + 1
     if not kinds:
@@ -195,11 +281,19 @@ def flags_picture(graded: list[Graded]) -> Picture | None:
 def seconds_picture(graded: list[Graded]) -> Picture:
     seconds = [float(g.gradebook.values.get("seconds") or 0) for g in graded]
     top = max(seconds, default=0.0)
-    picture = histogram("Grading seconds per submission", seconds, max(top, 1.0), "seconds (both notebooks)")
+    picture = histogram(
+        "Grading seconds per submission", seconds, max(top, 1.0), "seconds (both notebooks)"
+    )
     quantiles = statistics.quantiles(seconds, n=10) if len(seconds) > 1 else seconds
-    picture.notes = [f"n = {len(seconds)}, median {fmt(statistics.median(seconds))} s, mean "
-                     f"{fmt(statistics.mean(seconds))} s, 90th percentile {fmt(quantiles[-1])} s, max {fmt(top)} s, "
-                     f"total {fmt(sum(seconds) / 60)} min of grading"] if seconds else []
+    picture.notes = (
+        [
+            f"n = {len(seconds)}, median {fmt(statistics.median(seconds))} s, mean "
+            f"{fmt(statistics.mean(seconds))} s, 90th percentile {fmt(quantiles[-1])} s, max {fmt(top)} s, "
+            f"total {fmt(sum(seconds) / 60)} min of grading"
+        ]
+        if seconds
+        else []
+    )
     return picture
 
 
@@ -210,23 +304,49 @@ def part_pictures(finals: list[FinalRow]) -> list[Picture]:
     for index, part in enumerate(finals[0].parts):
         values = [f.parts[index].total for f in finals if f.parts[index].total is not None]
         label = "Theory" if part.name == THEORY else part.name
-        pictures.append(histogram(f"{label} (out of {part.maximum:g})", values, part.maximum, "points",
-                                  len(finals) - len(values)))
+        pictures.append(
+            histogram(
+                f"{label} (out of {part.maximum:g})",
+                values,
+                part.maximum,
+                "points",
+                len(finals) - len(values),
+            )
+        )
     totals = [f.total for f in finals if f.total is not None]
-    pictures.append(histogram(f"Total (out of {finals[0].maximum:g})", totals, finals[0].maximum, "points",
-                              len(finals) - len(totals)))
+    pictures.append(
+        histogram(
+            f"Total (out of {finals[0].maximum:g})",
+            totals,
+            finals[0].maximum,
+            "points",
+            len(finals) - len(totals),
+        )
+    )
     return pictures
 
 
-def write_report(*, out: Path, sheet: Sheet, assignments: list[Assignment], graded: list[Graded],
-                 finals: list[FinalRow]) -> Path:
+def write_report(
+    *,
+    out: Path,
+    sheet: Sheet,
+    assignments: list[Assignment],
+    graded: list[Graded],
+    finals: list[FinalRow],
+) -> Path:
     """DIR/report.html (see the module docstring)."""
-    sections = [("Distribution of the grades", part_pictures(finals)),
-                ("Questions", [questions_picture(question_stats(assignments, sheet, graded, finals))]),
-                ("Hidden tests", [p for p in [hidden_picture(assignments, graded)] if p]),
-                ("Statuses and flags", [p for p in [status_picture(assignments, graded), flags_picture(graded)] if p]),
-                ("Grading time", [seconds_picture(graded)])]
+    sections = [
+        ("Distribution of the grades", part_pictures(finals)),
+        ("Questions", [questions_picture(question_stats(assignments, sheet, graded, finals))]),
+        ("Hidden tests", [p for p in [hidden_picture(assignments, graded)] if p]),
+        (
+            "Statuses and flags",
+            [p for p in [status_picture(assignments, graded), flags_picture(graded)] if p],
+        ),
+        ("Grading time", [seconds_picture(graded)]),
+    ]
     complete = sum(f.total is not None for f in finals)
-    html = ENVIRONMENT.get_template("report.html.j2").render(csp=CSP, sections=sections, count=len(finals),
-                                                             complete=complete)
+    html = ENVIRONMENT.get_template("report.html.j2").render(
+        csp=CSP, sections=sections, count=len(finals), complete=complete
+    )
     return write_atomic(out / REPORT, html)

@@ -13,6 +13,7 @@ is `theory_1.1.1_1`), a score column and its `_comment` column. A score is a num
 column's points (a dot for decimals), or blank: not graded yet, reported as missing and never read
 as 0. A comment is free text for the student.
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,6 +48,7 @@ class SheetError(Hw3Error):
 @dataclass(frozen=True)
 class ScoreColumn:
     """A hand-graded score: a notebook question or a theory item, with its points."""
+
     name: str  # hafez_q8_compare, theory_1.1.1_1
     part: str  # the assignment, or "theory"
     key: str  # q8_compare, "1.1.1 (1)"
@@ -64,6 +66,7 @@ class ScoreColumn:
 @dataclass(frozen=True)
 class SheetRow:
     """One submission of the run, as its row starts."""
+
     submission: str
     student_number: str
     full_name: str
@@ -72,12 +75,16 @@ class SheetRow:
 @dataclass
 class Sheet:
     """What a scores file of this run must hold: its rows (submissions) and score columns."""
+
     rows: list[SheetRow]
     columns: list[ScoreColumn]
 
     @property
     def header(self) -> list[str]:
-        return [*ID_COLUMNS, *(name for column in self.columns for name in (column.name, column.comment))]
+        return [
+            *ID_COLUMNS,
+            *(name for column in self.columns for name in (column.name, column.comment)),
+        ]
 
     def column(self, name: str) -> ScoreColumn:
         return next(c for c in self.columns if c.name == name)
@@ -86,6 +93,7 @@ class Sheet:
 @dataclass
 class ManualScores:
     """What a checked scores file holds: per submission its scores and comments (blank cells left out)."""
+
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
     comments: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -108,9 +116,16 @@ def item_column(item: str) -> str:
 
 def score_columns(course: Course, assignments: list[str]) -> list[ScoreColumn]:
     """The hand-graded columns of the graded `assignments` (course order), then the theory items."""
-    columns = [ScoreColumn(f"{name}_{q}", name, q, points)
-               for name in course.manual if name in assignments for q, points in course.manual[name].items()]
-    return columns + [ScoreColumn(item_column(item), THEORY, item, points) for item, points in course.theory.items()]
+    columns = [
+        ScoreColumn(f"{name}_{q}", name, q, points)
+        for name in course.manual
+        if name in assignments
+        for q, points in course.manual[name].items()
+    ]
+    return columns + [
+        ScoreColumn(item_column(item), THEORY, item, points)
+        for item, points in course.theory.items()
+    ]
 
 
 def csv_text(header: list[str], rows: list[list[str]]) -> str:
@@ -124,7 +139,9 @@ def csv_text(header: list[str], rows: list[list[str]]) -> str:
 def empty_sheet(sheet: Sheet) -> str:
     """The scores file with every score and comment blank."""
     blanks = [""] * (2 * len(sheet.columns))
-    return csv_text(sheet.header, [[r.submission, r.student_number, r.full_name, *blanks] for r in sheet.rows])
+    return csv_text(
+        sheet.header, [[r.submission, r.student_number, r.full_name, *blanks] for r in sheet.rows]
+    )
 
 
 def holds_grades(path: Path) -> bool:
@@ -133,7 +150,7 @@ def holds_grades(path: Path) -> bool:
         records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     except (OSError, UnicodeDecodeError, csv.Error):
         return True
-    return any(cell.strip() for record in records[1:] for cell in record[len(ID_COLUMNS):])
+    return any(cell.strip() for record in records[1:] for cell in record[len(ID_COLUMNS) :])
 
 
 def write_empty(path: Path, sheet: Sheet) -> bool:
@@ -168,10 +185,14 @@ def header_problem(path: Path, got: list[str], expected: list[str]) -> str:
     fix = f"restore the header of the empty {SHEET_NAME} that hw3 grade wrote"
     for number, (have, want) in enumerate(zip(got, expected), start=1):
         if have != want:
-            return f"{path}: row 1, column {number}: header {have!r} where {want!r} is expected: {fix}"
-    return (f"{path}: row 1: the header has {len(got)} columns where {len(expected)} are expected "
-            f"(first {'extra' if len(got) > len(expected) else 'missing'}: "
-            f"{(got if len(got) > len(expected) else expected)[min(len(got), len(expected))]!r}): {fix}")
+            return (
+                f"{path}: row 1, column {number}: header {have!r} where {want!r} is expected: {fix}"
+            )
+    return (
+        f"{path}: row 1: the header has {len(got)} columns where {len(expected)} are expected "
+        f"(first {'extra' if len(got) > len(expected) else 'missing'}: "
+        f"{(got if len(got) > len(expected) else expected)[min(len(got), len(expected))]!r}): {fix}"
+    )
 
 
 def read_scores(path: Path, sheet: Sheet) -> ManualScores:
@@ -184,16 +205,26 @@ def read_scores(path: Path, sheet: Sheet) -> ManualScores:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise SheetError([f"{path}: no such file: give the scores file downloaded from the packet "
-                          f"or the filled {SHEET_NAME}"]) from None
+        raise SheetError(
+            [
+                f"{path}: no such file: give the scores file downloaded from the packet "
+                f"or the filled {SHEET_NAME}"
+            ]
+        ) from None
     except UnicodeDecodeError:
-        raise SheetError([f"{path}: not UTF-8 text: save it from the spreadsheet as 'CSV UTF-8'"]) from None
+        raise SheetError(
+            [f"{path}: not UTF-8 text: save it from the spreadsheet as 'CSV UTF-8'"]
+        ) from None
     try:
         records = list(csv.reader(io.StringIO(text)))
     except csv.Error as err:
-        raise SheetError([f"{path}: not a readable CSV ({err}): save it from the spreadsheet as CSV"]) from None
+        raise SheetError(
+            [f"{path}: not a readable CSV ({err}): save it from the spreadsheet as CSV"]
+        ) from None
     if not records:
-        raise SheetError([f"{path}: row 1: the file is empty: {header_problem(path, [], sheet.header)}"])
+        raise SheetError(
+            [f"{path}: row 1: the file is empty: {header_problem(path, [], sheet.header)}"]
+        )
     header = sheet.header
     problem = header_problem(path, records[0], header)
     if problem:
@@ -207,25 +238,33 @@ def read_scores(path: Path, sheet: Sheet) -> ManualScores:
             continue  # a blank line
         where = f"{path}: row {number}"
         if len(record) != len(header):
-            problems.append(f"{where}: {len(record)} cells where the header has {len(header)}: "
-                            "a comma or quote was lost; save the file as CSV again")
+            problems.append(
+                f"{where}: {len(record)} cells where the header has {len(header)}: "
+                "a comma or quote was lost; save the file as CSV again"
+            )
             continue
         cells = dict(zip(header, record))
         submission = cells["submission"]
         if submission not in known:
-            problems.append(f"{where}, column submission: {submission!r} is not a submission of this run "
-                            f"(see {SHEET_NAME} beside the gradebook): fix the name or remove the row")
+            problems.append(
+                f"{where}, column submission: {submission!r} is not a submission of this run "
+                f"(see {SHEET_NAME} beside the gradebook): fix the name or remove the row"
+            )
             continue
         if submission in seen:
-            problems.append(f"{where}, column submission: {submission!r} is already on row {seen[submission]}: "
-                            "keep one row per submission")
+            problems.append(
+                f"{where}, column submission: {submission!r} is already on row {seen[submission]}: "
+                "keep one row per submission"
+            )
             continue
         seen[submission] = number
         for column_name in ID_COLUMNS[1:]:
             expected = getattr(known[submission], column_name)
             if cells[column_name] != expected:
-                problems.append(f"{where}, column {column_name}: {cells[column_name]!r}, but submission "
-                                f"{submission!r} has {expected!r}: the rows were edited or sorted apart; restore it")
+                problems.append(
+                    f"{where}, column {column_name}: {cells[column_name]!r}, but submission "
+                    f"{submission!r} has {expected!r}: the rows were edited or sorted apart; restore it"
+                )
         scores, comments = {}, {}
         for column in sheet.columns:
             value, why = parse_score(cells[column.name], column)

@@ -5,6 +5,7 @@ escape: Markdown becomes inert HTML (`markdown.py`), code stays text, images pas
 `ImageStore` (PNG/JPEG/SVG only, sanitised, stored once per content hash), and a PDF is linked only
 when it is one (stored once per content hash too).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,13 +15,20 @@ from pathlib import Path
 from markupsafe import Markup
 
 from hw3.common.atomic import write_atomic
+from hw3.common.images import MAX_IMAGES_PER_CELL, ImageStore, Refused, cell_images
 from hw3.common.notebooks import parse_lenient
+from hw3.common.regions import (
+    Region,
+    clean_solution,
+    find_regions,
+    match,
+    normalised,
+    reference_cells,
+)
 from hw3.grading.auto.assignments import Assignment
 from hw3.grading.auto.intake import read_notebooks
 from hw3.grading.auto.results import SubmissionRecord
 from hw3.grading.hand import markdown
-from hw3.common.images import MAX_IMAGES_PER_CELL, ImageStore, Refused, cell_images
-from hw3.common.regions import Region, clean_solution, find_regions, match, normalised, reference_cells
 from hw3.submission.rules import PDF_NAME, check_pdf_bytes
 
 MAX_CODE_CHARS = 20_000  # of one code cell shown; the rest is cut with a note
@@ -31,6 +39,7 @@ EXTENSION_MIME = {"png": "image/png", "jpg": "image/jpeg", "svg": "image/svg+xml
 @dataclass
 class Shown:
     """An image on a page: its URL relative to the page, and its size when known."""
+
     url: str
     width: int | None = None
     height: int | None = None
@@ -39,6 +48,7 @@ class Shown:
 @dataclass
 class CellView:
     """One cell of an answer: Markdown as safe HTML, or code/raw text, with the images it showed."""
+
     kind: str  # markdown, code or raw
     html: Markup = Markup("")
     text: str = ""
@@ -49,16 +59,22 @@ class CellView:
 @dataclass
 class AnswerView:
     """One student's answer to one hand-graded question."""
+
     cells: list[CellView] = field(default_factory=list)
-    drawn: CellView | None = None  # the provided cell that draws a code answer, with the student's own figure
+    drawn: CellView | None = (
+        None  # the provided cell that draws a code answer, with the student's own figure
+    )
     graded: list[Shown] = field(default_factory=list)  # the figures the graded run drew
-    notes: list[str] = field(default_factory=list)  # for the TA: no notebook, answer not found, unchanged
+    notes: list[str] = field(
+        default_factory=list
+    )  # for the TA: no notebook, answer not found, unchanged
     status: str = ""  # the notebook's grading status
 
 
 @dataclass
 class TheoryView:
     """A submission's theory PDF: its URL when it is a real PDF, else why it is not shown."""
+
     url: str = ""
     pages: int | None = None
     notes: list[str] = field(default_factory=list)
@@ -70,10 +86,14 @@ class Renderer:
     def __init__(self, images: ImageStore, root: str = "../"):
         self.images = images
         self.root = root
-        self.rendered: dict[str, Markup] = {}  # Markdown without attachments -> HTML: copies render once
+        self.rendered: dict[
+            str, Markup
+        ] = {}  # Markdown without attachments -> HTML: copies render once
 
     def shown(self, stored) -> Shown:
-        return Shown(f"{self.root}{self.images.folder.name}/{stored.name}", stored.width, stored.height)
+        return Shown(
+            f"{self.root}{self.images.folder.name}/{stored.name}", stored.width, stored.height
+        )
 
     def markdown(self, text: str, attachments=None) -> Markup:
         """Markdown rendered; `attachment:NAME` images come from the cell's own attachments."""
@@ -84,9 +104,15 @@ class Renderer:
         def resolve(src: str) -> str:
             if not src.startswith(markdown.ATTACHMENT):
                 raise Refused("only images pasted into the cell are shown")
-            bundle = attachments.get(src[len(markdown.ATTACHMENT):])
-            image = next(((m, v) for m, v in (bundle.items() if isinstance(bundle, dict) else [])
-                          if m in EXTENSION_MIME.values()), None)
+            bundle = attachments.get(src[len(markdown.ATTACHMENT) :])
+            image = next(
+                (
+                    (m, v)
+                    for m, v in (bundle.items() if isinstance(bundle, dict) else [])
+                    if m in EXTENSION_MIME.values()
+                ),
+                None,
+            )
             if image is None:
                 raise Refused("no such PNG, JPEG or SVG attachment")
             return self.shown(self.images.add_value(*image)).url
@@ -115,8 +141,10 @@ class Renderer:
             except Refused as why:
                 view.refused.append(f"{mime}: {why}")
         if len(images) > MAX_IMAGES_PER_CELL:
-            view.refused.append(f"{len(images) - MAX_IMAGES_PER_CELL} more image(s) not shown "
-                                f"(at most {MAX_IMAGES_PER_CELL} per cell)")
+            view.refused.append(
+                f"{len(images) - MAX_IMAGES_PER_CELL} more image(s) not shown "
+                f"(at most {MAX_IMAGES_PER_CELL} per cell)"
+            )
 
     def drawn(self, cell) -> CellView:
         """The provided drawing cell: its images only (its code is the released one)."""
@@ -134,7 +162,11 @@ class Renderer:
 
 
 def cut(text: str, limit: int = MAX_CODE_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit] + f"\n[cut: {len(text) - limit} more characters not shown]"
+    return (
+        text
+        if len(text) <= limit
+        else text[:limit] + f"\n[cut: {len(text) - limit} more characters not shown]"
+    )
 
 
 def reference_view(renderer: Renderer, autograder_nb, region: Region) -> list[CellView]:
@@ -154,34 +186,54 @@ def placeholders(assignment: Assignment, number: int) -> set[str]:
     return {normalised(assignment.released.cells[i].get("source", "")) for i in region.cells}
 
 
-def answer_views(renderer: Renderer, assignment: Assignment, data: bytes | None, why_missing: str,
-                 record: SubmissionRecord | None, figures_dir: Path) -> list[AnswerView]:
+def answer_views(
+    renderer: Renderer,
+    assignment: Assignment,
+    data: bytes | None,
+    why_missing: str,
+    record: SubmissionRecord | None,
+    figures_dir: Path,
+) -> list[AnswerView]:
     """One view per manual question of `assignment` (in region order) for one submitted notebook."""
     count = len(assignment.regions)
     result = record.notebooks.get(assignment.name) if record else None
     status = result.status if result else ""
     if data is None:
-        return [AnswerView(notes=[why_missing or f"{assignment.notebook} is not in the zip"], status=status)
-                for _ in range(count)]
+        return [
+            AnswerView(
+                notes=[why_missing or f"{assignment.notebook} is not in the zip"], status=status
+            )
+            for _ in range(count)
+        ]
     nb, _ = parse_lenient(assignment.notebook, data)
     if nb is None:
-        return [AnswerView(notes=[f"{assignment.notebook} cannot be read as a notebook"], status=status)
-                for _ in range(count)]
+        return [
+            AnswerView(notes=[f"{assignment.notebook} cannot be read as a notebook"], status=status)
+            for _ in range(count)
+        ]
     views = []
     for number, region in enumerate(match(assignment.regions, find_regions(nb))):
         view = AnswerView(status=status)
         if region is None:
-            view.notes.append("answer not found: the question's cells were moved or deleted (see the notebook)")
+            view.notes.append(
+                "answer not found: the question's cells were moved or deleted (see the notebook)"
+            )
         else:
             released = placeholders(assignment, number)
-            answered = [i for i in region.cells if normalised(nb.cells[i].get("source", "")) not in released]
+            answered = [
+                i for i in region.cells if normalised(nb.cells[i].get("source", "")) not in released
+            ]
             if not answered:
                 view.notes.append("unanswered: the answer cells are as released")
             view.cells = [renderer.cell(nb.cells[i]) for i in (answered or region.cells)]
             if region.drawn_by is not None:
                 view.drawn = renderer.drawn(nb.cells[region.drawn_by])
-        names = dict.fromkeys(result.figures[number]) if result and number < len(result.figures) else []
-        view.graded = [shown for name in names if (shown := renderer.stored_figure(figures_dir / name))]
+        names = (
+            dict.fromkeys(result.figures[number]) if result and number < len(result.figures) else []
+        )
+        view.graded = [
+            shown for name in names if (shown := renderer.stored_figure(figures_dir / name))
+        ]
         views.append(view)
     return views
 
@@ -198,15 +250,19 @@ class PdfStore:
             return TheoryView(notes=[why_missing or f"{PDF_NAME} is not in the zip"])
         problems, pages = check_pdf_bytes(data)
         if not data.startswith(b"%PDF") or not pages:
-            return TheoryView(notes=(problems or [f"{PDF_NAME}: is not a PDF"])
-                              + ["not embedded here: a file that is not a PDF is never opened in the browser"])
+            return TheoryView(
+                notes=(problems or [f"{PDF_NAME}: is not a PDF"])
+                + ["not embedded here: a file that is not a PDF is never opened in the browser"]
+            )
         name = f"{hashlib.sha256(data).hexdigest()[:HASH_CHARS]}.pdf"
         if not (self.folder / name).is_file():
             write_atomic(self.folder / name, data)
         return TheoryView(f"{self.root}{self.folder.name}/{name}", pages, problems)
 
 
-def read_submission(path: Path, assignments: list[Assignment]) -> tuple[dict[str, bytes], dict[str, str]]:
+def read_submission(
+    path: Path, assignments: list[Assignment]
+) -> tuple[dict[str, bytes], dict[str, str]]:
     """({member: bytes}, {member: why it could not be read}) of the notebooks and the PDF, read safely."""
     names = [a.notebook for a in assignments] + [PDF_NAME]
     datas, missing, refused = read_notebooks(path, names)
