@@ -11,18 +11,18 @@ import os
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from hw3.errors import EXIT_FINDINGS, EXIT_OK, run_verb
-from hw3.grading.auto import sandbox
+from hw3.grading.auto.limits import (
+    DEFAULT_CELL_TIMEOUT_S,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    Limits,
+)
 from hw3.grading.hand.course import COURSE_FILE, load_course
 from hw3.grading.hand.merge import FINAL_GRADES, QUERA_TOTALS
-from hw3.grading.run import (
-    DEFAULT_CELL_TIMEOUT_S,
-    DEFAULT_TIMEOUT_S,
-    FEEDBACK_DIR,
-    GradeRun,
-    extract,
-    grade,
-)
+from hw3.grading.run import FEEDBACK_DIR, GradeRun, Reporter, extract, grade
 from hw3.project import find_repository
 
 EPILOG = """outputs: DIR/gradebook.csv (one row per zip: scores, status, flags, problems), DIR/feedback/<zip stem>.md
@@ -74,20 +74,22 @@ def parse_args(argv):
         "--timeout",
         type=int,
         default=DEFAULT_TIMEOUT_S,
-        help=f"seconds one notebook may take in all; then it scores 0 (default {DEFAULT_TIMEOUT_S})",
+        help=f"seconds one notebook and its tests may take in all; then it is stopped (default {DEFAULT_TIMEOUT_S})",
     )
     parser.add_argument(
         "--cell-timeout",
         type=int,
         default=DEFAULT_CELL_TIMEOUT_S,
-        help=f"seconds one cell may run before it is interrupted (default {DEFAULT_CELL_TIMEOUT_S})",
+        help=f"seconds one cell may run before it is interrupted, and killed if it ignores the interrupt "
+        f"(default {DEFAULT_CELL_TIMEOUT_S})",
     )
     parser.add_argument(
         "--memory",
         type=int,
-        default=sandbox.DEFAULT_MEMORY_MB,
+        default=DEFAULT_MEMORY_MB,
         metavar="MB",
-        help=f"address-space cap of each grading process (default {sandbox.DEFAULT_MEMORY_MB})",
+        help=f"memory of one notebook's whole sandbox, and address space of each of its processes "
+        f"(default {DEFAULT_MEMORY_MB})",
     )
     parser.add_argument("--force", action="store_true", help="regrade zips already graded")
     parser.add_argument(
@@ -158,6 +160,31 @@ def print_hand(run: GradeRun) -> bool:
     return not merged.incomplete
 
 
+class ProgressBar(Reporter):
+    """Prints what `grade` reports: its warnings, how many zips are kept, then a progress bar."""
+
+    def __init__(self):
+        self.bar: tqdm | None = None
+
+    def started(self, *, zips: int, already_graded: int, jobs: int, warnings: list[str]) -> None:
+        for warning in warnings:
+            print(f"hw3 grade: warning: {warning}", file=sys.stderr)
+        print(
+            f"hw3 grade: {zips} zip(s): {already_graded} already graded (kept; --force regrades), "
+            f"{zips - already_graded} to grade with {jobs} job(s)",
+            file=sys.stderr,
+        )
+        self.bar = tqdm(total=zips - already_graded, unit="zip", desc="grading", file=sys.stderr)
+
+    def graded(self, path: Path) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def finished(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def grade_main(argv=None) -> int:
     args = parse_args(argv)
 
@@ -179,15 +206,15 @@ def grade_main(argv=None) -> int:
             if args.course or args.manual or course_file.is_file()
             else None
         )
+        limits = Limits(timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory)
         run = grade(
             paths=args.paths,
             out=args.out,
             release_root=release_root,
             jobs=args.jobs,
-            timeout=args.timeout,
-            cell_timeout=args.cell_timeout,
-            memory_mb=args.memory,
+            limits=limits,
             force=args.force,
+            reporter=ProgressBar(),
             use_sandbox=not args.no_sandbox,
             course=course,
             manual=args.manual,

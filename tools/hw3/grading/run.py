@@ -1,9 +1,10 @@
 """`hw3 grade`'s API: grade a folder of Quera zips into a gradebook, sandboxed, in parallel, resumable.
 
 Every `.zip` under the paths gets one gradebook row and one feedback file, whatever happens to it
-(`gradebook.py`). Only the two notebooks are read from a zip (in memory, capped, unsafe paths
-refused: `intake.py`) and each is graded by `otter run` in a sandbox (`sandbox.py`) with a memory
-cap, a whole-notebook timeout and a per-cell timeout (`otter_child.py`). Records are kept per zip
+(`gradebook.py`). Only the notebooks are read from a zip (in memory, capped, unsafe paths and
+duplicate entries refused: `intake.py`); each is cleaned (`clean.py`) and run in a sandbox while its
+tests run outside it, in a trusted harness that computes every verdict (`notebook.py`,
+`harness.py`), under the `Limits` of time, memory, processes and disk. Records are kept per zip
 content hash (`state.py`), so a rerun grades only what is missing.
 
 With the course settings (`course`), the run also writes the grading packet of the hand-graded
@@ -12,7 +13,7 @@ questions and the theory PDFs and an empty DIR/manual_scores.csv, and with a fil
 
 Row status, the worst of its notebooks': `ok`; `invalid` (zip refused, notebook missing or
 unreadable: 0); `timeout` (a cell interrupted: partial scores; or the notebook stopped at
---timeout: 0); `error` (otter or the kernel died: 0).
+--timeout: 0); `error` (the kernel died, the sandbox passed a limit, or grading failed).
 """
 
 from __future__ import annotations
@@ -20,21 +21,22 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
+import nbformat
 
 import hw3
 from hw3.common.folders import MARKER, clear_claimed
 from hw3.common.images import ImageStore
+from hw3.common.notebooks import parse_lenient
 from hw3.errors import Hw3Error
 from hw3.grading.auto import sandbox
 from hw3.grading.auto.allowlist import readable_paths
 from hw3.grading.auto.assignments import load_assignments
+from hw3.grading.auto.clean import clean
 from hw3.grading.auto.gradebook import (
     FEEDBACK_DIR,
     GRADEBOOK,
@@ -46,14 +48,13 @@ from hw3.grading.auto.gradebook import (
     write_gradebook,
 )
 from hw3.grading.auto.intake import find_zips, read_notebooks
+from hw3.grading.auto.limits import Limits
 from hw3.grading.auto.notebook import SCRATCH_DIR, Context, failed_record, grade_zip
 from hw3.grading.auto.results import SubmissionRecord
 from hw3.grading.auto.state import FIGURES_DIR, STATE_DIR, load_record, lock_folder, save_record
 from hw3.grading.hand.course import Course
 from hw3.grading.hand.workflow import HandResult, finish, prepare
 
-DEFAULT_TIMEOUT_S = 900  # per notebook; the references grade in ~30-60 s on 2 cores
-DEFAULT_CELL_TIMEOUT_S = 300  # a training cell at the grading budget takes seconds
 HASH_CHUNK = 1024 * 1024
 SANDBOX_ETC = "etc"  # the generated passwd and group, in the scratch root
 OTTER_DOCKER_HINT = (
@@ -109,7 +110,7 @@ def content_key(path: Path) -> str:
 
 
 def font_lists() -> list[Path]:
-    """matplotlib's font lists in the TA's cache, which each scratch folder gets a copy of (saves ~2 s a notebook)."""
+    """matplotlib's font lists in the TA's cache, which each kernel gets a copy of (saves ~2 s a notebook)."""
     base = (
         os.environ.get("MPLCONFIGDIR")
         or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib"
@@ -118,8 +119,8 @@ def font_lists() -> list[Path]:
 
 
 def extract(*, paths: list[Path], out: Path, release_root: Path) -> Extracted:
-    """Write the notebooks of every zip to OUT/notebooks/<assignment>/<stem>.ipynb (read safely), for the
-    container routes (`otter grade`, Gradescope)."""
+    """Write the notebooks of every zip to OUT/notebooks/<assignment>/<stem>.ipynb (read safely, metadata
+    cleaned as for grading), for the container routes (`otter grade`, Gradescope)."""
     assignments, _ = load_assignments(release_root.resolve())
     zips = find_zips(paths, out)
     stems = feedback_stems(zips)
@@ -136,11 +137,28 @@ def extract(*, paths: list[Path], out: Path, release_root: Path) -> Extracted:
                         f"{path}: {missing.get(assignment.notebook, assignment.notebook + ' is missing')}"
                     )
                 continue
+            nb, _ = parse_lenient(assignment.notebook, data)
+            if nb is None:
+                result.skipped.append(f"{path}: {assignment.notebook} cannot be read as a notebook")
+                continue
             target = out / "notebooks" / assignment.name / f"{stems[path]}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            target.write_text(nbformat.writes(clean(nb, assignment.released).nb), encoding="utf-8")
             result.written.append(target)
     return result
+
+
+class Reporter:
+    """What `grade` tells its caller as it goes; the CLI prints it, the API itself never does."""
+
+    def started(self, *, zips: int, already_graded: int, jobs: int, warnings: list[str]) -> None:
+        """Before any zip is graded: how many there are, how many are kept, and the run's warnings."""
+
+    def graded(self, path: Path) -> None:
+        """One zip (and every identical copy) is graded and its row written."""
+
+    def finished(self) -> None:
+        """Every zip is graded (or the run was interrupted)."""
 
 
 def grade(
@@ -149,12 +167,10 @@ def grade(
     out: Path,
     release_root: Path,
     jobs: int = os.cpu_count() or 1,
-    timeout: int = DEFAULT_TIMEOUT_S,
-    cell_timeout: int = DEFAULT_CELL_TIMEOUT_S,
-    memory_mb: int = sandbox.DEFAULT_MEMORY_MB,
+    limits: Limits | None = None,
     force: bool = False,
     use_sandbox: bool = True,
-    progress: bool = True,
+    reporter: Reporter | None = None,
     course: Course | None = None,
     manual: Path | None = None,
 ) -> GradeRun:
@@ -170,7 +186,9 @@ def grade(
             f"{manual}: merging scores needs the course settings: pass --course FILE "
             "(reference/course.toml of the repository)"
         )
-    out = out.resolve()  # the sandbox binds absolute paths
+    reporter = reporter or Reporter()
+    limits = limits or Limits()
+    out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     lock = lock_folder(out)
     try:
@@ -192,20 +210,19 @@ def grade(
             else None
         )
         scratch_root = clear_claimed(out / SCRATCH_DIR, "grade")  # what a killed run left
-        readable = readable_paths(
-            Path(hw3.__file__).parent, [a.autograder_zip for a in assignments]
+        box = sandbox.detect(
+            readable_paths(Path(hw3.__file__).parent),
+            scratch_root / SANDBOX_ETC,
+            disabled=not use_sandbox,
         )
-        box = sandbox.detect(readable, scratch_root / SANDBOX_ETC, disabled=not use_sandbox)
         ctx = Context(
-            out,
-            assignments,
-            box,
-            timeout,
-            cell_timeout,
-            memory_mb,
-            font_lists(),
-            threading.Event(),
-            ImageStore(out / STATE_DIR / FIGURES_DIR) if hand is not None else None,
+            out=out,
+            assignments=assignments,
+            sandbox=box,
+            limits=limits,
+            stop=threading.Event(),
+            figures=ImageStore(out / STATE_DIR / FIGURES_DIR) if hand is not None else None,
+            font_lists=tuple(font_lists()),
         )
         run = GradeRun(out, warnings=warnings, sandboxed=box.enabled)
         keys = {path: content_key(path) for path in zips}
@@ -213,7 +230,7 @@ def grade(
         records = (
             {}
             if force
-            else {k: r for k in set(keys.values()) if (r := load_record(ctx.out, k, versions))}
+            else {k: r for k in set(keys.values()) if (r := load_record(out, k, versions))}
         )
         todo = sorted({k for k in keys.values() if k not in records})
         run.already_graded = sum(keys[p] in records for p in zips)
@@ -223,12 +240,8 @@ def grade(
                 f"row is flagged unsandboxed; install bubblewrap (apt-get install bubblewrap) or "
                 f"{OTTER_DOCKER_HINT}"
             )
-        for warning in run.warnings:
-            print(f"hw3 grade: warning: {warning}", file=sys.stderr)
-        print(
-            f"hw3 grade: {len(zips)} zip(s): {run.already_graded} already graded (kept; --force regrades), "
-            f"{len(zips) - run.already_graded} to grade with {jobs} job(s)",
-            file=sys.stderr,
+        reporter.started(
+            zips=len(zips), already_graded=run.already_graded, jobs=jobs, warnings=run.warnings
         )
         by_key: dict[str, list[Path]] = {}
         for path in zips:
@@ -239,37 +252,31 @@ def grade(
                 run.records[path] = records[keys[path]]
                 run.rows[path] = make_row(path, run.records[path], assignments)
                 write_feedback(
-                    ctx.out, assignments, path, stems[path], run.records[path], run.rows[path]
+                    out, assignments, path, stems[path], run.records[path], run.rows[path]
                 )
-            write_gradebook(ctx.out, assignments, [run.rows[p] for p in zips if p in run.rows])
+            write_gradebook(out, assignments, [run.rows[p] for p in zips if p in run.rows])
 
         publish([p for p in zips if keys[p] in records])
         pool = ThreadPoolExecutor(max_workers=jobs)
         try:
-            with tqdm(
-                total=len(todo),
-                unit="zip",
-                desc="grading",
-                disable=None if progress else True,
-                file=sys.stderr,
-            ) as bar:
-                futures = {pool.submit(grade_zip, ctx, by_key[key][0], key): key for key in todo}
-                for future in as_completed(futures):
-                    key = futures[future]
-                    try:
-                        records[key] = future.result()
-                        save_record(ctx.out, records[key])
-                    except Exception as err:  # noqa: BLE001 - a bug or a full disk costs one row, not the run
-                        records[key] = failed_record(
-                            ctx, key, f"internal error ({type(err).__name__}: {err})"
-                        )
-                    publish(by_key[key])
-                    bar.update(1)
+            futures = {pool.submit(grade_zip, ctx, by_key[key][0], key): key for key in todo}
+            for future in as_completed(futures):
+                key = futures[future]
+                try:
+                    records[key] = future.result()
+                    save_record(out, records[key])
+                except Exception as err:  # noqa: BLE001 - a bug or a full disk costs one row, not the run
+                    records[key] = failed_record(
+                        ctx, key, f"internal error ({type(err).__name__}: {err})"
+                    )
+                publish(by_key[key])
+                reporter.graded(by_key[key][0])
         except KeyboardInterrupt:
             ctx.stop.set()
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            reporter.finished()
         run.summary = summary_lines(
             assignments, [run.rows[p] for p in zips], [run.records[p] for p in zips]
         )
@@ -292,11 +299,11 @@ def grade(
 
 
 __all__ = [
-    "DEFAULT_CELL_TIMEOUT_S",
-    "DEFAULT_TIMEOUT_S",
     "Extracted",
     "FEEDBACK_DIR",
     "GradeRun",
+    "Limits",
+    "Reporter",
     "extract",
     "grade",
 ]

@@ -11,15 +11,16 @@ The sandbox starts from an empty root and binds in only what grading needs:
 - read-only: the Python installation: `sys.prefix`, `sys.base_prefix`, `sys.exec_prefix`, the
   site-packages and user site, and the folders their `.pth` files add, wherever they live (a
   virtualenv in the repository or in the TA's home included);
-- read-only: the `hw3` package (the code the grading child runs; not `tests/`, not `reference/`);
-- read-only: the autograder zip of the notebook being graded;
-- read-write: the notebook's scratch folder (the notebook, otter's summary, the log);
-- tmpfs: `/tmp`, private, size-capped; otter unpacks the tests there; vanishes with the sandbox;
+- read-only: the `hw3` package (the runner the sandbox starts; not `tests/`, not `reference/`);
+- tmpfs: `/hw3-work`, private and size-capped, where the notebook runs (the runner writes it there);
+- read-only: the released `data/` folder of the notebook being graded, at `/hw3-work/data`;
+- tmpfs: `/tmp`, private, size-capped; vanishes with the sandbox;
 - bwrap's own `/dev`, `/proc`: minimal devices; the sandbox's own processes only.
 
 Everything else is absent: `/root`, `/home`, `/srv`, `/mnt`, `/media`, `/opt` (unless Python lives
-there), `/var`, the release root, other checkouts, the submissions, the output folder beyond the
-scratch folder, and the TA's environment variables (see `sandbox.confined_env`).
+there), `/var`, the release root, the autograder zip and its tests, other checkouts, the
+submissions, the whole output folder, and the TA's environment variables (see
+`sandbox.confined_env`). No host folder is writable: the sandbox speaks through its pipes only.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ GENERATED_ETC = ("passwd", "group")
 SANDBOX_USER = "grader"
 SANDBOX_HOME = "/tmp/home"
 SANDBOX_TMP = "/tmp"
+WORK_DIR = "/hw3-work"  # where the notebook runs: a private tmpfs, its data read-only inside
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,11 @@ def python_paths() -> set[Path]:
     return {p.resolve() for p in paths if p.exists()}
 
 
-def readable_paths(package_dir: Path, extra: list[Path]) -> list[Path]:
-    """Every host path bound read-only besides the fixed system entries: Python, the package, `extra`
-    (the autograder zip); paths inside a system folder or inside another listed path are dropped."""
+def readable_paths(package_dir: Path) -> list[Path]:
+    """Every host path bound read-only besides the fixed system entries: Python and the package;
+    paths inside a system folder or inside another listed path are dropped."""
     candidates = sorted(
-        python_paths() | {package_dir.resolve(), *(p.resolve() for p in extra)},
+        python_paths() | {package_dir.resolve()},
         key=lambda p: (len(p.parts), str(p)),
     )
     system = [Path(d) for d in SYSTEM_DIRS if Path(d).exists() and not Path(d).is_symlink()]
@@ -114,8 +116,10 @@ def write_generated_etc(folder: Path) -> Path:
     return folder
 
 
-def mounts(readable: list[Path], etc_dir: Path, scratch: Path) -> list[Mount]:
-    """The sandbox's mounts in order: system, /etc, /sys, Python and the package, /tmp, /dev, /proc, then scratch."""
+def mounts(readable: list[Path], etc_dir: Path, data_dir: Path | None) -> list[Mount]:
+    """The sandbox's mounts in order: system, /etc, /sys, the two tmpfs (/tmp and the work folder),
+    Python and the package (after the tmpfs, so a virtualenv under /tmp stays visible), /dev, /proc,
+    and the released data read-only in the work folder."""
     result = []
     for folder in SYSTEM_DIRS:
         path = Path(folder)
@@ -129,17 +133,9 @@ def mounts(readable: list[Path], etc_dir: Path, scratch: Path) -> list[Mount]:
         if Path(entry).exists()
     ]
     result += [Mount("ro-bind", str(etc_dir / name), f"/etc/{name}") for name in GENERATED_ETC]
-    under_tmp = [
-        path for path in readable if inside(path, Path(SANDBOX_TMP))
-    ]  # a virtualenv in /tmp, say
-    result += [Mount("ro-bind", str(path), str(path)) for path in readable if path not in under_tmp]
-    result += [
-        Mount("tmpfs", "", SANDBOX_TMP),
-        Mount("dev", "", "/dev"),
-        Mount("proc", "", "/proc"),
-    ]
-    result += [
-        Mount("ro-bind", str(path), str(path)) for path in under_tmp
-    ]  # on top of the private /tmp
-    result.append(Mount("bind", str(scratch), str(scratch)))
+    result += [Mount("tmpfs", "", SANDBOX_TMP), Mount("tmpfs", "", WORK_DIR)]
+    result += [Mount("ro-bind", str(path), str(path)) for path in readable]
+    result += [Mount("dev", "", "/dev"), Mount("proc", "", "/proc")]
+    if data_dir is not None:
+        result.append(Mount("ro-bind", str(data_dir), f"{WORK_DIR}/data"))
     return result

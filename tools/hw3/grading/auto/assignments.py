@@ -28,6 +28,7 @@ class Assignment:
     info: AutograderInfo
     released: nbformat.NotebookNode
     order: list[str]  # question names in notebook order
+    student_dir: Path  # the released student folder: the notebook, its data/
 
     @property
     def notebook(self) -> str:
@@ -83,6 +84,7 @@ def load_assignments(release_root: Path) -> tuple[list[Assignment], list[str]]:
                 info,
                 released,
                 question_order(released, info.questions),
+                student_nb.parent.resolve(),
             )
         )
     if not found:

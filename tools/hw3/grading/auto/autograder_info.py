@@ -1,16 +1,15 @@
 """What the grader needs to know about an autograder zip, read with `ast` and never executed.
 
-Per question (one `tests/<question>.py` file): its points and its test cases in otter's order, each
-with a name (the test function's name for otter's exception-style files, `<question> - <n>` for
-OK-format files) and whether it is hidden; and the builtins the tests use, which a notebook must
-not shadow (otter runs the tests in the notebook's own globals).
+Per question (one `tests/<question>.py` file, otter's exception style): its points and its test
+cases in otter's order, each with a name (the test function's name) and whether it is hidden; the
+builtins the tests use, which a notebook must not shadow under plain `otter run` (otter runs the
+tests in the notebook's own globals); otter's seed variable and value.
 """
 
 import ast
 import builtins
 import hashlib
 import json
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -20,8 +19,6 @@ from hw3.errors import Hw3Error
 TESTS_FOLDER = "tests/"
 CONFIG = "otter_config.json"
 MAX_TEST_FILE_BYTES = 1024 * 1024
-MIN_SECRET_CHARS = 12  # shorter lines (`import torch`, `)`) say nothing about a hidden test
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
 
@@ -51,9 +48,7 @@ class AutograderInfo:
     test_builtins: frozenset
     sha256: str
     seed_variable: str | None = None
-    hidden_lines: frozenset = (
-        frozenset()
-    )  # source lines of hidden tests, to scrub from anything shown
+    seed: int | None = None  # the value otter sets the seed variable to when grading
 
 
 class AutograderError(Hw3Error):
@@ -83,72 +78,37 @@ def decorator_case(func: ast.FunctionDef) -> Case | None:
     return None
 
 
-def secret_lines(text: str) -> set[str]:
-    """The stripped lines of `text` long enough to identify it."""
-    return {line.strip() for line in text.splitlines() if len(line.strip()) >= MIN_SECRET_CHARS}
-
-
-def parse_test_file(stem: str, source: str) -> tuple[Question, set[str], set[str]]:
-    """(Question, builtins used, hidden source lines) of one test file, in otter's exception-style or OK format."""
+def parse_test_file(stem: str, source: str) -> tuple[Question, set[str]]:
+    """(Question, builtins used) of one of otter's exception-style test files."""
     tree = ast.parse(source)
     top = {}
     cases: list[Case] = []
-    used: set[str] = set()
-    hidden: set[str] = set()
-    public: set[str] = set()  # a line a public test shows too is no secret
     for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-        ):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             top[node.targets[0].id] = literal(node.value)
         elif isinstance(node, ast.FunctionDef):
             case = decorator_case(node)
             if case is not None:
                 cases.append(case)
-                lines = secret_lines(ast.get_source_segment(source, node) or "")
-                if case.hidden:
-                    hidden |= lines
-                else:
-                    public |= lines
-    used |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in BUILTIN_NAMES}
-    ok_test = top.get("test") if isinstance(top.get("test"), dict) else None
-    if ok_test is not None:
-        name = str(ok_test.get("name", stem))
-        number = 0
-        for suite in ok_test.get("suites", []):
-            for case in suite.get("cases", []):
-                number += 1
-                cases.append(
-                    Case(f"{name} - {number}", bool(case.get("hidden", False)), case.get("points"))
-                )
-                lines = secret_lines(str(case.get("code", "")))
-                if case.get("hidden"):
-                    hidden |= lines
-                else:
-                    public |= lines
-                used |= set(IDENTIFIER.findall(str(case.get("code", "")))) & BUILTIN_NAMES
-        points = ok_test.get("points")
-    else:
-        name = str(top.get("name", stem))
-        points = top.get("points")
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in BUILTIN_NAMES}
+    points = top.get("points")
     if isinstance(points, list):  # otter allows one value per case
         points = sum(p for p in points if isinstance(p, (int, float)))
     if not isinstance(points, (int, float)):
         points = sum(c.points for c in cases if isinstance(c.points, (int, float)))
-    return Question(name, float(points), cases), used, hidden - public
+    return Question(str(top.get("name", stem)), float(points), cases), used
 
 
 def read_autograder(path: Path) -> AutograderInfo:
     """The questions and test builtins of an otter autograder zip (its `tests/*.py`)."""
     try:
         data = Path(path).read_bytes()
-        questions, used, hidden, seed_variable = {}, set(), set(), None
+        questions, used, seed_variable, seed = {}, set(), None, None
         with zipfile.ZipFile(path) as zf:
             if CONFIG in zf.namelist():
                 config = json.loads(zf.read(CONFIG))
                 seed_variable = config.get("seed_variable") if isinstance(config, dict) else None
+                seed = config.get("seed") if isinstance(config, dict) else None
             for info in sorted(zf.infolist(), key=lambda i: i.filename):
                 member = PurePosixPath(info.filename)
                 if (
@@ -161,12 +121,9 @@ def read_autograder(path: Path) -> AutograderInfo:
                     raise AutograderError(
                         f"{path}: {info.filename} is over {MAX_TEST_FILE_BYTES} bytes: rebuild it with hw3 release"
                     )
-                question, names, secrets = parse_test_file(
-                    member.stem, zf.read(info).decode("utf-8")
-                )
+                question, names = parse_test_file(member.stem, zf.read(info).decode("utf-8"))
                 questions[question.name] = question
                 used |= names
-                hidden |= secrets
     except (OSError, zipfile.BadZipFile, SyntaxError, UnicodeDecodeError, ValueError) as err:
         raise AutograderError(
             f"{path}: cannot read the autograder zip ({err}): rebuild it with hw3 release"
@@ -178,5 +135,5 @@ def read_autograder(path: Path) -> AutograderInfo:
         frozenset(used),
         hashlib.sha256(data).hexdigest(),
         seed_variable if isinstance(seed_variable, str) else None,
-        frozenset(hidden),
+        seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
     )

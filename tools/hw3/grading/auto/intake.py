@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from hw3.common.folders import inside
 from hw3.common.safezip import (
@@ -66,19 +68,31 @@ def unsafe_archive(infos: list[zipfile.ZipInfo]) -> str:
         reason = unsafe_reason(info.filename)
         if reason or is_symlink(info):
             return f"entry {info.filename!r} {reason or 'is a symbolic link'}: {ASK_AGAIN}, built with submit.py"
+    twice = sorted(name for name, count in Counter(i.filename for i in infos).items() if count > 1)
+    if twice:  # which copy a reader takes depends on the reader: grade none of them
+        return f"entry {twice[0]!r} appears {Counter(i.filename for i in infos)[twice[0]]} times: {ASK_AGAIN}"
     return ""
 
 
-def read_notebooks(path: Path, names: list[str]) -> tuple[dict[str, bytes], dict[str, str], str]:
-    """({notebook: bytes}, {notebook: why it could not be read}, why the whole zip is refused or '')."""
+class ZipNotebooks(NamedTuple):
+    """What `read_notebooks` found: bytes by notebook name, why each other one could not be read, and
+    why the whole zip was refused ('' when it was not)."""
+
+    datas: dict[str, bytes]
+    missing: dict[str, str]
+    refused: str
+
+
+def read_notebooks(path: Path, names: list[str]) -> ZipNotebooks:
+    """The notebooks `names` of the zip at `path`, read in memory under the caps (see ZipNotebooks)."""
     try:
         refused = file_refusal(path, ", ".join(REQUIRED_FILES))
         if refused:
-            return {}, {}, f"{refused}: {ASK_AGAIN}"
+            return ZipNotebooks({}, {}, f"{refused}: {ASK_AGAIN}")
         with zipfile.ZipFile(path) as zf:
             refused = unsafe_archive(zf.infolist())
             if refused:
-                return {}, {}, refused
+                return ZipNotebooks({}, {}, refused)
             located = locate_members(zf, names)
             datas, missing = {}, {}
             for name in names:
@@ -89,6 +103,6 @@ def read_notebooks(path: Path, names: list[str]) -> tuple[dict[str, bytes], dict
                     datas[name] = read_member(zf, located[name], max_bytes(name))
                 except MemberError as err:
                     missing[name] = str(err)
-            return datas, missing, ""
+            return ZipNotebooks(datas, missing, "")
     except READ_ERRORS as err:
-        return {}, {}, f"the zip cannot be read ({type(err).__name__}): {ASK_AGAIN}"
+        return ZipNotebooks({}, {}, f"the zip cannot be read ({type(err).__name__}): {ASK_AGAIN}")

@@ -1,178 +1,83 @@
-"""Grading one zip: the rules' problems, then each notebook's integrity flags and its otter run in the sandbox.
+"""Grading one zip: the rules' problems, then per notebook its integrity flags, its cleaning and its harness.
 
-Untrusted bytes reach otter only as one notebook file written into a fresh scratch folder; otter
-runs in the confined child (`otter_child`), and what it reports is validated (`results`).
+The submitted bytes are read as a notebook, flagged (`integrity.py`), cleaned (`clean.py`) and handed
+to a trusted harness process (`harness.py`) that runs them in the sandbox and the tests outside it.
+What the harness reports is trusted except the texts it quotes from the sandbox (cell errors, the
+student's exception messages, reported outputs), which are capped here and kept apart from the
+grader's own notes.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
+import os
+import signal
+import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
 
-from hw3.common.atomic import write_atomic
 from hw3.common.images import MAX_IMAGES_PER_CELL, MIMES, ImageStore, Refused
 from hw3.common.notebooks import parse_lenient
 from hw3.common.regions import find_regions, match
-from hw3.grading.auto import integrity, sandbox
+from hw3.grading.auto import clean, integrity
 from hw3.grading.auto.assignments import Assignment
+from hw3.grading.auto.harness import Job
 from hw3.grading.auto.intake import read_notebooks
+from hw3.grading.auto.limits import Limits
 from hw3.grading.auto.results import (
     LONG_MESSAGE_FLAG,
     NotebookResult,
     SubmissionRecord,
-    cut_message,
-    read_metrics,
-    read_summary,
-    scores_from_summary,
-    scrub,
+    results_from_harness,
     was_cut,
 )
+from hw3.grading.auto.sandbox import Sandbox
 from hw3.submission.rules import check_otter_metadata, check_zip_name, inspect_submission
 
 SCRATCH_DIR = ".scratch"
 LOG_DIR = "logs"
-LOG_TAIL_BYTES = 64 * 1024
 SHORT_HASH = 12
-CELL_HEAD = 40
-MAX_DETAIL_CHARS = 300
-MAX_INTERRUPTED_NOTES = 3
-MAX_RAISED_NOTES = 5
-MAX_RAISED_CHARS = 160
-TIMED_OUT = ("CellTimeoutError", "KeyboardInterrupt")
-KERNEL_DIED = "DeadKernelError"
-FONT_DIR = "fonts"
-FIGURES_REQUEST = "figures.json"  # in the scratch folder: the cells whose figures the child keeps
+MAX_HARNESS_BYTES = 64 * 1024 * 1024  # its result holds reported outputs (figures) at most
+HARNESS_MARGIN_S = 120  # beyond --timeout: starting, canaries and closing
+KILL_WAIT_S = 10
+POLL_S = 0.5
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Context:
     """Everything a grading worker needs; read-only once the run starts."""
 
     out: Path
     assignments: list[Assignment]
-    sandbox: sandbox.Sandbox
-    timeout: int
-    cell_timeout: int
-    memory_mb: int
-    font_lists: list[Path]  # matplotlib's font lists, copied into each scratch folder
+    sandbox: Sandbox
+    limits: Limits
     stop: threading.Event  # set on Ctrl-C: running notebooks are killed, no new ones start
     figures: ImageStore | None = (
         None  # where the graded runs' figures of hand-graded answers are kept
     )
+    font_lists: tuple[
+        Path, ...
+    ] = ()  # matplotlib's font lists of the TA, given to the sandbox's kernel
 
 
-def cell_number(submitted: nbformat.NotebookNode, source: str) -> str:
-    """`cell 5 ('for epoch in ...')` for the submitted code cell that otter ran as `source`."""
-    for number, cell in enumerate(submitted.cells, start=1):
-        body = cell.source.strip() if cell.cell_type == "code" else ""
-        if body and body in source:
-            head = body.splitlines()[0][:CELL_HEAD]
-            return f"cell {number} ({head!r})"
-    return "a cell"
+@dataclass(frozen=True)
+class HarnessRun:
+    """How one harness process ended: its result (None when it gave none), exit code, seconds."""
+
+    result: dict | None
+    returncode: int | None
+    seconds: float
+    stderr: str
 
 
-def raised_notes(name: str, submitted: nbformat.NotebookNode, raised) -> list[str]:
-    """One line per cell that raised while grading: which cell (provided or answer), the exception, what it costs.
-
-    The message comes from the student's code, so it is cut like a public test's message.
-    """
-    notes = []
-    for entry in (raised if isinstance(raised, list) else [])[:MAX_RAISED_NOTES]:
-        if (
-            not isinstance(entry, dict)
-            or not isinstance(entry.get("source"), str)
-            or entry.get("ename") in TIMED_OUT
-        ):
-            continue  # an interrupted cell has its own note
-        where = cell_number(submitted, entry["source"])
-        index = int(where.split()[1]) - 1 if where.startswith("cell ") else -1
-        kind = (
-            "your answer"
-            if index >= 0 and integrity.is_answer(submitted.cells[index])
-            else "a provided cell"
-        )
-        message = cut_message(f"{entry.get('ename', '')}: {entry.get('evalue', '')}".strip())[
-            0
-        ].splitlines()[0]
-        notes.append(
-            f"{name}: {where}, {kind}, raised {message[:MAX_RAISED_CHARS]}: the tests that use what it "
-            "defines failed too; run the notebook top to bottom to see the traceback"
-        )
-    return notes
-
-
-def error_note(notebook: str, error: str) -> str:
-    """One line for the student about a notebook whose grading stopped (the raw error is for the TA only)."""
-    if KERNEL_DIED in error:
-        return (
-            f"{notebook}: the kernel died while grading (os._exit, a crash, or memory past the cap): "
-            "scored 0; run the notebook top to bottom locally to find the cell"
-        )
-    return f"{notebook}: grading stopped with an error: scored 0; run the notebook top to bottom locally"
-
-
-def keep_log(ctx: Context, log: Path, key: str, assignment: Assignment) -> str:
-    """Copy the tail of a failed run's log to DIR/logs/ and return its path relative to DIR."""
-    target = ctx.out / LOG_DIR / f"{key[:SHORT_HASH]}-{assignment.name}.log"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with log.open("rb") as handle:
-            handle.seek(max(0, log.stat().st_size - LOG_TAIL_BYTES))
-            target.write_bytes(handle.read())
-    except OSError:
-        return ""
-    return str(target.relative_to(ctx.out))
-
-
-def keep_messages(
-    ctx: Context, key: str, assignment: Assignment, full: dict[str, list[str | None]]
-) -> str:
-    """Write the uncut public messages of a notebook whose feedback shows them cut to DIR/logs/; its relative path."""
-    target = ctx.out / LOG_DIR / f"{key[:SHORT_HASH]}-{assignment.name}.messages.txt"
-    blocks = [
-        f"## {question}: {case.name}\n{text}\n"
-        for question, texts in full.items()
-        for case, text in zip(assignment.info.questions[question].cases, texts)
-        if text
-    ]
-    write_atomic(target, "\n".join(blocks))
-    return str(target.relative_to(ctx.out))
-
-
-def child_command(
-    notebook: Path,
-    assignment: Assignment,
-    summary: Path,
-    ctx: Context,
-    figures_request: Path | None = None,
-) -> list[str]:
-    """The command that grades one notebook inside the sandbox (hw3.grading.auto.otter_child)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "hw3.grading.auto.otter_child",
-        str(notebook),
-        str(assignment.autograder_zip),
-        str(summary),
-        "--cell-timeout",
-        str(ctx.cell_timeout),
-    ]
-    if ctx.font_lists:
-        cmd += ["--font-cache", str(notebook.parent / FONT_DIR)]
-    if figures_request is not None:
-        cmd += ["--figures", str(figures_request)]
-    return cmd
-
-
-def figure_requests(assignment: Assignment, nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
-    """(region number, source) of each submitted cell whose graded-run figures the grading packet shows:
-    the code cells answering a hand-graded question, and the provided cell that draws them."""
+def figure_requests(assignment: Assignment, nb: nbformat.NotebookNode) -> list[tuple[int, int]]:
+    """(region number, cell index) of each submitted cell whose graded-run figures the grading packet
+    shows: the code cells answering a hand-graded question, and the provided cell that draws them."""
     wanted = []
     for number, region in enumerate(match(assignment.regions, find_regions(nb))):
         if region is None:
@@ -180,100 +85,110 @@ def figure_requests(assignment: Assignment, nb: nbformat.NotebookNode) -> list[t
         cells = [i for i in region.cells if nb.cells[i].get("cell_type") == "code"]
         if cells and region.drawn_by is not None:
             cells.append(region.drawn_by)
-        wanted += [
-            (number, nb.cells[i].get("source", ""))
-            for i in cells
-            if nb.cells[i].get("source", "").strip()
-        ]
+        wanted += [(number, i) for i in cells if nb.cells[i].get("source", "").strip()]
     return wanted
 
 
 def kept_figures(
-    store: ImageStore, summary: dict, wanted: list[tuple[int, str]], regions: int
+    store: ImageStore, outputs: dict, wanted: list[tuple[int, int]], regions: int
 ) -> list[list[str]]:
-    """Per region, the stored names of the figures the child reported for the wanted cells; anything that
-    is not a capped, decodable PNG, JPEG or SVG is dropped (the child is as untrusted as the notebook)."""
+    """Per region, the stored names of the images the graded run showed in the wanted cells; anything that
+    is not a capped, decodable PNG, JPEG or SVG is dropped (it comes from the sandbox)."""
     figures: list[list[str]] = [[] for _ in range(regions)]
-    reported = summary.get("figures")
-    if not isinstance(reported, list) or len(reported) != len(wanted):
-        return figures
-    for (number, _), images in zip(wanted, reported):
-        for image in (images if isinstance(images, list) else [])[:MAX_IMAGES_PER_CELL]:
-            if isinstance(image, dict) and image.get("mime") in MIMES:
-                try:
-                    figures[number].append(store.add_value(image["mime"], image.get("data")).name)
-                except Refused:
-                    continue
+    for number, index in wanted:
+        reported = outputs.get(str(index))
+        images = (
+            [o for o in reported if isinstance(o, dict) and o.get("mime") in MIMES]
+            if isinstance(reported, list)
+            else []
+        )
+        for image in images[:MAX_IMAGES_PER_CELL]:
+            try:
+                figures[number].append(store.add_value(image["mime"], image.get("data")).name)
+            except Refused:
+                continue
     return figures
 
 
-def graded_result(
+def run_harness(job: Job, limits: Limits, stop: threading.Event) -> HarnessRun:
+    """Run `python -m hw3.grading.auto.harness` on `job`; kill it (and its sandbox) at the timeout or on `stop`."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hw3.grading.auto.harness"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    chunks: dict[str, bytes] = {}
+
+    def collect(name: str, stream) -> None:
+        chunks[name] = stream.read(MAX_HARNESS_BYTES + 1)
+
+    readers = [
+        threading.Thread(target=collect, args=(n, s), daemon=True)
+        for n, s in (("out", proc.stdout), ("err", proc.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    proc.stdin.write(json.dumps(asdict(job)).encode("utf-8"))
+    proc.stdin.close()
+    deadline = start + limits.timeout + HARNESS_MARGIN_S
+    while proc.poll() is None and time.monotonic() < deadline and not stop.is_set():
+        time.sleep(POLL_S)
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    returncode = proc.wait(timeout=KILL_WAIT_S)
+    for reader in readers:
+        reader.join(KILL_WAIT_S)
+    out = chunks.get("out", b"")
+    try:
+        result = json.loads(out) if out and len(out) <= MAX_HARNESS_BYTES else None
+    except ValueError:
+        result = None
+    stderr = chunks.get("err", b"")[-8000:].decode("utf-8", "replace")
+    return HarnessRun(
+        result if isinstance(result, dict) else None, returncode, time.monotonic() - start, stderr
+    )
+
+
+def harness_job(
     ctx: Context,
     assignment: Assignment,
     nb: nbformat.NotebookNode,
-    scratch: Path,
-    summary_path: Path,
-    outcome: sandbox.Outcome,
-    flags: list[str],
-    wanted: list[tuple[int, str]],
-) -> NotebookResult:
-    """The result of one finished (or stopped) sandboxed run, from its summary."""
-    name = assignment.notebook
-    if outcome.timed_out:
-        return NotebookResult(
-            "timeout",
-            notes=[
-                f"{name}: still running after {ctx.timeout} s (--timeout): stopped and scored 0"
-            ],
-            flags=flags,
-        )
-    summary = read_summary(summary_path)
-    if summary is None:
-        return NotebookResult(
-            "error",
-            notes=[f"{name}: the grader exited ({outcome.returncode}) without results: scored 0"],
-            flags=flags,
-        )
-    if summary.get("error"):
-        return NotebookResult(
-            "error",
-            notes=[error_note(name, str(summary["error"]))],
-            flags=flags,
-            detail=f"{name}: otter: {scrub(str(summary['error']), assignment.info)[:MAX_DETAIL_CHARS]}",
-        )
-    scores, passed, messages, full = scores_from_summary(summary, assignment.info)
-    if was_cut(full):
-        flags = flags + [LONG_MESSAGE_FLAG]
-    interrupted = summary.get("interrupted")
-    interrupted = (
-        [s for s in interrupted if isinstance(s, str)] if isinstance(interrupted, list) else []
+    report: list[int],
+    metrics: Path,
+) -> Job:
+    """The harness's job for one cleaned notebook."""
+    info = assignment.info
+    data_dir = assignment.student_dir / "data"
+    return Job(
+        notebook=clean.for_runner(nb, assignment.released, info.seed_variable, info.seed),
+        name=assignment.notebook,
+        autograder_zip=str(assignment.autograder_zip),
+        tests_dir=str(assignment.student_dir),
+        data_dir=str(data_dir) if data_dir.is_dir() else None,
+        report=report,
+        sandbox=ctx.sandbox.as_dict(),
+        limits=asdict(ctx.limits),
+        metrics_log=str(metrics),
+        fonts=[str(p) for p in ctx.font_lists],
     )
-    notes = [
-        f"{name}: {cell_number(nb, s)} ran past {ctx.cell_timeout} s (--cell-timeout) and was "
-        "interrupted; the cells after it still ran"
-        for s in interrupted[:MAX_INTERRUPTED_NOTES]
-    ]
-    notes += raised_notes(name, nb, summary.get("raised"))
-    figures = (
-        kept_figures(ctx.figures, summary, wanted, len(assignment.regions))
-        if ctx.figures and wanted
-        else []
-    )
-    return NotebookResult(
-        "timeout" if interrupted else "ok",
-        scores,
-        passed,
-        messages,
-        notes,
-        flags,
-        metrics=read_metrics(scratch / sandbox.METRICS_LOG_NAME),
-        full_messages=full if was_cut(full) else {},
-        figures=figures,
-    )
+
+
+def keep_log(ctx: Context, key: str, assignment: Assignment, text: str) -> str:
+    """Write a failed run's log (the harness's and the sandbox's tail) to DIR/logs/; its path relative to DIR."""
+    target = ctx.out / LOG_DIR / f"{key[:SHORT_HASH]}-{assignment.name}.log"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return str(target.relative_to(ctx.out))
 
 
 def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) -> NotebookResult:
-    """Grade one notebook's bytes: integrity flags, then otter in the sandbox."""
+    """Grade one notebook's bytes: integrity flags, cleaning, then the harness."""
     name = assignment.notebook
     nb, _ = parse_lenient(name, data)
     if nb is None:
@@ -286,44 +201,35 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
         flags = integrity.notebook_flags(
             assignment.released, nb, assignment.info.test_builtins, assignment.info.seed_variable
         )
-    except Exception:  # noqa: BLE001 - malformed cells the checker cannot walk; otter may still grade them
+    except Exception:  # noqa: BLE001 - malformed cells the checker cannot walk; grading may still run them
         flags = ["unreadable-cells"]
-    if metadata:  # otter writes no results for a notebook of another assignment
+    if metadata:
         return NotebookResult("invalid", notes=[f"{metadata[0]}: scored 0"], flags=flags)
+    cleaned = clean.clean(nb, assignment.released)
+    flags += cleaned.flags
+    wanted = figure_requests(assignment, cleaned.nb) if ctx.figures is not None else []
     scratch = ctx.out / SCRATCH_DIR / f"{key[:SHORT_HASH]}-{assignment.name}"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
-    try:
-        notebook = scratch / name
-        notebook.write_bytes(data)
-        for font_list in ctx.font_lists:
-            (scratch / FONT_DIR).mkdir(exist_ok=True)
-            shutil.copy(font_list, scratch / FONT_DIR)
-        summary_path, log = scratch / "summary.json", scratch / "otter.log"
-        wanted = figure_requests(assignment, nb) if ctx.figures is not None else []
-        request = None
-        if wanted:
-            request = write_atomic(
-                scratch / FIGURES_REQUEST, json.dumps([source for _, source in wanted])
-            )
-        outcome = sandbox.run_confined(
-            child_command(notebook, assignment, summary_path, ctx, request),
-            sandbox=ctx.sandbox,
-            scratch=scratch,
-            timeout=ctx.timeout,
-            memory_mb=ctx.memory_mb,
-            log_path=log,
-            stop=ctx.stop,
+    scratch.mkdir(parents=True, exist_ok=True)
+    metrics = scratch / "metrics.jsonl"
+    job = harness_job(ctx, assignment, cleaned.nb, sorted({i for _, i in wanted}), metrics)
+    run = run_harness(job, ctx.limits, ctx.stop)
+    result = results_from_harness(run.result, assignment, cleaned.nb, flags, ctx.limits, metrics)
+    result.seconds = round(run.seconds, 1)
+    if run.result is not None and ctx.figures is not None and wanted:
+        result.figures = kept_figures(
+            ctx.figures, run.result.get("outputs", {}), wanted, len(assignment.regions)
         )
-        result = graded_result(ctx, assignment, nb, scratch, summary_path, outcome, flags, wanted)
-        result.seconds = round(outcome.seconds, 1)
-        if result.full_messages:
-            result.log = keep_messages(ctx, key, assignment, result.full_messages)
-        if result.status in ("error", "timeout"):
-            result.log = keep_log(ctx, log, key, assignment)
-        return result
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    if was_cut(result.full_messages):
+        result.flags.append(LONG_MESSAGE_FLAG)
+    if result.status in ("error", "timeout") or run.result is None:
+        tail = (run.result or {}).get("log", "")
+        result.log = keep_log(
+            ctx,
+            key,
+            assignment,
+            f"harness exit {run.returncode}\n{run.stderr}\n--- sandbox ---\n{tail}",
+        )
+    return result
 
 
 def grade_zip(ctx: Context, path: Path, key: str) -> SubmissionRecord:

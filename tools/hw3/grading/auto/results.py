@@ -1,21 +1,24 @@
-"""What grading one submission produced, and the reading of the sandboxed child's untrusted summary.
+"""What grading one submission produced: per notebook a `NotebookResult`, per zip a `SubmissionRecord`.
 
-The child (`otter_child`) runs as untrusted as the student's code, so its summary is only data:
-read without following links and under a size cap, validated against the autograder's own
-questions, scores clamped to each question's points, and public messages scrubbed of any line that
-quotes a hidden test. Records are saved as JSON in the run's state folder (`state.py`).
+A notebook's result is built from its harness's report (`results_from_harness`). The harness is
+trusted and its verdicts are taken as they are (scores still validated against the autograder's
+own questions); what it quotes from the sandbox (the cells' exceptions, what the student's code
+raised in a test) is capped and kept apart from the grader's own sentences: it reaches the feedback
+quoted and marked as the student's, and never the gradebook's `problems` column as prose.
+Records are saved as JSON in the run's state folder (`state.py`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from hw3.grading.auto.autograder_info import AutograderInfo
+import nbformat
+
+from hw3.grading.auto import integrity
+from hw3.grading.auto.limits import Limits
 
 STATUSES = (
     "ok",
@@ -24,30 +27,43 @@ STATUSES = (
     "error",
 )  # rising severity: a row shows its worst notebook's
 SKIPPED = "skipped"
-RECORD_VERSION = 3
-MAX_SUMMARY_BYTES = 8 * 1024 * 1024
+RECORD_VERSION = 4
 MAX_METRICS_BYTES = 64 * 1024
 MAX_METRIC_NAME = 200
 MAX_MESSAGE_LINES = 6  # of a public test's failure message shown to the student...
 MAX_MESSAGE_CHARS = 400  # ...and at most this many characters of them; the TA's log keeps it all
+MAX_STUDENT_CHARS = 160  # of an exception message from the student's code, quoted
+MAX_RAISED = 5  # cells whose exception is quoted
+MAX_INTERRUPTED_NOTES = 3
+CELL_HEAD = 40
 ENCODED_RUN = re.compile(
     r"[A-Za-z0-9+/=]{40,}|[0-9A-Fa-f]{32,}"
 )  # base64/32 or hex: no word is this long
 ENCODED_MARKER = "[encoded data removed]"
 LONG_MESSAGE_FLAG = "long-message"
+TAMPERED_FLAG = "tampered"
 
 
 @dataclass
 class NotebookResult:
     """One graded notebook: status, per-question scores, per-case pass/fail and public messages, notes
-    for the student, integrity flags, seconds, measured threshold values, TA-only details, and the
-    figures the graded run drew for the hand-graded questions."""
+    for the student (the grader's own words), what the student's code raised (`raised`, `student_texts`:
+    the student's words, shown quoted), integrity flags, seconds, measured threshold values, TA-only
+    details, and the figures the graded run drew for the hand-graded questions."""
 
     status: str
     scores: dict[str, float] = field(default_factory=dict)
     passed: dict[str, list[bool]] = field(default_factory=dict)
-    messages: dict[str, list[str | None]] = field(default_factory=dict)
+    messages: dict[str, list[str | None]] = field(
+        default_factory=dict
+    )  # public cases: cut for the student
+    student_texts: dict[str, list[str | None]] = field(
+        default_factory=dict
+    )  # what the code raised, per case
     notes: list[str] = field(default_factory=list)
+    raised: list[dict] = field(
+        default_factory=list
+    )  # {"cell", "kind", "exception"} of each cell that raised
     flags: list[str] = field(default_factory=list)
     seconds: float = 0.0
     metrics: list[dict] = field(default_factory=list)
@@ -56,7 +72,11 @@ class NotebookResult:
     full_messages: dict[str, list[str | None]] = field(
         default_factory=dict
     )  # uncut public messages, TA only
-    # per manual-question region of the released notebook, the graded run's figures of its code answer:
+    withheld: dict[str, float] = field(
+        default_factory=dict
+    )  # scores set aside when a canary tripped
+    peak_memory_mb: float = 0.0
+    # per hand-graded region of the released notebook, the graded run's figures of its code answer:
     # file names in DIR/.state/figures/ (sanitised, named by content hash), for the grading packet
     figures: list[list[str]] = field(default_factory=list)
 
@@ -102,33 +122,8 @@ def worst(statuses) -> str:
     return max(ranked, key=STATUSES.index, default="ok")
 
 
-def read_summary(path: Path) -> dict | None:
-    """The child's summary JSON, or None; it is untrusted, so no links, a size cap, and a shape check."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return None
-        data = handle.read(MAX_SUMMARY_BYTES + 1)
-    if len(data) > MAX_SUMMARY_BYTES:
-        return None
-    try:
-        summary = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(summary, dict) or not isinstance(summary.get("questions", {}), dict):
-        return None
-    return summary
-
-
 def read_metrics(path: Path) -> list[dict]:
-    """The values threshold tests measured (`HW3_METRICS_LOG`), for `hw3 calibrate`.
-
-    Written from inside the student's process, so only well-formed entries are kept and they never
-    affect a score.
-    """
+    """The values threshold tests measured (`HW3_METRICS_LOG`, written by the harness), for `hw3 calibrate`."""
     entries = []
     try:
         lines = path.read_text(encoding="utf-8", errors="replace")[:MAX_METRICS_BYTES].splitlines()
@@ -160,27 +155,11 @@ def clamp(value, low: float, high: float) -> float:
     return min(max(value, low), high) if value == value else low
 
 
-def scrub(text: str, info: AutograderInfo) -> str:
-    """`text` without any line that quotes a hidden test's source.
-
-    What the grader reads back comes from the student's kernel, which can read the tests; this
-    keeps their source out of the feedback unless it is disguised on purpose.
-    """
-    kept = [
-        line
-        for line in text.splitlines()
-        if not any(secret in line for secret in info.hidden_lines)
-    ]
-    return "\n".join(kept)
-
-
 def cut_message(text: str) -> tuple[str, bool]:
     """(what the student may see of a public test's message, whether anything was cut): runs that look
     like encoded data become a marker, then at most MAX_MESSAGE_LINES lines and MAX_MESSAGE_CHARS characters.
 
-    Student code can raise anything from a function a public test calls; the grader says only
-    what a test says, so nothing a notebook read or computed travels back as a long payload.
-    """
+    A message may quote values the student's code returned; this keeps them short."""
     shown = ENCODED_RUN.sub(ENCODED_MARKER, text)
     lines = shown.splitlines()
     cut = shown != text or len(lines) > MAX_MESSAGE_LINES or len(shown) > MAX_MESSAGE_CHARS
@@ -188,37 +167,128 @@ def cut_message(text: str) -> tuple[str, bool]:
     return (shown + "\n[message cut: the grader keeps the rest]" if cut else shown), cut
 
 
-def scores_from_summary(summary: dict, info: AutograderInfo) -> tuple[dict, dict, dict, dict]:
-    """(scores, passed, messages, full messages) per question of `info`, validated against the tests:
-    unknown questions dropped, scores clamped to [0, points], messages kept only for public cases,
-    scrubbed, and cut for the student (`cut_message`); the full ones are for the TA."""
-    scores, passed, messages, full = {}, {}, {}, {}
-    for name, question in info.questions.items():
-        got = summary["questions"].get(name)
-        if not isinstance(got, dict):
-            scores[name] = 0.0
-            continue
-        scores[name] = clamp(got.get("score"), 0.0, question.points)
-        flags, texts = got.get("passed"), got.get("messages")
-        if isinstance(flags, list) and len(flags) == len(question.cases):
-            passed[name] = [flag is True for flag in flags]
-            texts = (
-                texts
-                if isinstance(texts, list) and len(texts) == len(flags)
-                else [None] * len(flags)
-            )
-            full[name] = [
-                scrub(text, info) if isinstance(text, str) and not case.hidden else None
-                for case, text in zip(question.cases, texts)
-            ]
-            messages[name] = [
-                cut_message(text)[0] if text is not None else None for text in full[name]
-            ]
-    return scores, passed, messages, full
-
-
 def was_cut(full: dict[str, list[str | None]]) -> bool:
     """Whether any public message had to be cut for the student."""
     return any(
         cut_message(text)[1] for texts in full.values() for text in texts if text is not None
     )
+
+
+def student_words(text) -> str:
+    """A text from the student's process, one line, capped (shown quoted, never as the grader's)."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= MAX_STUDENT_CHARS else line[: MAX_STUDENT_CHARS - 1] + "…"
+
+
+def cell_name(nb: nbformat.NotebookNode, index: int) -> str:
+    """`cell 5 ('for epoch in ...')` for the submitted cell at `index`."""
+    if not 0 <= index < len(nb.cells):
+        return "a cell"
+    lines = nb.cells[index].get("source", "").strip().splitlines()
+    return f"cell {index + 1} ({lines[0][:CELL_HEAD]!r})" if lines else f"cell {index + 1}"
+
+
+def question_results(report: dict, assignment, result: NotebookResult) -> None:
+    """Scores, pass/fail, public messages and quoted student texts of each question, checked against the
+    autograder's own questions (unknown ones dropped, scores clamped to each question's points)."""
+    questions = report.get("questions") if isinstance(report.get("questions"), dict) else {}
+    for name, question in assignment.info.questions.items():
+        got = questions.get(name)
+        if not isinstance(got, dict) or not isinstance(got.get("cases"), list):
+            result.scores[name] = 0.0
+            continue
+        result.scores[name] = clamp(got.get("score"), 0.0, question.points)
+        cases = got["cases"]
+        if len(cases) != len(question.cases):
+            continue
+        result.passed[name] = [bool(c.get("passed")) for c in cases]
+        result.student_texts[name] = [
+            student_words(c["student_text"]) if c.get("student_text") else None for c in cases
+        ]
+        result.full_messages[name] = [
+            None if case.hidden else str(c.get("message", ""))
+            for case, c in zip(question.cases, cases)
+        ]
+        result.messages[name] = [
+            cut_message(m)[0] if m is not None else None for m in result.full_messages[name]
+        ]
+
+
+def cell_results(
+    report: dict, nb: nbformat.NotebookNode, name: str, limits: Limits, result: NotebookResult
+) -> None:
+    """Notes on interrupted cells and a stopped kernel; the cells that raised, their exceptions quoted."""
+    cells = [c for c in report.get("cells", []) if isinstance(c, dict)]
+    interrupted = [c["index"] for c in cells if c.get("status") == "timeout"]
+    result.notes += [
+        f"{name}: {cell_name(nb, i)} ran past {limits.cell_timeout} s (--cell-timeout) and was interrupted; "
+        "the cells after it still ran"
+        for i in interrupted[:MAX_INTERRUPTED_NOTES]
+    ]
+    stopped = report.get("stopped")
+    if isinstance(stopped, dict):
+        where = cell_name(nb, stopped.get("index", -1))
+        if stopped.get("why") == "killed":
+            result.notes.append(
+                f"{name}: {where} ran past {limits.cell_timeout} s (--cell-timeout) and ignored the interrupt: "
+                "the kernel was stopped, so no later cell ran and the tests that need them failed"
+            )
+        else:
+            result.notes.append(
+                f"{name}: the kernel died in {where} (os._exit, a crash, or memory past the cap): "
+                "no later cell ran and the tests that need them failed"
+            )
+    for cell in [c for c in cells if c.get("status") == "error"][:MAX_RAISED]:
+        index = cell.get("index", -1)
+        answer = 0 <= index < len(nb.cells) and integrity.is_answer(nb.cells[index])
+        result.raised.append(
+            {
+                "cell": cell_name(nb, index),
+                "kind": "your answer" if answer else "a provided cell",
+                "exception": student_words(
+                    f"{cell.get('ename', '')}: {cell.get('evalue', '')}".strip(": ")
+                ),
+            }
+        )
+
+
+def results_from_harness(
+    report: dict | None,
+    assignment,
+    nb: nbformat.NotebookNode,
+    flags: list[str],
+    limits: Limits,
+    metrics: Path,
+) -> NotebookResult:
+    """The NotebookResult of one harness report (None: the harness gave none)."""
+    name = assignment.notebook
+    if report is None:
+        return NotebookResult(
+            "error", notes=[f"{name}: the grader stopped without a result: scored 0"], flags=flags
+        )
+    status = report.get("status") if report.get("status") in STATUSES else "error"
+    result = NotebookResult(status, flags=list(flags), detail=str(report.get("error", ""))[:300])
+    result.peak_memory_mb = clamp(report.get("peak_memory_mb"), 0.0, 1e9)
+    exceeded = report.get("exceeded")
+    if exceeded == "memory":
+        result.notes.append(f"{name}: stopped: it used more than {limits.memory_mb} MB (--memory)")
+    elif exceeded == "processes":
+        result.notes.append(f"{name}: stopped: it started more than {limits.processes} processes")
+    elif status == "timeout" and not report.get("cells") and not report.get("questions"):
+        result.notes.append(f"{name}: still running after {limits.timeout} s (--timeout): stopped")
+    elif status == "error" and result.detail:
+        result.notes.append(
+            f"{name}: grading stopped with an error; run the notebook top to bottom locally"
+        )
+    cell_results(report, nb, name, limits, result)
+    question_results(report, assignment, result)
+    tampered = sorted({str(t)[:40] for t in report.get("tampered", []) if isinstance(t, str)})
+    if tampered:
+        result.flags.append(f"{TAMPERED_FLAG}({','.join(tampered)})")
+        result.withheld, result.scores = result.scores, {q: 0.0 for q in result.scores}
+        result.notes.append(
+            f"{name}: the automatic score is withheld for review: the notebook changed how "
+            "the grader's checks behave in its kernel"
+        )
+    result.metrics = read_metrics(metrics)
+    return result

@@ -1,11 +1,22 @@
-"""Run one untrusted command confined: a bubblewrap sandbox when it works, rlimits, its own session, a hard timeout.
+"""Run one untrusted command confined: a bubblewrap sandbox when it works, limits per sandbox, pipes only.
 
-The sandbox holds only what `allowlist.py` lists (read-only, except the command's own scratch
-folder), a private size-capped `/tmp` that vanishes with it (otter unpacks the hidden tests there),
-no network, no capabilities, its own pid namespace, and it dies with its parent
-(`--die-with-parent`). Without a working `bwrap` the same command runs directly, with the same
-environment and limits, and the caller flags its rows `unsandboxed`.
+The sandbox holds only what `allowlist.py` lists, read-only, plus two private size-capped tmpfs
+folders (the work folder the notebook runs in, and /tmp) that vanish with it: no host folder is
+writable, so nothing the command leaves can be read back by the grader. It talks to the trusted side
+through its stdin and stdout pipes alone. It has no network, no capabilities, its own pid namespace,
+and it dies with its parent (`--die-with-parent`).
+
+Limits hold for the sandbox as a whole: a watchdog thread sums the resident memory and counts the
+processes of the whole process tree every `POLL_S` and kills everything past `Limits.memory_mb` or
+`Limits.processes` (`Confined.exceeded` says which). Each process also gets an address-space cap
+(`RLIMIT_AS`, a huge allocation fails in its cell), no core files, and an `RLIMIT_NPROC` backstop
+(which Linux does not apply to root, so the watchdog is what holds there).
+
+Without a working `bwrap` the command runs directly in a private temporary folder with the same
+environment, limits and pipes, and the caller flags its rows `unsandboxed`.
 """
+
+from __future__ import annotations
 
 import os
 import shutil
@@ -14,43 +25,42 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import psutil
+
 from hw3.common.notebook_run import GRADING_ENV
-from hw3.grading.auto.allowlist import SANDBOX_HOME, SANDBOX_TMP, mounts, write_generated_etc
+from hw3.grading.auto.allowlist import (
+    SANDBOX_HOME,
+    SANDBOX_TMP,
+    WORK_DIR,
+    mounts,
+    write_generated_etc,
+)
+from hw3.grading.auto.limits import Limits
 
 BWRAP = "bwrap"
 MB = 1024 * 1024
-# torch's address space alone is ~0.8 GB; grading the Hafez reference fails at 1.5 GB and passes at 2.5 GB
-DEFAULT_MEMORY_MB = 4096
-MAX_FILE_BYTES = (
-    512 * MB
-)  # RLIMIT_FSIZE: no file the command writes (its log included) grows past this
-TMPFS_BYTES = (
-    1024 * MB
-)  # the sandbox's /tmp: otter's grading folder and whatever the notebook writes
-PROBE_TIMEOUT_S = 20
+CHECK_TIMEOUT_S = 20
 KILL_WAIT_S = 10
-POLL_S = 0.5
-RUN_TOKEN_VAR = "HW3_GRADE_RUN"  # marks every process of one run, to find strays when unsandboxed
-METRICS_LOG_VAR = (
-    "HW3_METRICS_LOG"  # threshold tests append their measured values here (hw3 calibrate)
-)
-METRICS_LOG_NAME = "metrics.jsonl"
+POLL_S = 0.1
+NPROC_BACKSTOP = 4096  # threads count too: torch and the kernel's I/O threads stay far below
+RUN_TOKEN_VAR = "HW3_GRADE_RUN"  # marks every process of one unsandboxed run, to find strays
 
 # Applies the limits, then becomes the real command (exec keeps the pid, so --die-with-parent
 # still watches the grader). A separate interpreter because preexec_fn is unsafe with threads.
-# Unsandboxed, PR_SET_PDEATHSIG (Linux) does what --die-with-parent does for bwrap: `kill -9` of
-# the grader takes the grading process with it.
+# Unsandboxed, PR_SET_PDEATHSIG (Linux) does what --die-with-parent does for bwrap.
 LIMITS_LAUNCHER = """\
 import os, resource, signal, sys
-grader, memory, file_size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+grader, memory, nproc = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+try:
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+except (ValueError, OSError):
+    pass
 try:
     import ctypes
     ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
@@ -69,17 +79,11 @@ class Sandbox:
 
     enabled: bool
     reason: str = ""
-    readable: list[Path] = field(default_factory=list)
-    etc_dir: Path | None = None
+    readable: list[str] = field(default_factory=list)
+    etc_dir: str | None = None
 
-
-@dataclass
-class Outcome:
-    """How a confined command ended: its exit code (None when killed at the timeout) and wall seconds."""
-
-    returncode: int | None
-    timed_out: bool
-    seconds: float
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 def namespace_args() -> list[str]:
@@ -87,27 +91,30 @@ def namespace_args() -> list[str]:
     return ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
 
 
-def bwrap_args(sandbox: Sandbox, scratch: Path) -> list[str]:
-    """bwrap's arguments: the allow-list's mounts (scratch writable, last), the working folder, then `--`."""
+def bwrap_args(box: Sandbox, data_dir: Path | None, disk_mb: int) -> list[str]:
+    """bwrap's arguments: the allow-list's mounts, the work folder as the working folder, then `--`."""
     args = [BWRAP, *namespace_args()]
-    for mount in mounts(sandbox.readable, sandbox.etc_dir, scratch):
+    readable = [Path(p) for p in box.readable]
+    for mount in mounts(readable, Path(box.etc_dir or ""), data_dir):
         if mount.kind == "tmpfs":
-            args += ["--size", str(TMPFS_BYTES)]  # applies to the tmpfs that follows
+            args += ["--size", str(disk_mb * MB)]  # applies to the tmpfs that follows
         args += mount.args()
-    return args + ["--chdir", str(scratch), "--"]
+    return args + ["--chdir", WORK_DIR, "--"]
 
 
-def probe(readable: list[Path]) -> str:
+def check_bwrap(readable: list[Path]) -> str:
     """'' when bwrap can run this Python inside the allow-list sandbox here, else why not (one line)."""
     if shutil.which(BWRAP) is None:
         return "bwrap is not installed"
-    with tempfile.TemporaryDirectory(prefix="hw3-sandbox-probe-") as tmp:
-        box = Sandbox(True, readable=list(readable), etc_dir=write_generated_etc(Path(tmp) / "etc"))
-        scratch = Path(tmp) / "scratch"
-        scratch.mkdir()
-        cmd = bwrap_args(box, scratch) + [sys.executable, "-I", "-c", "pass"]
+    with tempfile.TemporaryDirectory(prefix="hw3-sandbox-check-") as tmp:
+        box = Sandbox(
+            True,
+            readable=[str(p) for p in readable],
+            etc_dir=str(write_generated_etc(Path(tmp) / "etc")),
+        )
+        cmd = bwrap_args(box, None, 1) + [sys.executable, "-I", "-c", "pass"]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S)
         except (OSError, subprocess.TimeoutExpired) as err:
             return f"bwrap failed to start ({err})"
     if proc.returncode != 0:
@@ -120,20 +127,20 @@ def detect(readable: list[Path], etc_dir: Path, disabled: bool = False) -> Sandb
     """The sandbox to use: bwrap when it works here (and not `disabled`), else an unsandboxed one."""
     if disabled:
         return Sandbox(False, "disabled with --no-sandbox")
-    reason = probe(readable)
-    return Sandbox(
-        not reason, reason, list(readable), write_generated_etc(etc_dir) if not reason else None
-    )
+    reason = check_bwrap(readable)
+    if reason:
+        return Sandbox(False, reason)
+    return Sandbox(True, "", [str(p) for p in readable], str(write_generated_etc(etc_dir)))
 
 
-def confined_env(sandbox: Sandbox, scratch: Path, token: str) -> dict:
+def confined_env(box: Sandbox, work: Path, token: str) -> dict:
     """A minimal environment: threads pinned, HW3_GRADING=1, home and temp inside the sandbox.
 
     Nothing else of the TA's environment (tokens, keys) reaches the student's code.
     """
-    home = Path(SANDBOX_HOME) if sandbox.enabled else scratch / "home"
-    tmp = Path(SANDBOX_TMP) / "tmp" if sandbox.enabled else scratch / "tmp"
-    env = {
+    home = Path(SANDBOX_HOME) if box.enabled else work / ".home"
+    tmp = Path(SANDBOX_TMP) / "tmp" if box.enabled else work / ".tmp"
+    return {
         "PATH": os.environ.get("PATH", os.defpath),
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
@@ -146,10 +153,8 @@ def confined_env(sandbox: Sandbox, scratch: Path, token: str) -> dict:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUSERBASE": user_base(),
         RUN_TOKEN_VAR: token,
-        METRICS_LOG_VAR: str(scratch / METRICS_LOG_NAME),
         **GRADING_ENV,
     }
-    return env
 
 
 def user_base() -> str:
@@ -159,107 +164,119 @@ def user_base() -> str:
     return os.environ.get("PYTHONUSERBASE") or site.getuserbase()
 
 
-def marked_pids(token: str) -> list[int]:
-    """Pids of processes whose environment carries `RUN_TOKEN_VAR=token` (Linux /proc; [] elsewhere)."""
-    marker = f"{RUN_TOKEN_VAR}={token}".encode()
-    pids = []
-    proc_root = Path("/proc")
-    if not proc_root.is_dir():
-        return pids
-    for entry in proc_root.iterdir():
-        if not entry.name.isdigit():
-            continue
+class Confined:
+    """A confined command: its pipes (`stdin`, `stdout` fds), a watchdog on the whole tree, `stop()`."""
+
+    def __init__(self, proc: subprocess.Popen, limits: Limits, token: str):
+        self.proc, self.limits, self.token = proc, limits, token
+        self.stdin, self.stdout = proc.stdin.fileno(), proc.stdout.fileno()
+        self.exceeded = ""  # memory | processes
+        self.peak_mb = 0.0
+        self.done = threading.Event()
+        self.watchdog = threading.Thread(target=self.watch, daemon=True)
+        self.watchdog.start()
+
+    def tree(self) -> list[psutil.Process]:
+        """The command and every process below it (in a pid namespace nothing can leave the tree)."""
         try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if marker in environ.split(b"\0"):
-            pids.append(int(entry.name))
-    return pids
+            root = psutil.Process(self.proc.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
 
+    def watch(self) -> None:
+        """Every POLL_S: kill the whole tree once its memory or process count is past the limits."""
+        while not self.done.wait(POLL_S):
+            processes = self.tree()
+            if not processes:
+                return
+            resident = 0
+            for process in processes:
+                try:
+                    resident += process.memory_info().rss
+                except psutil.Error:
+                    continue
+            self.peak_mb = max(self.peak_mb, resident / MB)
+            if resident > self.limits.memory_mb * MB:
+                self.exceeded = "memory"
+            elif len(processes) > self.limits.processes:
+                self.exceeded = "processes"
+            if self.exceeded:
+                self.kill()
+                return
 
-def kill_all(pgid: int, token: str) -> None:
-    """SIGKILL the command's process group and every process marked with its token (the kernel runs
-    in a session of its own). Call it only before the group leader is reaped."""
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    kill_marked(token)
-
-
-def kill_marked(token: str) -> None:
-    """SIGKILL every process that carries this run's token in its environment."""
-    for pid in marked_pids(token):
-        if pid != os.getpid():
+    def kill(self) -> None:
+        """SIGKILL the command's process group and, unsandboxed, every process carrying its token."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for process in psutil.process_iter(["environ"]):
             try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
+                environ = process.info.get("environ") or {}
+            except psutil.Error:
+                continue
+            if environ.get(RUN_TOKEN_VAR) == self.token and process.pid != os.getpid():
+                try:
+                    process.kill()
+                except psutil.Error:
+                    pass
+
+    def stop(self) -> int | None:
+        """End the command (it has a few seconds after its stdin closes), then kill what is left."""
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
                 pass
+        try:
+            code = self.proc.wait(timeout=KILL_WAIT_S)
+        except subprocess.TimeoutExpired:
+            code = None
+        self.done.set()
+        self.kill()
+        if code is None:
+            try:
+                code = self.proc.wait(timeout=KILL_WAIT_S)
+            except subprocess.TimeoutExpired:
+                pass
+        return code
 
 
-def run_confined(
-    cmd: list[str],
-    *,
-    sandbox: Sandbox,
-    scratch: Path,
-    timeout: float,
-    memory_mb: int,
-    log_path: Path,
-    stop: threading.Event | None = None,
-) -> Outcome:
-    """Run `cmd` in `scratch` under the sandbox and limits, its output to `log_path`; kill it all at
-    `timeout`, or as soon as `stop` is set (the grader was interrupted)."""
+def start(
+    cmd: list[str], *, sandbox: Sandbox, limits: Limits, data_dir: Path | None, work_dir: Path
+) -> Confined:
+    """Start `cmd` confined, with pipes on its stdin and stdout and its stderr discarded.
+
+    Sandboxed, `data_dir` is bound read-only at WORK_DIR/data; unsandboxed, the command runs in
+    `work_dir` (a private folder of the caller's) with `data_dir` copied into it.
+    """
     token = uuid.uuid4().hex
-    env = confined_env(sandbox, scratch, token)
+    cwd = Path(WORK_DIR) if sandbox.enabled else work_dir
+    env = confined_env(sandbox, cwd, token)
+    prefix = bwrap_args(sandbox, data_dir, limits.disk_mb) if sandbox.enabled else []
     if not sandbox.enabled:
         for var in ("HOME", "TMPDIR"):
             Path(env[var]).mkdir(parents=True, exist_ok=True)
+        if data_dir is not None:
+            shutil.copytree(data_dir, work_dir / "data", dirs_exist_ok=True)
     launcher = [
         sys.executable,
         "-I",
         "-c",
         LIMITS_LAUNCHER,
         str(os.getpid()),
-        str(memory_mb * MB),
-        str(MAX_FILE_BYTES),
+        str(limits.memory_mb * MB),
+        str(NPROC_BACKSTOP),
     ]
-    full = launcher + (bwrap_args(sandbox, scratch) if sandbox.enabled else []) + cmd
-    start = time.monotonic()
-    returncode, timed_out = None, False
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            full,
-            cwd=scratch,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-        )
-        try:
-            deadline = start + timeout
-            while (
-                returncode is None and time.monotonic() < deadline and not (stop and stop.is_set())
-            ):
-                try:
-                    returncode = proc.wait(
-                        timeout=min(POLL_S, max(0.0, deadline - time.monotonic()))
-                    )
-                except subprocess.TimeoutExpired:
-                    pass
-            timed_out = returncode is None and not (stop and stop.is_set())
-        finally:
-            if (
-                returncode is None
-            ):  # timed out or the grader was interrupted: not reaped, so its pgid is still ours
-                kill_all(proc.pid, token)
-                try:
-                    proc.wait(timeout=KILL_WAIT_S)
-                except subprocess.TimeoutExpired:
-                    pass
-    # a kernel that outlived its otter process (only possible unsandboxed: bwrap's pid namespace
-    # takes every process with it)
-    kill_marked(token)
-    return Outcome(returncode, timed_out, time.monotonic() - start)
+    proc = subprocess.Popen(
+        launcher + prefix + cmd,
+        cwd=work_dir,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+    )
+    return Confined(proc, limits, token)
