@@ -5,6 +5,7 @@ released student and autograder notebooks (hw3.common.answers.splice moves refer
 small edits, so the fixtures follow the notebooks when they change.
 
     python tests/grade_fixtures.py bench [--copies N]   # seconds per good submission, --jobs 1 vs 2
+    python tests/grade_fixtures.py check NAME            # each test's outcome on the reference and the stub
 """
 
 import argparse
@@ -139,13 +140,48 @@ def hafez_only_release(root: Path) -> Path:
     return root
 
 
+def answered(name: str = NAME) -> nbformat.NotebookNode:
+    """The released student notebook with every reference answer in it, executed: a perfect student's."""
+    return executed(partial(answers.answer_cells(read("autograder", name)), name))
+
+
 def good_members(tag: str) -> dict:
-    """A complete good submission: the reference Hafez answers, executed; `tag` varies the PDF (and hash)."""
-    members = submission(executed(read("autograder")), pdf=one_page_pdf(f"Theory answers {tag}"))
-    apple = REPO / "autograder" / "apple_stock" / "apple_stock.ipynb"
-    if apple.exists():
-        members["apple_stock.ipynb"] = apple.read_bytes()
+    """A complete good submission: both notebooks answered as the reference; `tag` varies the PDF (and hash)."""
+    members = submission(answered(), pdf=one_page_pdf(f"Theory answers {tag}"))
+    if (REPO / "autograder" / "apple_stock").is_dir():
+        members["apple_stock.ipynb"] = notebook_bytes(answered("apple_stock"))
     return members
+
+
+def check(name: str) -> None:
+    """Grade the reference answers and the unchanged stub of `name`; print every test's outcome on both."""
+    from hw3.grading.auto.autograder_info import read_autograder
+    from hw3.grading.run import grade
+
+    info = read_autograder(REPO / "autograder" / name / f"{name}-autograder.zip")
+    with tempfile.TemporaryDirectory(prefix="hw3-check-") as tmp:
+        subs = Path(tmp) / "subs"
+        for who, nb in (("Reference", answered(name)), ("Stub", executed(read("student", name)))):
+            write_zip(
+                subs / f"DL_HW3__0__{who}.zip", {f"{name}.ipynb": notebook_bytes(nb), PDF_NAME: PDF}
+            )
+        run = grade(paths=[subs], out=Path(tmp) / "out", release_root=REPO, jobs=2)
+        for path, record in sorted(run.records.items()):
+            result = record.notebooks[name]
+            print(
+                f"== {path.stem}: {result.status}, {sum(result.scores.values()):g} points, flags {result.flags}"
+            )
+            for note in result.notes:
+                print(f"   note: {note}")
+            for question, q in info.questions.items():
+                for i, case in enumerate(q.cases):
+                    passed = (result.passed.get(question) or [None] * len(q.cases))[i]
+                    text = (result.full_messages.get(question) or [None] * len(q.cases))[i]
+                    said = (result.student_texts.get(question) or [None] * len(q.cases))[i]
+                    print(
+                        f"   {question} {case.name} ({'hidden' if case.hidden else 'public'}, {case.points}): "
+                        f"{'PASS' if passed else 'FAIL'} {text or ''} {said or ''}".rstrip()
+                    )
 
 
 def bench(copies: int) -> None:
@@ -186,10 +222,14 @@ def bench(copies: int) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["bench"])
+    parser.add_argument("command", choices=["bench", "check"])
+    parser.add_argument("name", nargs="?", default=NAME)
     parser.add_argument("--copies", type=int, default=4)
     args = parser.parse_args(argv)
-    bench(args.copies)
+    if args.command == "check":
+        check(args.name)
+    else:
+        bench(args.copies)
     return 0
 
 

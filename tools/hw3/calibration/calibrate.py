@@ -209,7 +209,7 @@ def graded_results(
     zips: list[Path], release_root: Path, out: Path, jobs: int
 ) -> dict[Path, dict[str, NotebookResult]]:
     """Grade `zips` as `hw3 grade` does; per zip, its result per notebook."""
-    run = grade(paths=zips, out=out, release_root=release_root, jobs=jobs, progress=False)
+    run = grade(paths=zips, out=out, release_root=release_root, jobs=jobs)
     return {path: record.notebooks for path, record in run.records.items()}
 
 

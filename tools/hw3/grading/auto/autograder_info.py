@@ -84,7 +84,11 @@ def parse_test_file(stem: str, source: str) -> tuple[Question, set[str]]:
     top = {}
     cases: list[Case] = []
     for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
             top[node.targets[0].id] = literal(node.value)
         elif isinstance(node, ast.FunctionDef):
             case = decorator_case(node)

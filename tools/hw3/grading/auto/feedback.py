@@ -2,7 +2,8 @@
 
 The text is built from the grader's own reading of the autograder's test files (which cases are
 hidden, their names) and the scores and public messages of one graded notebook. A hidden test's
-message or source never appears: otter's results.json carries both, so it is never read here.
+message never appears. What the student's own code raised is quoted in a code block and said to be
+theirs, so nothing it holds can pass for the grader's words.
 """
 
 import re
@@ -43,6 +44,7 @@ def question_section(name: str, info: AutograderInfo, result: NotebookResult) ->
     )  # results that do not line up with the tests are not shown
     public = [(i, c) for i, c in enumerate(question.cases) if not c.hidden]
     hidden = [(i, c) for i, c in enumerate(question.cases) if c.hidden]
+    raised = result.student_texts.get(name) or []
     for index, case in public:
         if not known:
             lines.append(f"- public test `{case.name}`: not run")
@@ -51,10 +53,41 @@ def question_section(name: str, info: AutograderInfo, result: NotebookResult) ->
         message = messages[index] if index < len(messages) else None
         if not passed[index] and isinstance(message, str) and message.strip():
             lines += ["", fence(message), ""]
+        lines += quoted_exception(raised, index)
     for index, case in hidden:
         outcome = ("passed" if passed[index] else "failed") if known else "not run"
         lines.append(f"- hidden test `{case.name}`: {outcome}")
+        lines += quoted_exception(raised, index)
     return lines + [""]
+
+
+def quoted_exception(raised: list, index: int) -> list[str]:
+    """Lines quoting what the student's code raised in one test case (none when it raised nothing)."""
+    text = raised[index] if index < len(raised) else None
+    if not text:
+        return []
+    return [
+        "",
+        "  your code raised this exception (its text is your code's, quoted):",
+        "",
+        fence(text),
+        "",
+    ]
+
+
+def raised_section(notebook: str, result: NotebookResult) -> list[str]:
+    """One entry per cell that raised while the notebook ran, its exception quoted."""
+    lines = []
+    for cell in result.raised:
+        lines += [
+            f"- {notebook}: {cell.get('cell', 'a cell')}, {cell.get('kind', 'a cell')}, raised an exception: "
+            "the tests that use what it defines failed too; run the notebook top to bottom to see the "
+            "traceback. Its text, quoted from your code:",
+            "",
+            fence(str(cell.get("exception", ""))),
+            "",
+        ]
+    return lines
 
 
 def render(
@@ -95,6 +128,7 @@ def render(
         lines += [f"- {note}" for note in result.notes]
         if result.notes:
             lines.append("")
+        lines += raised_section(f"{name}.ipynb", result)
         for question in info.questions:
             lines += question_section(question, info, result)
     lines += [

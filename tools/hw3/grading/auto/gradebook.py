@@ -69,6 +69,12 @@ def make_row(path: Path, record: SubmissionRecord, assignments: list[Assignment]
         statuses.append(result.status)
         total, max_total = total + got, max_total + assignment.max_points
         problems += [note for note in result.notes if note not in problems]
+        if (
+            result.raised
+        ):  # their messages are the student's: the feedback quotes them, the row counts them
+            problems.append(
+                f"{assignment.notebook}: {len(result.raised)} cell(s) raised an exception"
+            )
         if result.detail:
             problems.append(result.detail)
         if result.log:
