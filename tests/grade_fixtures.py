@@ -91,11 +91,12 @@ def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
     return nbformat.writes(nb).encode("utf-8")
 
 
-def write_zip(path: Path, members: dict) -> Path:
-    """Write a zip with `members` {name: bytes} in order (names are not checked: hostile ones allowed)."""
+def write_zip(path: Path, members: dict | list) -> Path:
+    """Write a zip with `members`, {name: bytes} or (name, bytes) pairs, in order (names are not checked:
+    hostile and repeated ones allowed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
+        for name, data in members.items() if isinstance(members, dict) else members:
             zf.writestr(
                 zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0)),
                 data,
@@ -141,8 +142,15 @@ def hafez_only_release(root: Path) -> Path:
 
 
 def answered(name: str = NAME) -> nbformat.NotebookNode:
-    """The released student notebook with every reference answer in it, executed: a perfect student's."""
-    return executed(partial(answers.answer_cells(read("autograder", name)), name))
+    """The released student notebook with every reference answer in it (hand-graded code answers too),
+    executed: a perfect student's. Both copies hold their answer cells in the same order."""
+    student, reference = read("student", name), read("autograder", name)
+    mine = [c for c in student.cells if answers.is_answer_cell(c)]
+    theirs = [c for c in reference.cells if answers.is_answer_cell(c)]
+    assert len(mine) == len(theirs), f"{name}: release the notebooks together"
+    for cell, donor in zip(mine, theirs):
+        cell["source"] = donor.source
+    return executed(student)
 
 
 def good_members(tag: str) -> dict:

@@ -24,11 +24,11 @@ import hw3
 from hw3.common.folders import inside
 from hw3.common.pdfwrite import one_page_pdf
 from hw3.common.safezip import MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES
-from hw3.grading.auto import sandbox
+from hw3.grading.auto import notebook, sandbox
 from hw3.grading.auto.allowlist import readable_paths
 from hw3.grading.auto.autograder_info import read_autograder
 from hw3.grading.auto.intake import find_zips, read_notebooks
-from hw3.grading.auto.notebook import FONT_DIR, SCRATCH_DIR
+from hw3.grading.auto.notebook import SCRATCH_DIR
 from hw3.grading.auto.state import STATE_DIR
 from hw3.grading.cli import grade_main
 from hw3.project import ASSIGNMENTS
@@ -38,7 +38,7 @@ REPO = fx.REPO
 AUTOGRADER = read_autograder(REPO / "autograder" / "hafez" / "hafez-autograder.zip")
 MAX = {q: question.points for q, question in AUTOGRADER.questions.items()}
 PACKAGE_DIR = Path(hw3.__file__).parent
-SANDBOX_REASON = sandbox.probe(readable_paths(PACKAGE_DIR, []))
+SANDBOX_REASON = sandbox.check_bwrap(readable_paths(PACKAGE_DIR))
 needs_sandbox = pytest.mark.skipif(
     bool(SANDBOX_REASON), reason=f"no working bwrap here: {SANDBOX_REASON}"
 )
@@ -56,7 +56,7 @@ REQUIRED_COLUMNS = [
 ]
 GENEROUS = ["--timeout", "600", "--cell-timeout", "300"]
 TIGHT_CELL_S, TIGHT_NOTEBOOK_S = 20, 90  # the hang fixtures; a normal stub cell takes a few seconds
-KILL_POLL_S, KILL_WAIT_S, KILL_SETTLE_S = 0.5, 300, 10
+KILL_POLL_S, KILL_WAIT_S = 0.5, 300
 
 
 def read_gradebook(out: Path) -> dict[str, dict]:
@@ -75,42 +75,34 @@ def full(*questions) -> dict[str, float]:
 
 
 ZERO = full()
-QUOTED = sorted(AUTOGRADER.hidden_lines)[
-    0
-]  # a line of a hidden test that a forged message could quote
 ALL = full(*MAX)
 
 
-# ---------------------------------------------------------------- fast: a stand-in for the sandboxed otter run
+# ---------------------------------------------------------------- fast: a stand-in for the harness
 
 
-def fake_runner(calls: list, summary: dict | None = None):
-    """A run_confined stand-in: records the scratch folder's files, writes `summary` (default: all passed)."""
-
-    def run_confined(cmd, *, sandbox, scratch, timeout, memory_mb, log_path, stop=None):
-        calls.append(
-            sorted(p.name for p in scratch.iterdir() if p.name != FONT_DIR)
-        )  # the TA's font list
-        log_path.write_text("fake otter run\n")
+def passing_report(questions: dict | None = None) -> dict:
+    """A harness report in which every case passed (or `questions` as given)."""
+    if questions is None:
         questions = {
             q: {
                 "score": MAX[q],
                 "max_score": MAX[q],
-                "passed": [True] * len(c.cases),
-                "messages": [None if case.hidden else "" for case in c.cases],
+                "cases": [{"passed": True, "message": "", "student_text": ""} for _ in c.cases],
             }
             for q, c in AUTOGRADER.questions.items()
         }
-        Path(cmd[5]).write_text(
-            json.dumps(summary or {"error": None, "interrupted": [], "questions": questions})
-        )
-        return sandbox_outcome()
-
-    return run_confined
+    return {"status": "ok", "cells": [], "outputs": {}, "questions": questions, "tampered": []}
 
 
-def sandbox_outcome():
-    return sandbox.Outcome(0, False, 0.1)
+def fake_harness(calls: list, report: dict | None = None):
+    """A `notebook.run_harness` stand-in: records what the job holds, returns `report` (default: all passed)."""
+
+    def run_harness(job, limits, stop):
+        calls.append([job.name])
+        return notebook.HarnessRun(report or passing_report(), 0, 0.1, "")
+
+    return run_harness
 
 
 @pytest.fixture
@@ -132,7 +124,7 @@ def test_only_the_notebook_reaches_the_grader_and_never_the_otter_log(
     tmp_path, release, monkeypatch
 ):
     calls = []
-    monkeypatch.setattr(sandbox, "run_confined", fake_runner(calls))
+    monkeypatch.setattr(notebook, "run_harness", fake_harness(calls))
     marker = tmp_path / "unpickled"
     subs = tmp_path / "subs"
     fx.write_zip(
@@ -146,37 +138,39 @@ def test_only_the_notebook_reaches_the_grader_and_never_the_otter_log(
     assert row["status"] == "ok" and ".OTTER_LOG: remove it" in row["problems"]
 
 
-def test_hidden_messages_never_reach_feedback_and_forged_scores_are_clamped(
+def test_hidden_messages_never_reach_feedback_and_scores_are_clamped(
     tmp_path, release, monkeypatch
 ):
-    questions = {}
-    for q, question in AUTOGRADER.questions.items():
-        questions[q] = {
+    questions = {
+        q: {
             "score": 1000,
             "max_score": 1000,
-            "passed": [False] * len(question.cases),
-            "messages": [
-                f"SECRET hidden source of {q}"
-                if case.hidden
-                else f"public message of {q}\n  quoting {QUOTED}"
+            "cases": [
+                {
+                    "passed": False,
+                    "message": f"SECRET hidden check of {q}"
+                    if case.hidden
+                    else f"public message of {q}",
+                }
                 for case in question.cases
             ],
         }
-    questions["q_invented"] = {"score": 50}
-    summary = {"error": None, "interrupted": [], "questions": questions}
-    monkeypatch.setattr(sandbox, "run_confined", fake_runner([], summary))
+        for q, question in AUTOGRADER.questions.items()
+    }
+    questions["q_invented"] = {"score": 50, "cases": []}
+    monkeypatch.setattr(notebook, "run_harness", fake_harness([], passing_report(questions)))
     stub_zip(tmp_path / "subs", "DL_HW3__4015210001__Forger.zip")
     assert run_grade([tmp_path / "subs"], tmp_path / "out", release) == 0
     row = read_gradebook(tmp_path / "out")["DL_HW3__4015210001__Forger.zip"]
     assert scores_of(row) == MAX and "q_invented" not in " ".join(row)
     text = (tmp_path / "out" / "feedback" / "DL_HW3__4015210001__Forger.md").read_text()
-    assert "SECRET" not in text and QUOTED not in text and "public message of q1_vocab" in text
+    assert "SECRET" not in text and "public message of q1_vocab" in text
     hidden = next(c for c in AUTOGRADER.questions["q1_vocab"].cases if c.hidden)
     assert f"hidden test `{hidden.name}`: failed" in text
 
 
 def test_gradebook_columns_identity_and_unsandboxed_flag(tmp_path, release, monkeypatch, capsys):
-    monkeypatch.setattr(sandbox, "run_confined", fake_runner([]))
+    monkeypatch.setattr(notebook, "run_harness", fake_harness([]))
     stub_zip(tmp_path / "subs", "DL_HW3_401521234_Ali Momen.zip")
     assert run_grade([tmp_path / "subs"], tmp_path / "out", release, "--no-sandbox") == 0
     header = (tmp_path / "out" / "gradebook.csv").read_text().splitlines()[0].split(",")
@@ -194,7 +188,7 @@ def test_gradebook_columns_identity_and_unsandboxed_flag(tmp_path, release, monk
 
 def test_rerun_skips_graded_zips_by_content_and_force_regrades(tmp_path, release, monkeypatch):
     calls = []
-    monkeypatch.setattr(sandbox, "run_confined", fake_runner(calls))
+    monkeypatch.setattr(notebook, "run_harness", fake_harness(calls))
     subs = tmp_path / "subs"
     stub_zip(subs, "DL_HW3__4015210001__One.zip", "1")
     stub_zip(subs, "DL_HW3__4015210002__Two.zip", "2")
@@ -257,24 +251,24 @@ def test_notebooks_are_found_in_one_nested_folder(tmp_path):
 def test_a_long_or_encoded_public_message_is_cut_flagged_and_kept_for_the_ta(
     tmp_path, release, monkeypatch
 ):
-    payload = "QUJD" * 30  # 120 characters of base64, as a notebook exfiltrating a file would raise
+    payload = (
+        "QUJD" * 30
+    )  # 120 characters of base64, as a value a test's message quoted from the kernel
     questions = {
         q: {
             "score": 0,
             "max_score": MAX[q],
-            "passed": [False] * len(question.cases),
-            "messages": [
-                None if case.hidden else f"ValueError: {payload}\n" + "more\n" * 30
+            "cases": [
+                {
+                    "passed": False,
+                    "message": "" if case.hidden else f"got {payload}\n" + "more\n" * 30,
+                }
                 for case in question.cases
             ],
         }
         for q, question in AUTOGRADER.questions.items()
     }
-    monkeypatch.setattr(
-        sandbox,
-        "run_confined",
-        fake_runner([], {"error": None, "interrupted": [], "questions": questions}),
-    )
+    monkeypatch.setattr(notebook, "run_harness", fake_harness([], passing_report(questions)))
     stub_zip(tmp_path / "subs", "DL_HW3__4015210001__Loud.zip")
     assert run_grade([tmp_path / "subs"], tmp_path / "out", release) == 0
     row = read_gradebook(tmp_path / "out")["DL_HW3__4015210001__Loud.zip"]
@@ -417,7 +411,7 @@ def fixture_table(tmp_path: Path, token: str) -> tuple[list[tuple], list[Path]]:
             "ok",
             full("q1_vocab"),
             [],
-            "your answer, raised RuntimeError: a bug in my answer",
+            "hafez.ipynb: 1 cell(s) raised an exception",
         ),
         (
             "DL_HW3__4015210014__Alloc.zip",
@@ -437,7 +431,7 @@ def fixture_table(tmp_path: Path, token: str) -> tuple[list[tuple], list[Path]]:
             "error",
             ZERO,
             [],
-            "kernel died",
+            "the kernel died",
         ),
         (
             "DL_HW3__4015210016__Escape.zip",
@@ -451,7 +445,7 @@ def fixture_table(tmp_path: Path, token: str) -> tuple[list[tuple], list[Path]]:
             "DL_HW3__4015210017__Cheat.zip",
             fx.submission(fx.with_cell(stub, CHEAT_CELL)),
             "ok",
-            None,
+            ZERO,
             ["hafez:otter-internals(", "hafez:shadows-builtin(bool)"],
             None,
         ),
@@ -474,10 +468,10 @@ def files_under(folder: Path, skip: Path) -> set[str]:
     return {str(p) for p in folder.rglob("*") if not inside(p.resolve(), skip.resolve())}
 
 
-def otter_copies(token: str) -> list[Path]:
-    """Submission copies of this run's notebooks left in the host's /tmp (otter's grading folders)."""
+def notebook_copies(token: str) -> list[Path]:
+    """Copies of this run's notebooks left anywhere under the host's /tmp."""
     left = []
-    for candidate in Path("/tmp").glob("*/autograder/submission/*.ipynb"):
+    for candidate in Path("/tmp").rglob("*.ipynb"):
         try:
             if token in candidate.read_text(errors="ignore"):
                 left.append(candidate)
@@ -510,7 +504,7 @@ def fixture_run(tmp_path_factory):
         "rows": read_gradebook(tmp / "out"),
         "new_files": files_under(tmp, tmp / "out") - before,
         "escaped": [t for t in escape_targets if t.exists()],
-        "otter_copies": otter_copies(token),
+        "notebook_copies": notebook_copies(token),
     }
 
 
@@ -549,8 +543,16 @@ def test_good_submission_has_no_problem_with_its_notebook(fixture_run):
 def test_no_file_escapes_the_output_folder_or_the_sandbox(fixture_run):
     assert fixture_run["escaped"] == []
     assert fixture_run["new_files"] == set()
-    assert fixture_run["otter_copies"] == []
+    assert fixture_run["notebook_copies"] == []
     assert not (fixture_run["out"] / SCRATCH_DIR).exists()
+
+
+@pytest.mark.slow
+@needs_sandbox
+def test_what_a_cell_raised_is_quoted_in_the_feedback_as_the_students(fixture_run):
+    text = (fixture_run["out"] / "feedback" / "DL_HW3__4015210013__Exception.md").read_text()
+    assert "your answer, raised an exception" in text and "Its text, quoted from your code:" in text
+    assert "```\nRuntimeError: a bug in my answer\n```" in text
 
 
 @pytest.mark.slow
@@ -585,96 +587,68 @@ def hidden_test_lines(sources: list[str]) -> list[str]:
 
 @pytest.mark.slow
 @needs_sandbox
-def test_a_hung_cell_is_interrupted_and_a_hung_notebook_is_stopped(tmp_path):
+def test_a_hung_cell_is_interrupted_a_deaf_kernel_killed_and_a_slow_notebook_stopped(tmp_path):
     token = uuid.uuid4().hex[:12]
     loop = fx.with_cell(
         fx.marked(fx.partial(["q1_vocab", "q2_batches"]), token), "while True:\n    pass"
     )
-    hang = fx.with_cell(
-        fx.marked(fx.read("student"), token),
-        "import time\nwhile True:\n    try:\n        time.sleep(0.5)\n"
-        "    except KeyboardInterrupt:\n        pass",
+    deaf = fx.with_cell(
+        fx.marked(fx.partial(["q1_vocab"]), token),
+        "import time\nwhile True:\n    try:\n        time.sleep(0.5)\n    except KeyboardInterrupt:\n        pass",
     )
+    slow = fx.marked(fx.read("student"), token)
+    for _ in range(2 * TIGHT_NOTEBOOK_S // TIGHT_CELL_S):
+        slow = fx.with_cell(slow, f"import time\ntime.sleep({TIGHT_CELL_S - 2})")
     fx.write_zip(tmp_path / "subs" / "DL_HW3__4015210021__Loop.zip", fx.submission(loop))
-    fx.write_zip(tmp_path / "subs" / "DL_HW3__4015210022__Hang.zip", fx.submission(hang))
+    fx.write_zip(tmp_path / "subs" / "DL_HW3__4015210022__Deaf.zip", fx.submission(deaf))
+    fx.write_zip(tmp_path / "subs" / "DL_HW3__4015210023__Slow.zip", fx.submission(slow))
     release = fx.hafez_only_release(tmp_path / "release")
     start = time.monotonic()
-    assert (
-        run_grade(
-            [tmp_path / "subs"],
-            tmp_path / "out",
-            release,
-            "--jobs",
-            "2",
-            "--cell-timeout",
-            str(TIGHT_CELL_S),
-            "--timeout",
-            str(TIGHT_NOTEBOOK_S),
-        )
-        == 1
-    )
-    assert time.monotonic() - start < TIGHT_NOTEBOOK_S * 2
+    limits = ["--cell-timeout", str(TIGHT_CELL_S), "--timeout", str(TIGHT_NOTEBOOK_S)]
+    assert run_grade([tmp_path / "subs"], tmp_path / "out", release, "--jobs", "2", *limits) == 1
+    assert time.monotonic() - start < TIGHT_NOTEBOOK_S * 3  # two at a time, each bounded
     rows = read_gradebook(tmp_path / "out")
     looped = rows["DL_HW3__4015210021__Loop.zip"]
     assert looped["status"] == "timeout" and "was interrupted" in looped["problems"]
     assert scores_of(looped) == full("q1_vocab", "q2_batches")
-    hung = rows["DL_HW3__4015210022__Hang.zip"]
-    assert (
-        hung["status"] == "timeout" and "--timeout" in hung["problems"] and scores_of(hung) == ZERO
-    )
-    assert otter_copies(token) == []
-
-
-def grade_processes(out: Path) -> list[int]:
-    """Pids whose command line names `out` (the grader and anything it started there)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if str(out).encode() in (entry / "cmdline").read_bytes():
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
+    deaf_row = rows["DL_HW3__4015210022__Deaf.zip"]
+    assert deaf_row["status"] == "timeout" and "ignored the interrupt" in deaf_row["problems"]
+    assert scores_of(deaf_row) == ZERO  # the kernel is gone: no later cell ran, no test reaches q1
+    slow_row = rows["DL_HW3__4015210023__Slow.zip"]
+    assert slow_row["status"] == "timeout" and "--timeout" in slow_row["problems"]
+    assert scores_of(slow_row) == ZERO
+    assert notebook_copies(token) == []
 
 
 @pytest.mark.slow
 def test_kill_9_mid_run_then_rerun_finishes_without_regrading(tmp_path):
+    import psutil
+
     subs, out = tmp_path / "subs", tmp_path / "out"
     for i in range(3):
         stub_zip(subs, f"DL_HW3__401521003{i}__Resume.zip", str(i))
     release = fx.hafez_only_release(tmp_path / "release")
-    cmd = [
-        sys.executable,
-        "-m",
-        "hw3",
-        "grade",
-        str(subs),
-        "--out",
-        str(out),
-        "--jobs",
-        "1",
-        "--release",
-        str(release),
-        *GENEROUS,
-    ]
+    cmd = [sys.executable, "-m", "hw3", "grade", str(subs), "--out", str(out), "--jobs", "1"]
+    cmd += ["--release", str(release), *GENEROUS]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + KILL_WAIT_S
-    while not list((out / STATE_DIR).glob("*.json")) and time.monotonic() < deadline:
-        time.sleep(KILL_POLL_S)
+    while (
+        not ((out / "gradebook.csv").exists() and read_gradebook(out))
+        and time.monotonic() < deadline
+    ):
+        time.sleep(
+            KILL_POLL_S
+        )  # a zip is graded once its row is published (its record is saved just before)
     done = {p.name: p.stat().st_mtime_ns for p in (out / STATE_DIR).glob("*.json")}
     assert done, "the first zip was never graded"
+    below = psutil.Process(proc.pid).children(recursive=True)  # the harness and its sandbox at work
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    deadline = (
-        time.monotonic() + KILL_SETTLE_S
-    )  # PR_SET_PDEATHSIG / --die-with-parent take the sandbox down
-    while grade_processes(out) and time.monotonic() < deadline:
-        time.sleep(KILL_POLL_S)
-    assert grade_processes(out) == []
-    assert len(read_gradebook(out)) == len(
-        done
-    )  # what was published is complete, never half-written
+    _, alive = psutil.wait_procs(
+        below, timeout=KILL_WAIT_S
+    )  # they die with it; no fixed settle time
+    assert [p.pid for p in alive] == []
+    assert 1 <= len(read_gradebook(out)) <= len(done)  # whole rows only, never half-written
     rerun = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert f"{len(done)} already graded" in rerun.stderr

@@ -24,10 +24,13 @@ from hw3.grading.auto import allowlist, sandbox
 from hw3.grading.auto.allowlist import (
     ETC_ENTRIES,
     GENERATED_ETC,
+    SANDBOX_TMP,
     SYS_ENTRIES,
     SYSTEM_DIRS,
+    WORK_DIR,
     readable_paths,
 )
+from hw3.grading.auto.limits import Limits
 from hw3.grading.auto.results import ENCODED_MARKER, MAX_MESSAGE_CHARS, cut_message
 from hw3.grading.cli import grade_main
 
@@ -40,49 +43,58 @@ HUNT_SECONDS = 15  # how long each call of the hostile build_vocab walks the fil
 
 def sandbox_or_skip() -> list[Path]:
     """The allow-list's readable paths, when bubblewrap works here (else skip, or fail under CI=true)."""
-    readable = readable_paths(PACKAGE_DIR, [])
-    reason = sandbox.probe(readable)
+    readable = readable_paths(PACKAGE_DIR)
+    reason = sandbox.check_bwrap(readable)
     needs_tool(not reason, f"no working bubblewrap sandbox here: {reason}")
     return readable
 
 
-def test_bwrap_binds_only_the_allow_list_with_scratch_the_one_writable_bind(tmp_path):
-    scratch = tmp_path / "out" / ".scratch" / "abc-hafez"
+def test_bwrap_binds_only_the_allow_list_read_only_and_no_host_folder_writable(tmp_path):
+    data = tmp_path / "release" / "student" / "hafez" / "data"
     box = sandbox.Sandbox(
-        True, readable=readable_paths(PACKAGE_DIR, [tmp_path / "ag.zip"]), etc_dir=tmp_path / "etc"
+        True, readable=[str(p) for p in readable_paths(PACKAGE_DIR)], etc_dir=str(tmp_path / "etc")
     )
-    args = sandbox.bwrap_args(box, scratch)
+    args = sandbox.bwrap_args(box, data, 64)
     binds = [
         (args[i], args[i + 1], args[i + 2])
         for i in range(len(args) - 2)
         if args[i] in ("--ro-bind", "--bind")
     ]
     assert ("--ro-bind", "/", "/") not in binds, "the root must not be bound: start from nothing"
-    assert [b for b in binds if b[0] == "--bind"] == [("--bind", str(scratch), str(scratch))]
+    assert [b for b in binds if b[0] != "--ro-bind"] == [], "no host folder is writable"
     sources = {Path(source) for _, source, _ in binds}
     assert (
         REPO not in sources and REPO / "tests" not in sources and REPO / "reference" not in sources
+    )
+    assert not any(
+        inside(REPO / "autograder", s) or inside(s, REPO / "autograder") for s in sources
     )
     assert PACKAGE_DIR.resolve() in sources or any(
         inside(PACKAGE_DIR.resolve(), s) for s in sources
     )
     assert ("--ro-bind", str(tmp_path / "etc" / "passwd"), "/etc/passwd") in binds
+    assert ("--ro-bind", str(data), f"{WORK_DIR}/data") in binds
     listed = {
         *SYSTEM_DIRS,
         *ETC_ENTRIES,
         *SYS_ENTRIES,
-        *(str(p) for p in box.readable),
+        *box.readable,
         *(str(tmp_path / "etc" / name) for name in GENERATED_ETC),
-        str(scratch),
+        str(data),
     }
     assert {source for _, source, _ in binds} <= listed, "every bind comes from the allow-list"
+    tmpfs = [args[i + 1] for i in range(len(args) - 1) if args[i] == "--tmpfs"]
+    sizes = [args[i + 1] for i in range(len(args) - 1) if args[i] == "--size"]
+    assert tmpfs == [SANDBOX_TMP, WORK_DIR] and sizes == [str(64 * 2**20)] * 2
     assert {"--unshare-all", "--die-with-parent", "--new-session"} <= set(args)
-    assert args[-3:] == ["--chdir", str(scratch), "--"]
+    assert args[-3:] == ["--chdir", WORK_DIR, "--"]
 
 
 def test_readable_paths_drop_what_the_system_folders_already_hold():
-    readable = readable_paths(PACKAGE_DIR, [Path("/usr/bin/env")])
-    assert Path("/usr/bin/env") not in readable
+    readable = readable_paths(PACKAGE_DIR)
+    assert not any(
+        inside(p, Path(d)) for p in readable for d in SYSTEM_DIRS if not Path(d).is_symlink()
+    )
     assert all(not inside(p, q) for p in readable for q in readable if p != q), (
         "no path inside another"
     )
@@ -92,7 +104,8 @@ LISTING = """
 import json, os, sys
 known = sys.argv[1:]
 seen = {}
-for path in ["/", "/etc", "/sys", "/root", "/home", "/srv", "/opt", "/mnt", "/media", "/var", *known]:
+for path in ["/", "/etc", "/sys", "/root", "/home", "/srv", "/opt", "/mnt", "/media", "/var", "/hw3-work",
+             "/hw3-work/data", *known]:
     try:
         seen[path] = sorted(os.listdir(path))
     except OSError as err:
@@ -105,47 +118,41 @@ print(json.dumps({"listing": seen, "environ": sorted(os.environ)}))
 def test_what_the_sandbox_shows_is_the_documented_allow_list(tmp_path):
     readable = sandbox_or_skip()
     box = sandbox.detect(readable, tmp_path / "etc")
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    private = [str(REPO / "reference"), str(REPO / "tests"), str(Path.home()), str(tmp_path)]
-    outcome = sandbox.run_confined(
+    private = [
+        str(REPO / "reference"),
+        str(REPO / "tests"),
+        str(REPO / "autograder"),
+        str(Path.home()),
+        str(tmp_path),
+    ]
+    confined = sandbox.start(
         [sys.executable, "-c", LISTING, *private],
         sandbox=box,
-        scratch=scratch,
-        timeout=LISTING_TIMEOUT_S,
-        memory_mb=MEMORY_MB,
-        log_path=tmp_path / "listing.log",
+        limits=Limits(memory_mb=MEMORY_MB),
+        data_dir=REPO / "student" / "hafez" / "data",
+        work_dir=tmp_path,
     )
-    assert outcome.returncode == 0, (tmp_path / "listing.log").read_text()[-2000:]
-    seen = json.loads((tmp_path / "listing.log").read_text().strip().splitlines()[-1])
+    output = os.read(confined.stdout, 1 << 20).decode()
+    assert confined.stop() == 0, output[-2000:]
+    seen = json.loads(output.strip().splitlines()[-1])
     listing = seen["listing"]
-    allowed_top = {Path(d).name for d in SYSTEM_DIRS if Path(d).exists()} | {
-        "etc",
-        "sys",
-        "tmp",
-        "dev",
-        "proc",
+    allowed_top = {Path(d).name for d in SYSTEM_DIRS if Path(d).exists()}
+    allowed_top |= {"etc", "sys", "tmp", "dev", "proc", Path(WORK_DIR).name} | {
+        Path(p).parts[1] for p in readable
     }
-    allowed_top |= {Path(p).parts[1] for p in readable} | {scratch.parts[1]}
     assert set(listing["/"]) <= allowed_top, set(listing["/"]) - allowed_top
     assert set(listing["/etc"]) == {Path(e).name for e in ETC_ENTRIES if Path(e).exists()} | set(
         GENERATED_ETC
     )
-    for private_path in [
-        "/srv",
-        "/mnt",
-        "/media",
-        "/var",
-        str(REPO / "reference"),
-        str(REPO / "tests"),
-    ]:
+    assert listing[WORK_DIR] == ["data"] and listing[f"{WORK_DIR}/data"] == ["hafez.txt"]
+    for private_path in ["/srv", "/mnt", "/media", "/var", *private[:3]]:
         assert listing[private_path] == "FileNotFoundError", (private_path, listing[private_path])
     home = listing[str(Path.home())]
     python_in_home = {
         p.relative_to(Path.home()).parts[0] for p in readable if inside(p, Path.home())
     }
     assert home == "FileNotFoundError" or set(home) <= python_in_home, home
-    assert set(seen["environ"]) <= set(sandbox.confined_env(box, scratch, "token")) | {
+    assert set(seen["environ"]) <= set(sandbox.confined_env(box, Path(WORK_DIR), "token")) | {
         "PWD",
         "SHLVL",
         "_",

@@ -51,9 +51,10 @@ def question_section(name: str, info: AutograderInfo, result: NotebookResult) ->
             continue
         lines.append(f"- public test `{case.name}`: {'passed' if passed[index] else 'failed'}")
         message = messages[index] if index < len(messages) else None
-        if not passed[index] and isinstance(message, str) and message.strip():
+        said = quoted_exception(raised, index)
+        if not passed[index] and isinstance(message, str) and message.strip() and not said:
             lines += ["", fence(message), ""]
-        lines += quoted_exception(raised, index)
+        lines += said
     for index, case in hidden:
         outcome = ("passed" if passed[index] else "failed") if known else "not run"
         lines.append(f"- hidden test `{case.name}`: {outcome}")

@@ -1,4 +1,5 @@
-"""The trusted side of grading one notebook: `python -m hw3.grading.auto.harness` (job on stdin, result on stdout).
+"""The trusted side of grading one notebook: `python -m hw3.grading.auto.harness PARENT_PID` (job on stdin,
+result on stdout).
 
 The notebook runs in the sandbox (`runner.py`, through `session.py` and `sandbox.py`); this
 process, outside it, holds the tests. Each test function runs here with the names of the student's
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from hw3.grading.auto import canaries, codec, protocol
 from hw3.grading.auto.limits import Limits
-from hw3.grading.auto.sandbox import Sandbox
+from hw3.grading.auto.sandbox import Sandbox, die_with_parent
 from hw3.grading.auto.session import TIME_RAN_OUT, Execution, ProbeError, Session, StudentRaised
 from hw3.grading.auto.testfiles import TestFile, TestFileError, read_test_files
 
@@ -72,6 +73,7 @@ class HarnessResult:
     questions: dict[str, dict] = field(default_factory=dict)  # name -> score, max_score, cases
     tampered: list[str] = field(default_factory=list)
     exceeded: str = ""  # memory | processes: the sandbox was stopped for it
+    out_of_time: bool = False  # the whole notebook's --timeout ran out
     peak_memory_mb: float = 0.0
     log: str = ""  # the runner's log tail, for the TA
 
@@ -161,6 +163,7 @@ def grade(job: Job) -> HarnessResult:
         result.peak_memory_mb = round(session.confined.peak_mb, 1)
     result.cells, result.stopped = execution.cells, execution.stopped
     result.outputs = {str(index): outputs for index, outputs in execution.outputs.items()}
+    result.out_of_time = session.broken == TIME_RAN_OUT
     result.status = final_status(result, execution, session.broken)
     if result.exceeded and not result.error:
         result.error = f"stopped: the notebook went past its {result.exceeded} limit"
@@ -168,6 +171,7 @@ def grade(job: Job) -> HarnessResult:
 
 
 def main() -> int:
+    die_with_parent(int(sys.argv[1]))
     job = Job(**json.loads(sys.stdin.buffer.read()))
     sys.stdout.write(json.dumps(asdict(grade(job))))
     return 0

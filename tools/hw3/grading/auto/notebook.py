@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 
+from hw3.common.atomic import write_atomic
 from hw3.common.images import MAX_IMAGES_PER_CELL, MIMES, ImageStore, Refused
 from hw3.common.notebooks import parse_lenient
 from hw3.common.regions import find_regions, match
@@ -114,7 +115,7 @@ def run_harness(job: Job, limits: Limits, stop: threading.Event) -> HarnessRun:
     """Run `python -m hw3.grading.auto.harness` on `job`; kill it (and its sandbox) at the timeout or on `stop`."""
     start = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hw3.grading.auto.harness"],
+        [sys.executable, "-m", "hw3.grading.auto.harness", str(os.getpid())],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -187,6 +188,21 @@ def keep_log(ctx: Context, key: str, assignment: Assignment, text: str) -> str:
     return str(target.relative_to(ctx.out))
 
 
+def keep_messages(
+    ctx: Context, key: str, assignment: Assignment, full: dict[str, list[str | None]]
+) -> str:
+    """Write the uncut public messages of a notebook whose feedback shows them cut to DIR/logs/; its relative path."""
+    target = ctx.out / LOG_DIR / f"{key[:SHORT_HASH]}-{assignment.name}.messages.txt"
+    blocks = [
+        f"## {question}: {case.name}\n{text}\n"
+        for question, texts in full.items()
+        for case, text in zip(assignment.info.questions[question].cases, texts)
+        if text
+    ]
+    write_atomic(target, "\n".join(blocks))
+    return str(target.relative_to(ctx.out))
+
+
 def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) -> NotebookResult:
     """Grade one notebook's bytes: integrity flags, cleaning, then the harness."""
     name = assignment.notebook
@@ -221,6 +237,7 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
         )
     if was_cut(result.full_messages):
         result.flags.append(LONG_MESSAGE_FLAG)
+        result.log = keep_messages(ctx, key, assignment, result.full_messages)
     if result.status in ("error", "timeout") or run.result is None:
         tail = (run.result or {}).get("log", "")
         result.log = keep_log(

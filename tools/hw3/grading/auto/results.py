@@ -274,8 +274,10 @@ def results_from_harness(
         result.notes.append(f"{name}: stopped: it used more than {limits.memory_mb} MB (--memory)")
     elif exceeded == "processes":
         result.notes.append(f"{name}: stopped: it started more than {limits.processes} processes")
-    elif status == "timeout" and not report.get("cells") and not report.get("questions"):
-        result.notes.append(f"{name}: still running after {limits.timeout} s (--timeout): stopped")
+    elif report.get("out_of_time"):
+        result.notes.append(
+            f"{name}: still running after {limits.timeout} s (--timeout): stopped; the tests that had not run failed"
+        )
     elif status == "error" and result.detail:
         result.notes.append(
             f"{name}: grading stopped with an error; run the notebook top to bottom locally"

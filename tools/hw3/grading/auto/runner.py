@@ -33,6 +33,9 @@ MAX_TEXT_CHARS = 4000  # of a reported cell's text output
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
 MAX_OUTPUTS = 8  # per reported cell
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
+INLINE_BACKEND = (
+    "module://matplotlib_inline.backend_inline"  # figures become outputs, as in Jupyter
+)
 PROBE_CALL = '__import__("hw3.grading.auto.kernel_probe", fromlist=["answer"]).answer({request!r})'
 
 
@@ -232,6 +235,8 @@ def main() -> int:
         job["notebook"], encoding="utf-8"
     )
     write_fonts(job.get("fonts"))
+    if job.get("report"):  # only then are figures worth drawing: the kernel inherits the backend
+        os.environ["MPLBACKEND"] = INLINE_BACKEND
     runner = Runner(out_fd, job)
     with runner.client.setup_kernel():
         runner.run_notebook()

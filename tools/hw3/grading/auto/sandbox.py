@@ -6,9 +6,9 @@ writable, so nothing the command leaves can be read back by the grader. It talks
 through its stdin and stdout pipes alone. It has no network, no capabilities, its own pid namespace,
 and it dies with its parent (`--die-with-parent`).
 
-Limits hold for the sandbox as a whole: a watchdog thread sums the resident memory and counts the
-processes of the whole process tree every `POLL_S` and kills everything past `Limits.memory_mb` or
-`Limits.processes` (`Confined.exceeded` says which). Each process also gets an address-space cap
+Limits hold for the sandbox as a whole: a watchdog thread counts the processes of the whole process
+tree and sums their memory (proportional set sizes) every `POLL_S`, and kills everything past
+`Limits.processes` or `Limits.memory_mb` (`Confined.exceeded` says which). Each process also gets an address-space cap
 (`RLIMIT_AS`, a huge allocation fails in its cell), no core files, and an `RLIMIT_NPROC` backstop
 (which Linux does not apply to root, so the watchdog is what holds there).
 
@@ -70,6 +70,22 @@ if os.getppid() != grader:  # the grader died before the line above: nothing wou
     sys.exit(137)
 os.execvp(sys.argv[4], sys.argv[4:])
 """
+
+
+def die_with_parent(parent: int) -> None:
+    """Have Linux SIGKILL this process when `parent` dies (PR_SET_PDEATHSIG); exit now if it already has.
+
+    The harness calls it first: a `kill -9` of `hw3 grade` then takes the harness, and with it
+    (`--die-with-parent`) the sandbox, instead of leaving them to finish a notebook nobody waits for.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        sys.exit(137)
 
 
 @dataclass
@@ -164,6 +180,22 @@ def user_base() -> str:
     return os.environ.get("PYTHONUSERBASE") or site.getuserbase()
 
 
+def proportional_bytes(process: psutil.Process) -> int:
+    """A process's proportional set size (shared pages split between their users, so forked children do
+    not count the pages they share with their parent twice); its resident size where PSS cannot be read."""
+    try:
+        with open(f"/proc/{process.pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return process.memory_info().rss
+    except psutil.Error:
+        return 0
+
+
 class Confined:
     """A confined command: its pipes (`stdin`, `stdout` fds), a watchdog on the whole tree, `stop()`."""
 
@@ -185,22 +217,18 @@ class Confined:
             return []
 
     def watch(self) -> None:
-        """Every POLL_S: kill the whole tree once its memory or process count is past the limits."""
+        """Every POLL_S: kill the whole tree once it has too many processes or uses too much memory."""
         while not self.done.wait(POLL_S):
             processes = self.tree()
             if not processes:
                 return
-            resident = 0
-            for process in processes:
-                try:
-                    resident += process.memory_info().rss
-                except psutil.Error:
-                    continue
-            self.peak_mb = max(self.peak_mb, resident / MB)
-            if resident > self.limits.memory_mb * MB:
-                self.exceeded = "memory"
-            elif len(processes) > self.limits.processes:
+            if len(processes) > self.limits.processes:
                 self.exceeded = "processes"
+            else:
+                used = sum(proportional_bytes(p) for p in processes) / MB
+                self.peak_mb = max(self.peak_mb, used)
+                if used > self.limits.memory_mb:
+                    self.exceeded = "memory"
             if self.exceeded:
                 self.kill()
                 return
