@@ -21,6 +21,7 @@ from hw3.common.notebook_run import grading_env
 from hw3.common.zipwrite import write_deterministic_zip
 from hw3.datasets import corpus
 from hw3.errors import Hw3Error
+from hw3.grading.auto.testfiles import TestFileError, read_test_files
 from hw3.project import Repository
 
 STOCK_CSV_NAME = "aapl_daily.csv"
@@ -105,3 +106,13 @@ def assign_one(repo: Repository, name: str, out_root: Path) -> None:
         dist = run_otter_assign(name, stage)
         copy_normalised(dist / "student", out_root / "student" / name, name)
         copy_normalised(dist / "autograder", out_root / "autograder" / name, name)
+    check_trusted_route(out_root / "autograder" / name / f"{name}-autograder.zip")
+
+
+def check_trusted_route(autograder_zip: Path) -> None:
+    """ReleaseError unless `hw3 grade`'s harness can run every test of the zip outside the sandbox
+    (each probe self-contained, every case with its points): otter assign checks only the otter route."""
+    try:
+        read_test_files(autograder_zip, lambda function, source: None)
+    except TestFileError as err:
+        raise ReleaseError(f"{err} (in the master's test cell)") from None
