@@ -40,10 +40,10 @@ LATEX_HEADER = (
     "\\TeXXeTstate=1\n"  # enables \beginR ... \endR (right-to-left typesetting)
     f"\\newfontfamily\\persianfont{PERSIAN_FONT}\n"
     "\\usepackage{pgf}\n"  # the LSTM diagram
-    "\\usepackage[breakable]{tcolorbox}\n"
-    "\\newtcolorbox{question}{breakable, colback=black!4, colframe=black!35, boxrule=0.4pt, arc=1pt,\n"
+    "\\usepackage{tcolorbox}\n"  # the boxes are short: each stays on one page
+    "\\newtcolorbox{question}{colback=black!4, colframe=black!35, boxrule=0.4pt, arc=1pt,\n"
     "  left=5pt, right=5pt, top=3pt, bottom=3pt, before skip=6pt, after skip=10pt}\n"
-    "\\newtcolorbox{grading}{breakable, colback=white, colframe=black!35, boxrule=0pt, leftrule=2pt,\n"
+    "\\newtcolorbox{grading}{colback=white, colframe=black!35, boxrule=0pt, leftrule=2pt,\n"
     "  sharp corners, fontupper=\\small, left=6pt, right=0pt, top=2pt, bottom=2pt, before skip=10pt,\n"
     "  after skip=14pt}\n"
     "\\setlength{\\emergencystretch}{2em}\n"  # a long formula or word breaks the line, not the margin
