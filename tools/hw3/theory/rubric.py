@@ -14,12 +14,16 @@ list of sentences (the format shared with the notebooks' rubrics).
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomllib
-
 from hw3.errors import Hw3Error
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 RUBRIC_NAME = "rubric.toml"  # in reference/theory/
 ID = re.compile(r"[a-z0-9_]+")
