@@ -17,19 +17,15 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from hw3.errors import Hw3Error
 from hw3.grading.auto.intake import find_zips
 from hw3.project import ASSIGNMENTS
 from hw3.similarity import report
 from hw3.similarity.clusters import find_clusters
-from hw3.similarity.compare import (
-    Comparison,
-    compare,
-    compare_sources,
-    default_max_common,
-    ordered_keys,
-)
+from hw3.similarity.compare import compare, compare_sources, default_max_common, ordered_keys
+from hw3.similarity.results import Comparison
 from hw3.similarity.sources import against_sources, reference_source
-from hw3.similarity.stubs import UsageError, load_stubs
+from hw3.similarity.stubs import load_stubs
 from hw3.similarity.submissions import load_all
 
 CSV_NAME, HTML_NAME = "similarity.csv", "similarity.html"
@@ -55,10 +51,10 @@ class BenchResult:
 
 
 def zip_paths(inputs: list[Path], out: Path | None = None) -> list[Path]:
-    """The zips named by `inputs`, found as `hw3 grade` finds them; UsageError when there is none at all."""
+    """The zips named by `inputs`, found as `hw3 grade` finds them; Hw3Error when there is none at all."""
     paths = find_zips(list(inputs), out)
     if not paths:
-        raise UsageError(
+        raise Hw3Error(
             f"{', '.join(map(str, inputs))}: holds no .zip files: "
             "give the folder the Quera zips were downloaded to"
         )
@@ -84,7 +80,7 @@ def similarity(
     started = time.perf_counter()
     stubs, notes = load_stubs(release_dir)
     if not stubs:
-        raise UsageError(
+        raise Hw3Error(
             f"{release_dir}: holds no released notebook ({', '.join(ASSIGNMENTS)}): "
             "pass --release with the student/ folder of `hw3 release`"
         )
@@ -100,16 +96,16 @@ def similarity(
     pairs, common = compare(submissions, keys, limit)
     compare_done = time.perf_counter()
     result = Comparison(
-        submissions,
-        skipped,
-        notes,
-        keys,
-        pairs,
-        common,
-        limit,
-        len(submissions) * (len(submissions) - 1) // 2,
-        sources,
-        source_skipped,
+        submissions=submissions,
+        skipped=skipped,
+        notes=notes,
+        keys=keys,
+        pairs=pairs,
+        common=common,
+        max_common=limit,
+        pairs_compared=len(submissions) * (len(submissions) - 1) // 2,
+        sources=sources,
+        source_skipped=source_skipped,
     )
     result.matches = compare_sources(submissions, sources, keys)
     sources_done = time.perf_counter()
@@ -157,7 +153,7 @@ def bench(
     from hw3.similarity import synth
 
     if size < 2:
-        raise UsageError("--bench needs at least 2 submissions")
+        raise Hw3Error("--bench needs at least 2 submissions")
     with tempfile.TemporaryDirectory(prefix="hw3-similarity-bench-") as tmp:
         started = time.perf_counter()
         planted = synth.write_class(Path(tmp), size, release_dir, autograder_dir)

@@ -24,10 +24,6 @@ DEFINITION = re.compile(
 )  # top level, even in broken code
 
 
-class UsageError(Hw3Error):
-    """Bad command-line input; the message is one line naming the file and the fix."""
-
-
 @dataclass
 class Stub:
     """What the released notebook of one assignment gives every student."""
@@ -70,7 +66,7 @@ def load_stub(name: str, path: Path) -> Stub:
     """The Stub of assignment `name` from its released student notebook at `path`."""
     nb, problems = parse_lenient(path.name, path.read_bytes())
     if nb is None:
-        raise UsageError(
+        raise Hw3Error(
             f"{path}: the released notebook is unreadable ({problems[0]}): run hw3 release again"
         )
     cells = answer_cells(nb)
