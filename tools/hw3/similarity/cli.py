@@ -104,7 +104,8 @@ def parse_args(argv):
         type=Path,
         default=None,
         metavar="DIR",
-        help="folder holding the release's student/ and autograder/ (default: the repository found from here)",
+        help="folder holding the release's student/, autograder/ and reference/*/assignment.toml "
+        "(default: the repository found from here)",
     )
     parser.add_argument(
         "--bench",
@@ -138,8 +139,7 @@ def similarity_main(argv=None) -> int:
             timed = bench(
                 size=args.bench,
                 out=args.out,
-                release_dir=release / "student",
-                autograder_dir=release / "autograder",
+                release_root=release,
                 top=args.top,
                 max_common=args.max_common,
                 jobs=args.jobs,
@@ -169,8 +169,8 @@ def similarity_main(argv=None) -> int:
         result = similarity(
             paths=zip_paths(args.paths, args.out),
             out=args.out,
-            release_dir=release / "student",
-            autograder_dir=None if args.no_reference else release / "autograder",
+            release_root=release,
+            reference=not args.no_reference,
             against=args.against,
             top=args.top,
             max_common=args.max_common,

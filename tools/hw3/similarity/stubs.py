@@ -15,7 +15,6 @@ from pathlib import Path
 from hw3.common.answers import CHECK_CALL, answer_cells
 from hw3.common.notebooks import parse_lenient
 from hw3.errors import Hw3Error
-from hw3.project import ASSIGNMENTS
 from hw3.similarity import fingerprints
 
 OTHER = "other"  # code cells outside any question's answer cells: added by the student
@@ -99,10 +98,11 @@ def load_stub(name: str, path: Path) -> Stub:
     return Stub(name, questions, frozenset(provided), provided_lines, keep, starter, defines)
 
 
-def load_stubs(release_dir: Path) -> tuple[dict[str, Stub], list[str]]:
-    """{assignment: Stub} for each released notebook found under `release_dir`, and notes on the missing."""
+def load_stubs(release_dir: Path, names) -> tuple[dict[str, Stub], list[str]]:
+    """{assignment: Stub} for each of `names` (course order) whose released notebook is under `release_dir`,
+    and notes on the missing."""
     stubs, notes = {}, []
-    for name in ASSIGNMENTS:
+    for name in names:
         path = release_dir / name / f"{name}.ipynb"
         if path.exists():
             stubs[name] = load_stub(name, path)
