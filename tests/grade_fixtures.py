@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-from support import PDF, REPO
+from support import ASSIGNMENTS, PDF, REPO
 
 from hw3.common import answers
 from hw3.common.pdfwrite import one_page_pdf
@@ -132,12 +132,18 @@ def crafted_otter_log(marker: Path) -> bytes:
 
 
 def hafez_only_release(root: Path) -> Path:
-    """A release folder that holds only the Hafez notebooks (links to the committed ones)."""
+    """A release folder that holds only the Hafez notebooks (links to the committed ones), and every
+    declared assignment's folder of reference/ (so Apple stock is declared but not released)."""
     for kind in ("student", "autograder"):
         (root / kind).mkdir(parents=True, exist_ok=True)
         link = root / kind / NAME
         if not link.exists():
             link.symlink_to(REPO / kind / NAME, target_is_directory=True)
+    for name in ASSIGNMENTS:
+        link = root / "reference" / name
+        if not link.exists():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(REPO / "reference" / name, target_is_directory=True)
     return root
 
 

@@ -28,7 +28,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
-from support import REPO
+from support import ASSIGNMENTS, REPO
 
 from hw3.common import answers
 from hw3.common.pdfwrite import one_page_pdf
@@ -36,7 +36,6 @@ from hw3.common.regions import clean_solution, find_regions
 from hw3.grading.auto import sandbox
 from hw3.grading.auto.autograder_info import read_autograder
 from hw3.grading.cli import grade_main
-from hw3.project import ASSIGNMENTS
 from hw3.submission.rules import PDF_NAME, zip_name
 
 COURSE = REPO / "reference" / "course.toml"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import grade_fixtures as fx
 import nbformat
-from support import PDF, REPO
+from support import ASSIGNMENTS, NOTEBOOKS, PDF, REPO
 
 from hw3.common.safezip import MAX_DIRECTORY_BYTES, MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES
 from hw3.submission.cli import check_main
@@ -35,11 +35,12 @@ from hw3.submission.rules import (
     MAX_PDF_BYTES,
     MAX_ZIP_BYTES,
     MB,
-    NOTEBOOKS,
     OTTER_LOG,
     PDF_NAME,
-    REQUIRED_FILES,
+    required_files,
 )
+
+REQUIRED_FILES = required_files(NOTEBOOKS)
 
 STUDENT_NUMBER = "401521234"
 FULL_NAME = "AliMomen"
@@ -303,8 +304,7 @@ def every_fixture() -> dict:
         """The committed student (as released) or autograder (reference answers) notebooks, run or not."""
         read = (lambda n: fx.executed(fx.read(kind, n))) if run else (lambda n: fx.read(kind, n))
         return members(
-            {f"{n}.ipynb": fx.notebook_bytes(read(n)) for n in ("hafez", "apple_stock")}
-            | {PDF_NAME: PDF_BYTES}
+            {f"{n}.ipynb": fx.notebook_bytes(read(n)) for n in ASSIGNMENTS} | {PDF_NAME: PDF_BYTES}
         )
 
     return {
@@ -482,7 +482,7 @@ def hw3_check(zips: list[Path], flags) -> tuple[int, list[str]]:
     """(exit code, stdout lines) of `hw3 check ZIP... FLAGS`, run in this process (pypdf importable)."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = check_main([str(z) for z in zips] + list(flags))
+        code = check_main([str(z) for z in zips] + list(flags) + ["--repo", str(REPO)])
     return code, out.getvalue().splitlines()
 
 

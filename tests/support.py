@@ -11,6 +11,10 @@ from hw3.project import Repository
 
 REPO = Path(__file__).resolve().parent.parent
 REPOSITORY = Repository(REPO)
+ASSIGNMENTS = (
+    REPOSITORY.registry().names
+)  # declared in reference/<name>/assignment.toml, course order
+NOTEBOOKS = REPOSITORY.registry().notebooks  # what a submission holds beside the PDF
 EXPECTED_SCORES = json.loads((REPO / "tests" / "fixtures" / "expected_scores.json").read_text())
 PDF = one_page_pdf("Theory answers")  # the smallest PDF the submission rules accept
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import grade_fixtures as fx
 import pytest
-from support import PDF, REPO
+from support import ASSIGNMENTS, PDF, REPO
 
 from hw3.submission.rules import PDF_NAME
 
@@ -43,10 +43,7 @@ def test_non_editable_install_grades_the_demo_class_from_another_folder(tmp_path
         ("4000000001", "Reference", "autograder"),
         ("4000000002", "Unchanged", "student"),
     ):
-        members = {
-            f"{n}.ipynb": (REPO / kind / n / f"{n}.ipynb").read_bytes()
-            for n in ("hafez", "apple_stock")
-        }
+        members = {f"{n}.ipynb": (REPO / kind / n / f"{n}.ipynb").read_bytes() for n in ASSIGNMENTS}
         fx.write_zip(subs / f"DL_HW3__{number}__{name}.zip", members | {PDF_NAME: PDF})
     hw3 = env_dir / "bin" / "hw3"
     outside = subprocess.run(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import grade_fixtures as fx
 import pytest
+from support import ASSIGNMENTS, REPO
 
 import hw3
 from hw3.common.folders import inside
@@ -31,10 +32,8 @@ from hw3.grading.auto.intake import find_zips, read_notebooks
 from hw3.grading.auto.notebook import SCRATCH_DIR
 from hw3.grading.auto.state import STATE_DIR
 from hw3.grading.cli import grade_main
-from hw3.project import ASSIGNMENTS
 from hw3.submission.rules import PDF_NAME
 
-REPO = fx.REPO
 AUTOGRADER = read_autograder(REPO / "autograder" / "hafez" / "hafez-autograder.zip")
 MAX = {q: question.points for q, question in AUTOGRADER.questions.items()}
 PACKAGE_DIR = Path(hw3.__file__).parent

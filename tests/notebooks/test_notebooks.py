@@ -3,11 +3,9 @@ notebook 0 on every question, and a partly answered one exactly the scores in ex
 
 import nbformat
 import pytest
-from support import EXPECTED_SCORES, otter_scores, released
+from support import ASSIGNMENTS, EXPECTED_SCORES, otter_scores, released
 
 from hw3.common import answers
-
-ASSIGNMENTS = sorted(EXPECTED_SCORES)
 
 
 def read(kind, name):

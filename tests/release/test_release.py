@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from support import REPO, REPOSITORY
 
+from hw3.registry import release_registry
 from hw3.release.cli import release_main
 from hw3.release.extras import write_student_extras
 
@@ -51,6 +52,7 @@ def test_student_tree_has_no_solution_or_hidden_test(name):
 @pytest.mark.parametrize("name", REPOSITORY.mastered_assignments())
 def test_release_is_byte_identical_to_what_is_committed(name, tmp_path):
     assert release_main([name, "--out", str(tmp_path)]) == 0
+    assert release_registry(tmp_path).names == (name,)  # what `hw3 grade --release` will grade
     for kind in ("student", "autograder"):
         fresh, committed = tree(tmp_path / kind / name), tree(REPO / kind / name)
         assert fresh.keys() == committed.keys(), kind

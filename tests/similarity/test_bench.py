@@ -16,7 +16,6 @@ from hw3.similarity.sources import REFERENCE
 
 pytestmark = pytest.mark.slow  # synthetic classes of 60 and 300 (seconds each)
 
-RELEASE_DIR, AUTOGRADER_DIR = REPO / "student", REPO / "autograder"
 SMALL_CLASS = 60
 BENCH_CLASS = 300
 MAX_CPU_SECONDS = 60  # the budget for 300 submissions on 2 cores
@@ -25,7 +24,7 @@ MAX_CPU_SECONDS = 60  # the issue's budget for 300 submissions on 2 cores
 @pytest.fixture(scope="module")
 def small_class(tmp_path_factory):
     folder = tmp_path_factory.mktemp("synthetic")
-    return folder, synth.write_class(folder, SMALL_CLASS, RELEASE_DIR, AUTOGRADER_DIR)
+    return folder, synth.write_class(folder, SMALL_CLASS, REPO)
 
 
 def compared(small_class, out: Path, max_common=None) -> run.BenchResult:
@@ -33,8 +32,7 @@ def compared(small_class, out: Path, max_common=None) -> run.BenchResult:
     result = run.similarity(
         paths=sorted(folder.glob("*.zip")),
         out=out,
-        release_dir=RELEASE_DIR,
-        autograder_dir=AUTOGRADER_DIR,
+        release_root=REPO,
         against=planted.against,
         max_common=max_common,
         jobs=1,

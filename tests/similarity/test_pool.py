@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from support import REPO
+from support import REPO, REPOSITORY
 
 from hw3.common.answers import answer_cells
 from hw3.similarity import fingerprints, pool, sources
 
 AUTOGRADER_DIR = REPO / "autograder"
+POOLS = pool.load_pools(REPOSITORY.registry())  # reference/<name>/similarity_pool.toml
 PRELUDE = {
     "hafez": "import math\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n",
     "apple_stock": "import copy\nimport numpy as np\nimport pandas as pd\nimport torch\nimport torch.nn as nn\n"
@@ -60,7 +61,7 @@ def namespace(name: str, answers: dict[str, list[str]]) -> dict:
 def variants(name: str, question: str) -> list[dict[str, list[str]]]:
     """Answers that use every way of every step of `question`, the reference answering the rest."""
     _, cells = stub_cells(name)
-    todos = pool.POOL[name][question]
+    todos = POOLS[name][question]
     count = max(len(step) for steps in todos for step in steps)
     reference = sources.reference_answers(name, AUTOGRADER_DIR)
     out = []
@@ -265,7 +266,7 @@ def assert_same(got, want, where: str) -> None:
         assert got == want, f"{where}: {got!r} != {want!r}"
 
 
-QUESTIONS = [(name, question) for name, questions in pool.POOL.items() for question in questions]
+QUESTIONS = [(name, question) for name, questions in POOLS.items() for question in questions]
 
 
 @pytest.mark.parametrize("name, question", QUESTIONS)
@@ -282,12 +283,12 @@ def test_every_way_of_every_step_gives_the_reference_result(name, question, tmp_
 
 
 def test_pool_answers_every_autograded_question():
-    for name, questions in pool.POOL.items():
+    for name, questions in POOLS.items():
         _, cells = stub_cells(name)
         assert set(questions) == set(cells), name
 
 
-@pytest.mark.parametrize("name", list(pool.POOL))
+@pytest.mark.parametrize("name", list(POOLS))
 def test_independent_answers_share_little_with_the_reference(name):
     """Composed answers are not the reference in other words: most of their k-grams are their own.
 
@@ -298,7 +299,7 @@ def test_independent_answers_share_little_with_the_reference(name):
     reference = sources.reference_answers(name, AUTOGRADER_DIR)
     rng = random.Random(name)
     for _ in range(DRAWS):
-        answers = pool.independent_answers(name, cells, rng)
+        answers = pool.independent_answers(POOLS[name], cells, rng)
         shared = total = 0
         for question, answer in answers.items():
             own = kgrams(answer) - kgrams(cells[question])

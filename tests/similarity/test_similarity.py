@@ -18,7 +18,7 @@ from pathlib import Path
 import markupsafe
 import nbformat
 import pytest
-from support import REPO, needs_tool
+from support import ASSIGNMENTS, REPO, needs_tool
 
 from hw3 import cli
 from hw3.common.answers import answer_cells
@@ -261,8 +261,7 @@ def compare_class(folder: Path, out: Path):
     return similarity(
         paths=zip_paths([folder]),
         out=out,
-        release_dir=RELEASE_DIR,
-        autograder_dir=AUTOGRADER_DIR,
+        release_root=REPO,
         jobs=1,
     )
 
@@ -589,7 +588,7 @@ def test_zip_with_an_unsafe_member_path_is_skipped(tmp_path):
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("hafez.ipynb", nbformat.writes(stub_notebook()))
         zf.writestr("../escape.txt", "x")
-    released, _ = stubs.load_stubs(RELEASE_DIR)
+    released, _ = stubs.load_stubs(RELEASE_DIR, ASSIGNMENTS)
     file, why = submissions.load_submission(path, released)
     assert file == str(path) and "climbs out of the zip" in why
 
@@ -602,7 +601,7 @@ def test_notebook_that_only_breaks_the_schema_is_still_compared(tmp_path):
     path = tmp_path / "DL_HW3__401000010__Sloppy.zip"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("folder/hafez.ipynb", raw)
-    released, _ = stubs.load_stubs(RELEASE_DIR)
+    released, _ = stubs.load_stubs(RELEASE_DIR, ASSIGNMENTS)
     submission = submissions.load_submission(path, released)
     assert isinstance(submission, submissions.Submission), submission
     assert submission.regions["hafez:q2_batches"].prints

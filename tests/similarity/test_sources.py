@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import REPO
+from support import REPO, REPOSITORY
 
 from hw3.common.answers import answer_cells
 from hw3.similarity import fingerprints, pool, sources, stubs, synth
@@ -31,6 +31,7 @@ from hw3.similarity.run import (
 )
 
 RELEASE_DIR, AUTOGRADER_DIR = REPO / "student", REPO / "autograder"
+POOLS = pool.load_pools(REPOSITORY.registry())
 COPIERS, INDEPENDENT = 15, 2
 # similarity.csv's columns before the known sources existed: TAs' scripts read them
 PAIR_COLUMNS = [
@@ -75,8 +76,10 @@ def write_zip(folder: Path, number: int, answers: dict[str, dict[str, list[str]]
 def independent(seed: int) -> dict[str, dict[str, list[str]]]:
     rng = random.Random(seed)
     return {
-        name: synth.own_answers(released(name)[2], name, released(name)[1], [], rng, f"own{seed}")
-        for name in pool.POOL
+        name: synth.own_answers(
+            released(name)[2], POOLS[name], released(name)[1], [], rng, f"own{seed}"
+        )
+        for name in POOLS
     }
 
 
@@ -89,7 +92,7 @@ def copied(answers: dict[str, dict[str, list[str]]], seed: int) -> dict[str, dic
 
 
 def reference() -> dict[str, dict[str, list[str]]]:
-    return {name: sources.reference_answers(name, AUTOGRADER_DIR) for name in pool.POOL}
+    return {name: sources.reference_answers(name, AUTOGRADER_DIR) for name in POOLS}
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +112,7 @@ def leaked(leaked_class, tmp_path_factory):
     return similarity(
         paths=zip_paths([leaked_class]),
         out=out,
-        release_dir=RELEASE_DIR,
-        autograder_dir=AUTOGRADER_DIR,
+        release_root=REPO,
         jobs=1,
     ), out
 
@@ -148,12 +150,12 @@ def test_reference_copies_are_one_cluster_named_after_the_reference(leaked):
         s.path.name for s in result.submissions if is_copier(s)
     }
     assert cluster.source[0] == sources.REFERENCE and cluster.source[1] > 0.5
-    assert len(cluster.questions) == sum(len(questions) for questions in pool.POOL.values())
+    assert len(cluster.questions) == sum(len(questions) for questions in POOLS.values())
 
 
 def test_without_the_reference_the_copies_still_show_as_one_cluster(leaked_class, tmp_path):
     result = similarity(
-        paths=zip_paths([leaked_class]), out=tmp_path, release_dir=RELEASE_DIR, jobs=1
+        paths=zip_paths([leaked_class]), out=tmp_path, release_root=REPO, reference=False, jobs=1
     )
     assert result.sources == [] and result.matches == []
     (cluster,) = result.clusters
@@ -235,8 +237,7 @@ def test_earlier_term_zip_given_with_against_flags_its_copy_by_name(earlier_term
     result = similarity(
         paths=zip_paths([folder]),
         out=tmp_path,
-        release_dir=RELEASE_DIR,
-        autograder_dir=AUTOGRADER_DIR,
+        release_root=REPO,
         against=[earlier_folder],
         jobs=1,
     )
@@ -273,7 +274,8 @@ def test_untagged_solution_notebook_has_its_cells_matched_to_questions_by_name(t
     result = similarity(
         paths=zip_paths([class_folder]),
         out=tmp_path / "out",
-        release_dir=RELEASE_DIR,
+        release_root=REPO,
+        reference=False,
         against=[notebook.parent],
         jobs=1,
     )
@@ -290,7 +292,7 @@ def test_untagged_solution_notebook_has_its_cells_matched_to_questions_by_name(t
 
 
 def test_notebook_defining_other_names_is_compared_whole_with_every_question(tmp_path):
-    body = pool.compose(pool.POOL["hafez"]["q7_sample"], lambda _, step: step[-1])[0]
+    body = pool.compose(POOLS["hafez"]["q7_sample"], lambda _, step: step[-1])[0]
     blog = (
         "def generate_text(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, generator=None):\n"
         + "".join(f"    {line}\n" for line in body.splitlines())
@@ -306,7 +308,8 @@ def test_notebook_defining_other_names_is_compared_whole_with_every_question(tmp
     result = similarity(
         paths=zip_paths([tmp_path], tmp_path / "blog"),
         out=tmp_path / "out",
-        release_dir=RELEASE_DIR,
+        release_root=REPO,
+        reference=False,
         against=[tmp_path / "blog"],
         jobs=1,
     )

@@ -20,8 +20,11 @@ from submission_fixtures import (
     END_ENTRIES_AT,
     FULL_NAME,
     NO_PAGE_PDF,
+    NOTEBOOKS,
     PDF_BYTES,
     PNG_BYTES,
+    REPO,
+    REQUIRED_FILES,
     STUDENT_NUMBER,
     ZIP_NAME,
     code_cell,
@@ -58,9 +61,7 @@ from hw3.submission.rules import (
     MAX_NOTEBOOK_BYTES,
     MAX_PDF_BYTES,
     MAX_ZIP_BYTES,
-    NOTEBOOKS,
     PDF_NAME,
-    REQUIRED_FILES,
     check_identity,
     check_notebook_bytes,
     check_zip_name,
@@ -125,34 +126,42 @@ def test_unrelated_zip_name_gets_the_pattern():
 
 
 def test_valid_notebook_has_no_problems():
-    assert check_notebook_bytes("hafez.ipynb", notebook_bytes("hafez")) == []
+    assert check_notebook_bytes("hafez.ipynb", notebook_bytes("hafez"), NOTEBOOKS) == []
 
 
 def test_invalid_json_notebook_is_reported():
     one_problem_mentioning(
-        check_notebook_bytes("hafez.ipynb", notebook_bytes()[:-10]), "hafez.ipynb", "not valid JSON"
+        check_notebook_bytes("hafez.ipynb", notebook_bytes()[:-10], NOTEBOOKS),
+        "hafez.ipynb",
+        "not valid JSON",
     )
 
 
 def test_empty_notebook_is_reported():
-    one_problem_mentioning(check_notebook_bytes("hafez.ipynb", b""), "hafez.ipynb", "empty")
+    one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", b"", NOTEBOOKS), "hafez.ipynb", "empty"
+    )
 
 
 def test_notebook_breaking_the_nbformat_schema_is_reported():
     broken = notebook_bytes().replace(b'"cell_type": "code"', b'"cell_type": "spreadsheet"')
-    one_problem_mentioning(check_notebook_bytes("hafez.ipynb", broken), "not a valid notebook")
+    one_problem_mentioning(
+        check_notebook_bytes("hafez.ipynb", broken, NOTEBOOKS), "not a valid notebook"
+    )
 
 
 def test_deeply_nested_json_notebook_is_reported_not_raised():
     depth = 100_000  # far past Python's recursion limit
     one_problem_mentioning(
-        check_notebook_bytes("hafez.ipynb", b"[" * depth + b"]" * depth), "not valid JSON"
+        check_notebook_bytes("hafez.ipynb", b"[" * depth + b"]" * depth, NOTEBOOKS),
+        "not valid JSON",
     )
 
 
 def test_nbformat_3_notebook_is_reported():
     one_problem_mentioning(
-        check_notebook_bytes("hafez.ipynb", b'{"nbformat": 3, "worksheets": []}'), "nbformat 4"
+        check_notebook_bytes("hafez.ipynb", b'{"nbformat": 3, "worksheets": []}', NOTEBOOKS),
+        "nbformat 4",
     )
 
 
@@ -162,7 +171,7 @@ def test_otter_export_zip_saved_as_notebook_is_reported():
         zf.writestr("hafez.ipynb", notebook_bytes())
         zf.writestr(submission.OTTER_LOG, b"pickled log")
     one_problem_mentioning(
-        check_notebook_bytes("hafez.ipynb", export.getvalue()), "otter's export zip"
+        check_notebook_bytes("hafez.ipynb", export.getvalue(), NOTEBOOKS), "otter's export zip"
     )
 
 
@@ -178,23 +187,23 @@ def test_traceback_in_a_saved_output_is_refused_unless_allowed():
     ]
     data = notebook_bytes(cells=[code_cell("import otter", 1), cell])
     problem = one_problem_mentioning(
-        check_notebook_bytes("hafez.ipynb", data), "cell 3", "ZeroDivisionError"
+        check_notebook_bytes("hafez.ipynb", data, NOTEBOOKS), "cell 3", "ZeroDivisionError"
     )
     assert "--allow-errors" in problem
-    assert check_notebook_bytes("hafez.ipynb", data, allow_errors=True) == []
+    assert check_notebook_bytes("hafez.ipynb", data, NOTEBOOKS, allow_errors=True) == []
 
 
 def test_never_run_notebook_is_reported():
     cells = [code_cell("x = 1", None), code_cell("y = 2", None)]
     one_problem_mentioning(
-        check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells)), "never run"
+        check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells), NOTEBOOKS), "never run"
     )
 
 
 def test_partly_run_notebook_names_the_first_cell_not_run():
     cells = [code_cell("x = 1", 1), code_cell("train(model)", None), code_cell("y = 2", None)]
     problem = one_problem_mentioning(
-        check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells)), "2 of 3"
+        check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells), NOTEBOOKS), "2 of 3"
     )
     assert "train(model)" in problem
 
@@ -209,7 +218,7 @@ def test_unanswered_questions_are_reported_by_name_once_each():
         code_cell("lstm_cell(1, 2, 3)", 2, "q3_lstm_cell: write the LSTM cell"),
         code_cell("vocab()", 3, "q1_vocab: build the vocabulary"),
     ]
-    problems = check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells))
+    problems = check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=cells), NOTEBOOKS)
     assert [p.split(" ")[1] for p in problems] == ["q3_lstm_cell", "q1_vocab"]
 
 
@@ -218,7 +227,7 @@ def test_unanswered_question_shown_only_in_a_grader_check_report_is_reported_onc
     check_cell = code_cell('grader.check("q2_batches")', 1)
     data = {"text/plain": report, "text/html": f"<pre>{report}</pre>"}
     check_cell.outputs = [nbformat.v4.new_output("execute_result", data, execution_count=1)]
-    problems = check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=[check_cell]))
+    problems = check_notebook_bytes("hafez.ipynb", notebook_bytes(cells=[check_cell]), NOTEBOOKS)
     assert problems == [one_problem_mentioning(problems, "q2_batches", "unanswered")]
 
 
@@ -229,34 +238,34 @@ def test_allow_unanswered_accepts_stubs_and_the_cells_run_all_skipped_after_them
         code_cell("train()", None),
     ]
     data = notebook_bytes(cells=cells)
-    assert len(check_notebook_bytes("hafez.ipynb", data)) == 2
-    assert check_notebook_bytes("hafez.ipynb", data, allow_unanswered=True) == []
+    assert len(check_notebook_bytes("hafez.ipynb", data, NOTEBOOKS)) == 2
+    assert check_notebook_bytes("hafez.ipynb", data, NOTEBOOKS, allow_unanswered=True) == []
 
 
 def test_allow_unanswered_still_requires_cells_before_the_stub_to_run():
     cells = [code_cell("x = 1", None), code_cell("lstm_cell()", 2, "q3_lstm_cell: write it")]
     problems = check_notebook_bytes(
-        "hafez.ipynb", notebook_bytes(cells=cells), allow_unanswered=True
+        "hafez.ipynb", notebook_bytes(cells=cells), NOTEBOOKS, allow_unanswered=True
     )
     one_problem_mentioning(problems, "never ran")
 
 
 def test_swapped_notebooks_are_reported():
     problem = one_problem_mentioning(
-        check_notebook_bytes("hafez.ipynb", notebook_bytes("apple_stock")), "hafez.ipynb"
+        check_notebook_bytes("hafez.ipynb", notebook_bytes("apple_stock"), NOTEBOOKS), "hafez.ipynb"
     )
     assert "apple_stock.ipynb" in problem
 
 
 def test_foreign_notebook_with_another_assignment_name_is_reported():
     one_problem_mentioning(
-        check_notebook_bytes("hafez.ipynb", notebook_bytes("hw2_cnn")), "'hw2_cnn'"
+        check_notebook_bytes("hafez.ipynb", notebook_bytes("hw2_cnn"), NOTEBOOKS), "'hw2_cnn'"
     )
 
 
 def test_notebook_without_otter_metadata_is_reported():
     one_problem_mentioning(
-        check_notebook_bytes("hafez.ipynb", notebook_bytes(None)), "no otter metadata"
+        check_notebook_bytes("hafez.ipynb", notebook_bytes(None), NOTEBOOKS), "no otter metadata"
     )
 
 
@@ -265,7 +274,7 @@ def test_released_notebook_only_lacks_being_run(name):
     released = RELEASED / name.removesuffix(".ipynb") / name
     if not released.exists():
         pytest.skip(f"{released} is not released yet")
-    problems = check_notebook_bytes(name, released.read_bytes())
+    problems = check_notebook_bytes(name, released.read_bytes(), NOTEBOOKS)
     assert problems == [one_problem_mentioning(problems, name, "was never run")]
 
 
@@ -308,45 +317,49 @@ def test_pdf_over_the_size_limit_is_reported():
 
 
 def test_valid_zip_has_no_problems(tmp_path):
-    assert inspect_zip(valid_zip(tmp_path)) == []
+    assert inspect_zip(valid_zip(tmp_path), NOTEBOOKS) == []
 
 
 def test_wrongly_named_zip_is_reported(tmp_path):
-    one_problem_mentioning(inspect_zip(valid_zip(tmp_path, "hw3.zip")), "wrong file name")
+    one_problem_mentioning(
+        inspect_zip(valid_zip(tmp_path, "hw3.zip"), NOTEBOOKS), "wrong file name"
+    )
 
 
 def test_missing_path_is_one_line(tmp_path):
-    assert inspect_zip(tmp_path / ZIP_NAME) == ["no such file: check the path"]
+    assert inspect_zip(tmp_path / ZIP_NAME, NOTEBOOKS) == ["no such file: check the path"]
 
 
 def test_directory_is_one_line(tmp_path):
-    one_problem_mentioning(inspect_zip(tmp_path), "not a file")
+    one_problem_mentioning(inspect_zip(tmp_path, NOTEBOOKS), "not a file")
 
 
 def test_empty_file_is_reported(tmp_path):
     (tmp_path / ZIP_NAME).write_bytes(b"")
-    assert inspect_zip(tmp_path / ZIP_NAME) == [
+    assert inspect_zip(tmp_path / ZIP_NAME, NOTEBOOKS) == [
         "the file is empty (0 bytes): build the zip again with submit.py (or hw3 pack)"
     ]
 
 
 def test_non_zip_file_is_reported(tmp_path):
     (tmp_path / ZIP_NAME).write_bytes(PDF_BYTES)
-    one_problem_mentioning(inspect_zip(tmp_path / ZIP_NAME), "not a zip file", "PDF")
+    one_problem_mentioning(inspect_zip(tmp_path / ZIP_NAME, NOTEBOOKS), "not a zip file", "PDF")
 
 
 def test_damaged_zip_is_one_line_not_a_traceback(tmp_path):
-    one_problem_mentioning(inspect_zip(keep_only_the_tail(valid_zip(tmp_path))), "cannot be read")
+    one_problem_mentioning(
+        inspect_zip(keep_only_the_tail(valid_zip(tmp_path)), NOTEBOOKS), "cannot be read"
+    )
 
 
 def test_zip_over_the_size_limit_is_reported(tmp_path):
     one_problem_mentioning(
-        inspect_zip(grow_sparse(valid_zip(tmp_path), MAX_ZIP_BYTES + 1)), "limit"
+        inspect_zip(grow_sparse(valid_zip(tmp_path), MAX_ZIP_BYTES + 1), NOTEBOOKS), "limit"
     )
 
 
 def test_zip_with_no_files_is_reported(tmp_path):
-    one_problem_mentioning(inspect_zip(make_zip(tmp_path / ZIP_NAME, {})), "no files")
+    one_problem_mentioning(inspect_zip(make_zip(tmp_path / ZIP_NAME, {}), NOTEBOOKS), "no files")
 
 
 # --- zips: members -----------------------------------------------------------------------------------
@@ -363,18 +376,20 @@ def test_zip_with_no_files_is_reported(tmp_path):
 )
 def test_unsafe_member_path_is_reported(tmp_path, member, reason):
     path = make_zip(tmp_path / ZIP_NAME, valid_members() | {member: b"x"})
-    one_problem_mentioning(inspect_zip(path), member, "unsafe path", reason)
+    one_problem_mentioning(inspect_zip(path, NOTEBOOKS), member, "unsafe path", reason)
 
 
 def test_symbolic_link_member_is_reported(tmp_path):
-    one_problem_mentioning(inspect_zip(symlink_zip(tmp_path / ZIP_NAME)), "notes", "symbolic link")
+    one_problem_mentioning(
+        inspect_zip(symlink_zip(tmp_path / ZIP_NAME), NOTEBOOKS), "notes", "symbolic link"
+    )
 
 
 def test_files_in_a_nested_folder_are_one_problem_and_still_checked(tmp_path):
     folder = ZIP_NAME.removesuffix(".zip") + "/"
     members = {folder + name: data for name, data in valid_members().items()}
     members[folder + "hafez.ipynb"] = notebook_bytes(cells=[code_cell("x = 1", None)])
-    problems = inspect_zip(make_zip(tmp_path / ZIP_NAME, {folder: b""} | members))
+    problems = inspect_zip(make_zip(tmp_path / ZIP_NAME, {folder: b""} | members), NOTEBOOKS)
     assert len(problems) == 2
     one_problem_mentioning(problems, folder, "inside a folder")
     one_problem_mentioning(problems, "hafez.ipynb", "never run")
@@ -409,32 +424,34 @@ def test_locate_members_skips_ambiguous_folders_unsafe_paths_and_macos_metadata(
 def test_duplicate_member_is_reported(tmp_path):
     entries = list(valid_members().items()) + [("hafez.ipynb", notebook_bytes())]
     one_problem_mentioning(
-        inspect_zip(make_zip(tmp_path / ZIP_NAME, entries)), "hafez.ipynb", "2 times"
+        inspect_zip(make_zip(tmp_path / ZIP_NAME, entries), NOTEBOOKS), "hafez.ipynb", "2 times"
     )
 
 
 def test_extra_file_is_reported(tmp_path):
     path = make_zip(tmp_path / ZIP_NAME, valid_members() | {"notes.txt": b"todo"})
-    assert inspect_zip(path) == [
-        one_problem_mentioning(inspect_zip(path), "notes.txt", "extra file")
+    assert inspect_zip(path, NOTEBOOKS) == [
+        one_problem_mentioning(inspect_zip(path, NOTEBOOKS), "notes.txt", "extra file")
     ]
 
 
 def test_extra_folder_is_one_problem(tmp_path):
     junk = {f"__MACOSX/._{name}": b"x" for name in REQUIRED_FILES}
     path = make_zip(tmp_path / ZIP_NAME, valid_members() | junk)
-    assert inspect_zip(path) == [one_problem_mentioning(inspect_zip(path), "__MACOSX/", "macOS")]
+    assert inspect_zip(path, NOTEBOOKS) == [
+        one_problem_mentioning(inspect_zip(path, NOTEBOOKS), "__MACOSX/", "macOS")
+    ]
 
 
 def test_otter_log_in_zip_is_reported(tmp_path):
     path = make_zip(tmp_path / ZIP_NAME, valid_members() | {submission.OTTER_LOG: b"pickle"})
-    one_problem_mentioning(inspect_zip(path), submission.OTTER_LOG, "otter's export zip")
+    one_problem_mentioning(inspect_zip(path, NOTEBOOKS), submission.OTTER_LOG, "otter's export zip")
 
 
 def test_missing_file_is_reported(tmp_path):
     members = valid_members()
     del members[PDF_NAME]
-    assert inspect_zip(make_zip(tmp_path / ZIP_NAME, members)) == [
+    assert inspect_zip(make_zip(tmp_path / ZIP_NAME, members), NOTEBOOKS) == [
         f"{PDF_NAME}: missing from the zip: add it"
     ]
 
@@ -442,7 +459,7 @@ def test_missing_file_is_reported(tmp_path):
 def test_misnamed_file_gets_a_rename_instead_of_missing_plus_extra(tmp_path):
     members = valid_members()
     members["Hafez (1).ipynb"] = members.pop("hafez.ipynb")
-    problems = inspect_zip(make_zip(tmp_path / ZIP_NAME, members))
+    problems = inspect_zip(make_zip(tmp_path / ZIP_NAME, members), NOTEBOOKS)
     assert problems == [
         one_problem_mentioning(problems, "Hafez (1).ipynb", "rename it to hafez.ipynb")
     ]
@@ -450,7 +467,7 @@ def test_misnamed_file_gets_a_rename_instead_of_missing_plus_extra(tmp_path):
 
 def test_contents_of_each_member_are_checked(tmp_path):
     members = valid_members() | {PDF_NAME: PNG_BYTES, "apple_stock.ipynb": b"{not json"}
-    problems = inspect_zip(make_zip(tmp_path / ZIP_NAME, members))
+    problems = inspect_zip(make_zip(tmp_path / ZIP_NAME, members), NOTEBOOKS)
     one_problem_mentioning(problems, PDF_NAME, "not a PDF")
     one_problem_mentioning(problems, "apple_stock.ipynb", "not valid JSON")
 
@@ -460,15 +477,15 @@ def test_unanswered_question_in_zip_is_reported_unless_allowed(tmp_path):
     path = make_zip(
         tmp_path / ZIP_NAME, valid_members() | {"hafez.ipynb": notebook_bytes(cells=cells)}
     )
-    one_problem_mentioning(inspect_zip(path), "q3_lstm_cell")
-    assert inspect_zip(path, allow_unanswered=True) == []
+    one_problem_mentioning(inspect_zip(path, NOTEBOOKS), "q3_lstm_cell")
+    assert inspect_zip(path, NOTEBOOKS, allow_unanswered=True) == []
 
 
 def test_password_protected_member_is_reported(tmp_path):
     path = patch_central_field(
         valid_zip(tmp_path), list(valid_members()).index(PDF_NAME), CENTRAL_FLAGS_AT, ENCRYPTED_FLAG
     )
-    one_problem_mentioning(inspect_zip(path), PDF_NAME, "password")
+    one_problem_mentioning(inspect_zip(path, NOTEBOOKS), PDF_NAME, "password")
 
 
 # --- zip bombs ---------------------------------------------------------------------------------------
@@ -477,7 +494,7 @@ def test_password_protected_member_is_reported(tmp_path):
 def test_too_many_members_is_refused_before_parsing_the_directory(tmp_path, monkeypatch):
     path = many_members(tmp_path / ZIP_NAME, MAX_MEMBERS + 1)
     monkeypatch.setattr(submission.zipfile, "ZipFile", None)  # parsing the directory would crash
-    problems = inspect_zip(path)
+    problems = inspect_zip(path, NOTEBOOKS)
     assert problems == [one_problem_mentioning(problems, f"{MAX_MEMBERS + 1} entries", "zip bomb")]
 
 
@@ -489,7 +506,7 @@ def test_end_record_understating_the_entry_count_is_still_capped(tmp_path):
         len(REQUIRED_FILES),
         len(REQUIRED_FILES),
     )
-    problems = inspect_zip(path)
+    problems = inspect_zip(path, NOTEBOOKS)
     assert problems == [one_problem_mentioning(problems, f"{MAX_MEMBERS + 1} entries", "zip bomb")]
 
 
@@ -498,12 +515,14 @@ def test_oversized_central_directory_is_refused_before_parsing(tmp_path, monkeyp
         valid_zip(tmp_path), "<L", END_DIRECTORY_SIZE_AT, MAX_DIRECTORY_BYTES + 1
     )
     monkeypatch.setattr(submission.zipfile, "ZipFile", None)
-    one_problem_mentioning(inspect_zip(path), f"{MAX_DIRECTORY_BYTES + 1} B directory", "zip bomb")
+    one_problem_mentioning(
+        inspect_zip(path, NOTEBOOKS), f"{MAX_DIRECTORY_BYTES + 1} B directory", "zip bomb"
+    )
 
 
 def test_declared_huge_uncompressed_total_is_refused(tmp_path):
     path = patch_central_field(valid_zip(tmp_path), 0, CENTRAL_SIZE_AT, MAX_UNCOMPRESSED_BYTES + 1)
-    problems = inspect_zip(path)
+    problems = inspect_zip(path, NOTEBOOKS)
     assert problems == [one_problem_mentioning(problems, "declares", "zip bomb")]
 
 
@@ -512,7 +531,7 @@ def test_notebook_of_compressed_zeros_over_its_cap_is_refused(tmp_path):
         zeros_bomb(tmp_path / ZIP_NAME, "hafez.ipynb", MAX_NOTEBOOK_BYTES // submission.MB + 1)
     )
     assert path.stat().st_size < MAX_NOTEBOOK_BYTES // 100  # the bomb really is small on disk
-    one_problem_mentioning(inspect_zip(path), "hafez.ipynb", "uncompressed", "limit")
+    one_problem_mentioning(inspect_zip(path, NOTEBOOKS), "hafez.ipynb", "uncompressed", "limit")
 
 
 def test_read_member_refuses_declared_size_over_cap(tmp_path):
@@ -550,6 +569,8 @@ def run_pack(source, out, *extra) -> int:
             str(source),
             "--out",
             str(out),
+            "--repo",
+            str(REPO),
             *extra,
         ]
     )
@@ -564,10 +585,10 @@ def test_pack_then_check_round_trip_is_clean(tmp_path, capsys):
         and all(name in printed for name in REQUIRED_FILES)
         and "sha256" in printed
     )
-    assert inspect_zip(target) == []
+    assert inspect_zip(target, NOTEBOOKS) == []
     assert sorted(zipfile.ZipFile(target).namelist()) == sorted(REQUIRED_FILES)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
-    assert check_main([str(target)]) == 0
+    assert check_main([str(target), "--repo", str(REPO)]) == 0
 
 
 def test_pack_is_byte_for_byte_reproducible(tmp_path):
@@ -609,6 +630,8 @@ def test_pack_reports_every_problem_at_once_and_writes_nothing(tmp_path, capsys)
                 str(source),
                 "--out",
                 str(out),
+                "--repo",
+                str(REPO),
             ]
         )
         == 1
@@ -637,8 +660,8 @@ def test_pack_suggests_renaming_a_downloaded_copy(tmp_path, capsys):
 def release_layout(folder: Path) -> Path:
     """The three files where the unzipped student release keeps them: hafez/, apple_stock/, theory/."""
     for name, data in valid_members().items():
-        (folder / pack.RELEASE_FOLDERS[name]).mkdir(parents=True, exist_ok=True)
-        (folder / pack.RELEASE_FOLDERS[name] / name).write_bytes(data)
+        (folder / pack.release_folder(name)).mkdir(parents=True, exist_ok=True)
+        (folder / pack.release_folder(name) / name).write_bytes(data)
     return folder
 
 
@@ -718,7 +741,7 @@ def test_pack_refuses_an_out_path_that_is_a_file(tmp_path, capsys):
 def test_check_prefixes_each_problem_with_the_zip_and_summarises(tmp_path, capsys):
     good = valid_zip(tmp_path)
     bad = make_zip(tmp_path / "bad.zip", valid_members() | {"notes.txt": b""})
-    assert check_main([good, bad]) == 1
+    assert check_main([good, bad, "--repo", str(REPO)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"{good}: ok ({PDF_NAME}: 1 page(s))"
     assert all(line.startswith(f"{bad}: ") for line in lines[1:-1]) and len(lines) == 4
@@ -735,7 +758,7 @@ def test_check_prefixes_each_problem_with_the_zip_and_summarises(tmp_path, capsy
 )
 def test_check_bad_input_is_one_line_not_a_traceback(tmp_path, capsys, make):
     path = make(tmp_path)
-    assert check_main([path]) == 1
+    assert check_main([path, "--repo", str(REPO)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[0].startswith(f"{path}: ")
 
@@ -743,5 +766,15 @@ def test_check_bad_input_is_one_line_not_a_traceback(tmp_path, capsys, make):
 def test_pack_and_check_are_registered_verbs(tmp_path, monkeypatch, capsys):
     assert {"pack", "check"} <= set(cli.VERBS)
     monkeypatch.chdir(write_sources(tmp_path))
-    assert cli.main(["pack", "--student-number", STUDENT_NUMBER, "--name", FULL_NAME]) == 0
-    assert cli.main(["check", ZIP_NAME]) == 0
+    repo = ["--repo", str(REPO)]
+    assert cli.main(["pack", "--student-number", STUDENT_NUMBER, "--name", FULL_NAME, *repo]) == 0
+    assert cli.main(["check", ZIP_NAME, *repo]) == 0
+
+
+def test_pack_and_check_outside_the_repository_say_to_pass_repo(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(write_sources(tmp_path))
+    assert cli.main(["pack", "--student-number", STUDENT_NUMBER, "--name", FULL_NAME]) == 2
+    assert cli.main(["check", ZIP_NAME]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all("pass --repo DIR" in line for line in err)
+    assert not (tmp_path / ZIP_NAME).exists()

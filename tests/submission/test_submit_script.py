@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 import submission_fixtures as sf
-from support import needs_tool
+from support import NOTEBOOKS, needs_tool
 
 from hw3.submission import standalone
 from hw3.submission.cli import pack_main
-from hw3.submission.pack import RELEASE_FOLDERS
+from hw3.submission.pack import release_folder
 from hw3.submission.rules import PDF_NAME
 
 OLDEST_PYTHON = standalone.OLDEST_PYTHON
@@ -45,8 +45,8 @@ def student_folder(root: Path, members=None) -> Path:
     """An unzipped student release: submit.py beside hafez/, apple_stock/ and theory/ holding `members`."""
     folder = root / "HW3"
     for name, data in (members or sf.valid_members()).items():
-        (folder / RELEASE_FOLDERS[name]).mkdir(parents=True, exist_ok=True)
-        (folder / RELEASE_FOLDERS[name] / name).write_bytes(data)
+        (folder / release_folder(name)).mkdir(parents=True, exist_ok=True)
+        (folder / release_folder(name) / name).write_bytes(data)
     shutil.copy(sf.SUBMIT_SCRIPT, folder / "submit.py")
     return folder
 
@@ -78,7 +78,9 @@ def fixtures(tmp_path_factory) -> dict:
 
 
 def test_committed_submit_py_equals_a_fresh_generation():
-    assert sf.SUBMIT_SCRIPT.read_text(encoding="utf-8") == standalone.submit_script(), (
+    assert sf.SUBMIT_SCRIPT.read_text(encoding="utf-8") == standalone.submit_script(
+        notebooks=NOTEBOOKS
+    ), (
         "student/submit.py is stale: regenerate it with hw3.release.extras.write_student_extras (or hw3 release)"
     )
 
@@ -102,6 +104,30 @@ def test_submit_py_is_python_3_8_with_standard_library_imports_only():
         if isinstance(node, (ast.Import, ast.ImportFrom)) and node not in top_level
     ]
     assert {alias.name for node in nested for alias in node.names} <= {"pypdf", "logging"}
+
+
+def test_submit_py_carries_the_declared_notebooks_as_a_literal_and_runs_main_with_them():
+    tree = ast.parse(sf.SUBMIT_SCRIPT.read_text(encoding="utf-8"))
+    assigned = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and [getattr(t, "id", None) for t in node.targets] == [standalone.NOTEBOOKS_NAME]
+    ]
+    assert len(assigned) == 1 and ast.literal_eval(assigned[0]) == NOTEBOOKS
+    assert tree.body[-1].test.comparators[0].value == "__main__"  # the call comes last
+    assert "main(notebooks=NOTEBOOKS)" in ast.unparse(tree.body[-1])
+
+
+def test_a_generated_submit_py_follows_the_notebooks_it_is_given(tmp_path):
+    script = tmp_path / "submit.py"
+    script.write_text(standalone.submit_script(notebooks=("toy.ipynb",)), encoding="utf-8")
+    shown = run_submit(script, "--help", cwd=tmp_path)
+    assert shown.returncode == 0 and "toy.ipynb and HW3__Solution.pdf" in " ".join(
+        shown.stdout.split()
+    )
+    with pytest.raises(standalone.StandaloneError, match="NAME.ipynb"):
+        standalone.submit_script(notebooks=("../evil.ipynb",))
 
 
 def test_submit_py_bundles_the_modules_hw3_pack_and_check_run():
@@ -172,6 +198,8 @@ def test_submit_py_builds_the_zip_hw3_pack_builds_from_the_files_next_to_it(tmp_
                 str(folder),
                 "--out",
                 str(tmp_path / "hw3"),
+                "--repo",
+                str(sf.REPO),
             ]
         )
         == 0
@@ -251,7 +279,7 @@ def test_submit_py_on_a_python_older_than_3_8_says_what_to_do(tmp_path, monkeypa
     monkeypatch.setitem(sys.modules, spec.name, script)  # dataclasses look their module up there
     spec.loader.exec_module(script)
     monkeypatch.setattr(sys, "version_info", (3, 7, 17, "final", 0))
-    assert script.main(["--check", sf.ZIP_NAME]) == 2
+    assert script.main(["--check", sf.ZIP_NAME], notebooks=script.NOTEBOOKS) == 2
     assert "needs Python 3.8 or newer" in capsys.readouterr().err
 
 

@@ -20,6 +20,7 @@ from hw3.theory import solutions_pdf
 from hw3.theory.cli import solutions_pdf_main
 from hw3.theory.counts import WEIGHT_BLOCKS, recurrent_parameter_count
 from hw3.theory.diagram import save_lstm_diagram
+from hw3.theory.handout import HANDOUT_NAME, read_handout
 from hw3.theory.template import TEMPLATE_NAME
 from hw3.theory.template import write_student_template as write_template
 
@@ -37,7 +38,10 @@ LAYER_MODULES = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 CELL_MODULES = {"rnn": nn.RNNCell, "gru": nn.GRUCell, "lstm": nn.LSTMCell}
 # A row of the parameter table in 1.1.3 (2): | `nn.LSTM` | 64 | 128 | 2 | 231,424 |
 TABLE_ROW = re.compile(r"^\| `nn\.(\w+)` \| (\d+) \| (\d+) \| (\d+) \| ([\d,]+) \|$", re.MULTILINE)
-ITEM_HEADING = re.compile(r"^### (\d\.\d\.\d) \((\d)\) \S", re.MULTILINE)
+ITEM_HEADING = re.compile(
+    r"^### (\d\.\d\.\d) \((\d)\)$", re.MULTILINE
+)  # the handout's item, nothing else
+GROUP_HEADING = re.compile(r"^## (\d\.\d\.\d) (.+)$", re.MULTILINE)
 # The gradient-flow table of 1.1.1 (2): | 10 | 2.96e-2 | 1.12 |  (steps back, vanilla RNN, LSTM)
 FLOW_ROW = re.compile(r"^\| (\d+) \| ([\d.e+-]+) \| ([\d.e+-]+) \|$", re.MULTILINE)
 FLOW_SPECTRUM = re.compile(
@@ -48,15 +52,21 @@ FLOW_SOLUTION, FLOW_CELL = (
     "FLOW_T, FLOW_HIDDEN =",
 )  # the notebook cells that 1.1.1 (2) quotes
 QUOTED_DIGITS = 3  # the table rounds to three significant digits
+QUOTED_SEQ_LEN = re.compile(r"chunks of (\d+) characters when grading and (\d+) otherwise")
 QUOTED_SIZES = re.compile(
     r"`EMBED_DIM` = (\d+) and `HIDDEN_SIZE` = (\d+) when grading,\s+(\d+) otherwise on a CPU,"
     r"\s+and (\d+) layers of (\d+) on a GPU"
 )
-CITATION = re.compile(r"([A-Z][\w-]+)(?: et\s+al\.| and\s+[A-Z][\w-]+)?,\s+(\d{4}[ab]?)\b")
+# "(Author, 2013)", "(Author and Other, 2013)", "(Author et al., 2013a)" or "Author et al. (2013)".
+CITATION = re.compile(
+    r"([A-Z][\w-]+)(?: et\s+al\.| and\s+[A-Z][\w-]+)?(?:,\s+|\s+\()(\d{4}[ab]?)\b"
+)
 REFERENCE = re.compile(
     r"^- ([A-Z][\w-]+), (?:[^\n]|\n  )*?\((\d{4}[ab]?)\)\.", re.MULTILINE
 )  # entries wrap with 2 spaces
 REFERENCES_HEADING = "\n## References\n"
+# A time index written as an argument, x(t), h(t-1), L(T), instead of the handout's superscript.
+OLD_NOTATION = re.compile(r"(?<![\\\w])[a-zA-Z]\((?:t|T|k)(?:[+-]1)?\)")
 
 
 def parameter_count(module: nn.Module) -> int:
@@ -105,9 +115,21 @@ def test_parameter_table_in_answers_matches_torch():
         )
 
 
-def test_answers_have_one_heading_per_handout_item():
+def test_answers_have_one_heading_per_handout_item_in_its_order():
     headings = ITEM_HEADING.findall(ANSWERS.read_text(encoding="utf-8"))
-    assert sorted(headings) == sorted((group, str(n)) for group, n in ITEMS)
+    assert headings == [(group, str(n)) for group, n in ITEMS]
+
+
+def test_answers_group_headings_are_the_handouts_titles():
+    handout = read_handout(THEORY_DIR / HANDOUT_NAME)
+    groups = GROUP_HEADING.findall(ANSWERS.read_text(encoding="utf-8"))
+    assert groups == [(h.number, h.title) for h in handout.headings if h.number.count(".") == 2]
+
+
+def test_answers_write_in_the_handouts_notation():
+    """x^{(t)}, h^{(t-1)}, L^{(T)} ... as the handout writes them, never x(t) or h(t-1)."""
+    text = ANSWERS.read_text(encoding="utf-8")
+    assert OLD_NOTATION.findall(text) == []
 
 
 def test_answers_embed_the_committed_diagram():
@@ -194,15 +216,16 @@ def test_gradient_flow_table_matches_the_notebook_cells():
     assert math.isclose(rho, torch.linalg.eigvals(w_hh).abs().max().item(), rel_tol=tolerance)
 
 
-def test_layer_sizes_quoted_in_the_answers_are_the_notebooks():
-    """Run the training cell's budget choice (grading, CPU, GPU) and compare its sizes with 1.1.3 (2)."""
+def test_layer_sizes_and_chunk_lengths_quoted_in_the_answers_are_the_notebooks():
+    """Run the training cell's budget choice (grading, CPU, GPU) and compare its sizes with 1.1.3 (2) and
+    its chunk lengths (SEQ_LEN) with 1.2.2 (2)."""
     cell = notebook_cell(read(REPOSITORY.master("hafez")), "EMBED_DIM, HIDDEN_SIZE")
     choice = next(
         node
         for node in ast.parse(cell).body
         if isinstance(node, ast.If) and ast.unparse(node.test) == "GRADING"
     )
-    sizes = {}
+    sizes, seq_lens = {}, {}
     for budget, grading, device in (
         ("grading", True, "cpu"),
         ("cpu", False, "cpu"),
@@ -211,7 +234,15 @@ def test_layer_sizes_quoted_in_the_answers_are_the_notebooks():
         scope = {"GRADING": grading, "DEVICE": torch.device(device)}
         exec(ast.get_source_segment(cell, choice), scope)
         sizes[budget] = (scope["EMBED_DIM"], scope["HIDDEN_SIZE"], scope["NUM_LAYERS"])
-    quoted = tuple(map(int, QUOTED_SIZES.search(ANSWERS.read_text(encoding="utf-8")).groups()))
+        seq_lens[budget] = scope["SEQ_LEN"]
+    text = ANSWERS.read_text(encoding="utf-8")
+    grading_len, other_len = map(int, QUOTED_SEQ_LEN.search(text).groups())
+    assert (grading_len, other_len, other_len) == (
+        seq_lens["grading"],
+        seq_lens["cpu"],
+        seq_lens["gpu"],
+    ), f"1.2.2 (2) quotes chunks of {grading_len} and {other_len}; the notebook has {seq_lens}"
+    quoted = tuple(map(int, QUOTED_SIZES.search(text).groups()))
     notebook = (
         sizes["grading"][0],
         sizes["grading"][1],

@@ -1,6 +1,8 @@
 """The theory PDFs, built for real and read back: the students' template compiles with XeLaTeX in both of
 its modes and numbers the items like the handout, a filled copy shows Persian in reading order beside
-English with figures and a box that runs over a page, and `hw3 solutions-pdf` renders every answer.
+English with figures and a box that runs over a page, and `hw3 solutions-pdf` is a solution-day document:
+A4, the handout's title block, each question above its answer and its rubric under it, no internal
+paths or commands, no line in the margin, and the LSTM diagram as vector graphics in the document's fonts.
 
 Reading back: `pdftotext` keeps the reading order of right-to-left lines, so a Persian sentence that was
 typeset left to right by mistake comes back with its words reversed and is not found.
@@ -18,22 +20,25 @@ from theory.handout import ITEMS as HANDOUT_ITEMS
 
 from hw3 import cli
 from hw3.theory.diagram import save_lstm_diagram
-from hw3.theory.solutions_pdf import ANSWERS_NAME
+from hw3.theory.handout import HANDOUT_NAME, read_handout
+from hw3.theory.rubric import RUBRIC_NAME, read_rubric
+from hw3.theory.solutions_pdf import ANSWERS_NAME, OVERFULL, OVERFULL_LIMIT_PT, build
 from hw3.theory.template import TEMPLATE_NAME
+from hw3.theory.texlive import TEX_PACKAGES, apt_install
 
 pytestmark = pytest.mark.slow  # XeLaTeX and pandoc builds (seconds each)
 
 TEMPLATE = REPOSITORY.theory / TEMPLATE_NAME
 ITEMS = [f"{group} ({n})" for group, n in HANDOUT_ITEMS]  # as the PDFs print them
-PDF_TOOLS = ("xelatex", "pdftotext", "pdfinfo", "pdftoppm", "pdfimages")
+PDF_TOOLS = ("xelatex", "pdftotext", "pdfinfo", "pdftoppm", "pdfimages", "pdffonts")
 TEX_FILES = (
     "xepersian.sty",
     "Amiri-Regular.ttf",
 )  # texlive-lang-arabic (Amiri via fonts-hosny-amiri)
-INSTALL = "apt-get install texlive-xetex texlive-lang-arabic pandoc poppler-utils"
+INSTALL = apt_install(*TEX_PACKAGES, "pandoc", "poppler-utils")
 XELATEX_TIMEOUT_S = 180
 PNG_DPI = 80
-EMPTY_TEMPLATE_PAGES = 7  # twenty prompts, each with an empty 4 cm box that never leaves its prompt
+EMPTY_TEMPLATE_PAGES = 8  # twenty prompts, each with an empty 4 cm box that never leaves its prompt
 ENGLISH_ONLY = ("\n\\persiantrue\n", "\n\\persianfalse\n")  # the switch at the top of the template
 LATEX_LABEL = re.compile(r"\\newlabel\{q:(\d\.\d\.\d)-(\d)\}\{\{([^}]*)\}")
 # A heading: a line that starts with an item number and a capital (the answer's title) or nothing else
@@ -92,6 +97,15 @@ IMAGES_IN_FILLED = 2  # lstm.png in the 1.1.2 (1) slot, figure.png in the 1.1.2 
 
 SOLUTIONS_PERSIAN_SENTENCE = "صبحانه نان و شیر خوردم"  # quoted in 1.2.3 (2)
 SOLUTIONS_LAST_WORDS = "high-rank RNN language model"  # the end of the reference list
+A4_POINTS = (595.28, 841.89)  # pdfinfo's page size, rounded to 0.01 pt
+QUESTION_WORDS = 12  # the first words of each handout question, found after its heading in the PDF
+GRADED_LINE = "How it is graded"
+# What means nothing to a student on solution day: the repository's paths, test names, hw3 commands.
+INTERNAL = re.compile(r"\bhw3 [a-z]|tests/|reference/|tools/|\.py\b|pytest|test_[a-z]")
+DIAGRAM_TEXT = ("LSTM cell", "tanh")  # set as text by the PDF's fonts, so pdftotext finds them
+DOCUMENT_FONTS = re.compile(
+    r"^[A-Z]{6}\+(LMRoman|LMMono|LMSans|LatinModernMath|Amiri)"
+)  # subset prefix
 
 
 def normalised(text: str) -> str:
@@ -109,8 +123,12 @@ def pages_text(pdf) -> list[str]:
 
 
 def headings(pdf) -> list[str]:
-    """The item numbers that head a line, in page order."""
-    done = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+    """The item numbers that head a line, in page order. In the order the PDF draws its text (-raw): a
+    long run-in heading next to a right-to-left answer can come out of pdftotext's layout mode
+    mid-line."""
+    done = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+    )
     return HEADING.findall(done.stdout.replace("\f", "\n"))
 
 
@@ -264,15 +282,39 @@ def test_template_under_pdflatex_stops_with_the_xelatex_hint(tmp_path):
     assert "needs XeLaTeX" in " ".join(done.stdout.split())
 
 
-def test_solutions_pdf_renders_every_answer_persian_in_reading_order_and_the_references(
-    tmp_path, report_pdf
-):
+def words(text: str) -> list[str]:
+    """Lower-case words and numbers, for comparing Markdown with pdftotext's output."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def page_fonts(pdf, page: int) -> list[str]:
+    """pdffonts' line (name, type, encoding, ...) of each font page `page` uses."""
+    listing = subprocess.run(
+        ["pdffonts", "-f", str(page), "-l", str(page), str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return listing.stdout.splitlines()[2:]  # after two header lines
+
+
+@pytest.fixture(scope="module")
+def solutions(tmp_path_factory):
+    """The solutions PDF built by `hw3 solutions-pdf`, with its build folder (the XeLaTeX log) and time."""
     require_tex()
     needs_tool(shutil.which("pandoc") is not None, f"pandoc not found: {INSTALL}")
-    pdf = tmp_path / "solutions.pdf"
+    folder = tmp_path_factory.mktemp("solutions")
+    pdf = folder / "solutions.pdf"
     start = time.perf_counter()
     assert cli.main(["solutions-pdf", "--out", str(pdf)]) == 0
     seconds = time.perf_counter() - start
+    return pdf, build(theory=REPOSITORY.theory, folder=folder / "build"), seconds
+
+
+def test_solutions_pdf_renders_every_answer_persian_in_reading_order_and_the_references(
+    solutions, report_pdf
+):
+    pdf, _, seconds = solutions
     pages = pages_text(pdf)
     assert headings(pdf) == ITEMS, f"{ANSWERS_NAME}: the item headings are missing or out of order"
     assert normalised(SOLUTIONS_PERSIAN_SENTENCE) in " ".join(pages), (
@@ -282,3 +324,65 @@ def test_solutions_pdf_renders_every_answer_persian_in_reading_order_and_the_ref
         "the PDF does not end with the references"
     )
     report_pdf("solutions", pdf, first_page_png(pdf), len(pages), seconds)
+
+
+def test_solutions_pdf_is_a4_with_the_handouts_title_block(solutions):
+    pdf, _, _ = solutions
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    assert (round(width, 2), round(height, 2)) == A4_POINTS
+    handout = read_handout(REPOSITORY.theory / HANDOUT_NAME)
+    first = pages_text(pdf)[0]
+    for field in (handout.course, handout.homework, handout.semester, handout.instructor):
+        assert field in first, f"the title block lacks {field!r}"
+
+
+def test_solutions_pdf_puts_the_handouts_question_above_each_answer_and_its_rubric_under_it(
+    solutions,
+):
+    pdf, _, _ = solutions
+    text = " ".join(words(" ".join(pages_text(pdf))))
+    handout = read_handout(REPOSITORY.theory / HANDOUT_NAME)
+    rubrics = read_rubric(REPOSITORY.theory / RUBRIC_NAME)
+    position = 0
+    for item in handout.items:
+        heading = text.index(" ".join(words(item.name)), position)
+        question = text.index(" ".join(words(item.text)[:QUESTION_WORDS]), heading)
+        graded = text.index(" ".join(words(GRADED_LINE)), question)
+        # the criterion with the longest run of words before any formula, its first words
+        plain = max((c.text.split("$")[0] for c in rubrics[item.name].criteria), key=len)
+        assert " ".join(words(plain)[:QUESTION_WORDS]) in text[graded:], item.name
+        position = graded
+    assert " ".join(pages_text(pdf)).count(GRADED_LINE) == len(handout.items)
+
+
+def test_solutions_pdf_quotes_no_internal_path_test_or_command(solutions):
+    pdf, _, _ = solutions
+    found = INTERNAL.findall(" ".join(pages_text(pdf)))
+    assert found == [], f"the solutions PDF quotes {found}"
+
+
+def test_solutions_pdf_has_no_line_running_into_the_margin(solutions):
+    _, done, _ = solutions
+    log = done.log.read_text(encoding="utf-8", errors="replace")
+    widths = [float(width) for width, _ in OVERFULL.findall(log)]
+    assert [w for w in widths if w > OVERFULL_LIMIT_PT] == [], done.overfull()
+
+
+def test_solutions_pdf_draws_the_lstm_diagram_as_vector_graphics_in_its_own_fonts(solutions):
+    pdf, _, _ = solutions
+    assert image_count(pdf) == 0, "the diagram is a raster image"
+    pages = pages_text(pdf)
+    page = next(n for n, text in enumerate(pages, start=1) if all(t in text for t in DIAGRAM_TEXT))
+    fonts = page_fonts(pdf, page)
+    assert fonts and all(DOCUMENT_FONTS.match(font) for font in fonts), fonts
+    assert not any("Type 3" in font for font in fonts)
+
+
+def test_template_has_no_line_running_into_the_margin(tmp_path):
+    require_tex()
+    shutil.copyfile(TEMPLATE, tmp_path / TEMPLATE_NAME)
+    done, _ = xelatex(tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:]
+    log = (tmp_path / "HW3__Solution.log").read_text(encoding="utf-8", errors="replace")
+    assert [float(w) for w, _ in OVERFULL.findall(log) if float(w) > OVERFULL_LIMIT_PT] == []

@@ -18,5 +18,7 @@ One sub-package per role, each with a typed API and a thin `cli` module:
 - `common`: the notebook and zip readers, atomic and reproducible writes, notebook runs, image
   sanitising, hand-graded regions.
 
-`errors` holds the one error root and exit-code policy; `project` finds the course repository.
+`errors` holds the one error root and exit-code policy; `project` finds the course repository;
+`registry` reads its assignments (`reference/<name>/assignment.toml`), from which every list of
+notebooks is derived.
 """

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hw3.errors import Hw3Error
+from hw3.registry import Registry, load_registry
 
 PROJECT_NAME = "dl-hw3"
-ASSIGNMENTS = ("hafez", "apple_stock")  # course order
 NAME_LINE = re.compile(
     rf'^name\s*=\s*"{PROJECT_NAME}"\s*$', re.MULTILINE
 )  # in [project]; tomllib needs 3.11
@@ -70,9 +70,13 @@ class Repository:
         """The Otter Assign master of assignment `name`."""
         return self.reference / name / f"{name}.ipynb"
 
+    def registry(self) -> Registry:
+        """The assignments declared in `reference/<name>/assignment.toml`, read afresh, in course order."""
+        return load_registry(self.reference)
+
     def mastered_assignments(self) -> list[str]:
-        """The assignments whose master notebook exists, in course order."""
-        return [name for name in ASSIGNMENTS if self.master(name).is_file()]
+        """The declared assignments whose master notebook exists, in course order."""
+        return [name for name in self.registry().names if self.master(name).is_file()]
 
 
 def find_repository(

@@ -1,10 +1,11 @@
-"""reference/course.toml: the handout's points, checked against the masters, the release and the theory answers."""
+"""The course settings (reference/course.toml and each notebook's assignment.toml): the handout's points,
+checked against the masters, the release and the theory answers."""
 
 import re
 
 import nbformat
 import pytest
-from support import REPO, REPOSITORY
+from support import ASSIGNMENTS, REPO, REPOSITORY
 from theory.handout import HANDOUT_ITEM_COUNT, ITEMS
 
 from hw3.grading.auto.assignments import load_assignments
@@ -36,7 +37,7 @@ def course():
     return load_course(COURSE_PATH)
 
 
-@pytest.mark.parametrize("name", ["hafez", "apple_stock"])
+@pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_course_manual_questions_and_points_are_the_masters(course, name):
     assert course.manual[name] == master_manual_questions(name)
 
@@ -46,7 +47,7 @@ def test_each_notebook_sums_to_the_handouts_thirty_points_with_the_release(cours
     automatic = {a.name: a.max_points for a in assignments}
     check_release(course, automatic)
     check_regions(course, assignments)
-    assert course.parts == {"hafez": HANDOUT_PART_POINTS, "apple_stock": HANDOUT_PART_POINTS}
+    assert course.parts == {name: HANDOUT_PART_POINTS for name in ASSIGNMENTS}
     assert {
         name: automatic[name] + course.manual_points(name) for name in automatic
     } == course.parts
@@ -64,18 +65,18 @@ def test_a_release_that_disagrees_with_the_course_is_one_line_naming_the_part(co
     with pytest.raises(CourseError) as caught:
         check_release(course, {"hafez": 26.0})
     message = str(caught.value)
-    assert "[parts] hafez = 30" in message and "26" in message and "\n" not in message
+    assert "hafez/assignment.toml: points = 30" in message and "26" in message
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize(
     "edit, says",
     [
-        (("hafez = 30", "hafez = -3"), "[parts] hafez = -3"),
-        (("hafez = 30", 'hafez = "thirty"'), "[parts] hafez = 'thirty'"),
-        (("[manual.hafez]", "[manual.hafes]"), "[manual.hafes]"),
+        (("[theory]", "[parts]\nhafez = 30\n\n[theory]"), "[parts]: each notebook's points"),
+        (('"1.1.1 (1)" = 1', '"1.1.1 (1)" = 0'), '[theory.points] "1.1.1 (1)" = 0'),
         (('"1.1.1 (1)" = 1', '"1.1.1a" = 1'), '"1.1.1a"'),
         (('answers = "theory/answers.md"', ""), "[theory] answers"),
-        (("[parts]", "[parts"), "not valid TOML"),
+        (("[theory.points]", "[theory.points"), "not valid TOML"),
     ],
 )
 def test_a_broken_course_file_is_one_line_naming_the_key(tmp_path, edit, says):
@@ -84,7 +85,7 @@ def test_a_broken_course_file_is_one_line_naming_the_key(tmp_path, edit, says):
     path = tmp_path / "course.toml"
     path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
     with pytest.raises(CourseError) as caught:
-        load_course(path)
+        load_course(path, REPOSITORY.registry())
     assert (
         says in str(caught.value)
         and str(path) in str(caught.value)

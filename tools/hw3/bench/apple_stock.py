@@ -15,6 +15,7 @@ on 30-day windows of the test period); the "student path" ratio goes through the
 `predict_prices`.
 """
 
+import argparse
 import json
 import os
 import re
@@ -276,6 +277,42 @@ def table(report: dict) -> str:
         f"highest leak below it: {g['highest_student_path_ratio_below_lower']})"
     )
     return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `hw3 bench apple_stock` (the hook its assignment.toml names)."""
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=list(DEFAULT_SEEDS),
+        help=f"seeds at the grading budget, each executed and otter-run (default {DEFAULT_SEEDS})",
+    )
+    parser.add_argument(
+        "--student-seeds",
+        type=int,
+        nargs="*",
+        default=list(DEFAULT_STUDENT_SEEDS),
+        help=f"seeds at the student budget (default {DEFAULT_STUDENT_SEEDS})",
+    )
+    parser.add_argument("--no-mutants", action="store_true", help="skip the broken solutions")
+    parser.add_argument(
+        "--autograder",
+        type=Path,
+        default=None,
+        help=f"released autograder folder to bench (default: REPO/autograder/{NAME})",
+    )
+
+
+def run(*, repo: Repository, args: argparse.Namespace) -> dict:
+    """The report of `hw3 bench apple_stock` with the options `add_arguments` parsed."""
+    return bench_apple_stock(
+        repo=repo,
+        seeds=args.seeds,
+        student_seeds=args.student_seeds,
+        mutants=not args.no_mutants,
+        autograder=args.autograder,
+    )
 
 
 def bench_apple_stock(

@@ -1,21 +1,28 @@
 """Command line of `hw3 bench`.
 
-hw3 bench hafez [--seeds S...] [--student-seeds S... | --skip-student-budget] [--out FILE]
-hw3 bench apple_stock [--seeds S...] [--student-seeds S...] [--no-mutants] [--autograder DIR] [--out FILE]
+hw3 bench [--repo DIR] NAME [OPTIONS...] [--out FILE]
+
+NAME is an assignment whose `reference/<name>/assignment.toml` names a bench (`bench = "module"`): a
+module with `add_arguments(parser)`, `run(repo=, args=) -> dict` and
+`table(report) -> str`, whose docstring's first line describes it. `hw3 bench NAME --help` lists
+its options.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 from pathlib import Path
+from types import ModuleType
 
-from hw3.bench import apple_stock, hafez
 from hw3.common.atomic import write_atomic
-from hw3.errors import EXIT_OK, run_verb
+from hw3.errors import EXIT_OK, Hw3Error, run_verb
 from hw3.project import find_repository
+from hw3.registry import Declaration
 
 RESULTS_DIR = Path("bench-results")  # under the repository, not committed
+HOOK = ("add_arguments", "run", "table")  # what a bench module provides
 
 
 def parse_args(argv):
@@ -23,73 +30,60 @@ def parse_args(argv):
         prog="hw3 bench",
         description="Time the reference notebooks and report their metrics against baselines.",
         epilog="Each benchmark prints its numbers as it goes and writes them as JSON to --out "
-        "(default: REPO/bench-results/<name>.json). Exit 0 done, 1 a notebook or otter run failed, 2 usage error.",
+        "(default: REPO/bench-results/<name>.json). `hw3 bench NAME --help` lists a benchmark's "
+        "options. Exit 0 done, 1 a notebook or otter run failed, 2 usage error.",
     )
     parser.add_argument(
         "--repo", type=Path, default=None, help="the course repository (default: found from here)"
     )
-    benches = parser.add_subparsers(dest="name", required=True, metavar="{hafez,apple_stock}")
-    h = benches.add_parser(
-        "hafez",
-        help="otter run and execution time, test perplexity per seed, n-gram baselines",
-        description=hafez.__doc__.splitlines()[0],
+    parser.add_argument(
+        "name",
+        metavar="NAME",
+        help="an assignment whose reference/NAME/assignment.toml names a bench",
     )
-    h.add_argument(
-        "--seeds",
-        type=int,
-        nargs="+",
-        default=list(hafez.DEFAULT_SEEDS),
-        help=f"seeds at the grading budget (default {hafez.DEFAULT_SEEDS})",
-    )
-    h.add_argument(
-        "--student-seeds",
-        type=int,
-        nargs="*",
-        default=list(hafez.DEFAULT_STUDENT_SEEDS),
-        help=f"seeds at the student budget, a few minutes each (default {hafez.DEFAULT_STUDENT_SEEDS})",
-    )
-    h.add_argument(
-        "--skip-student-budget", action="store_true", help="skip the student-budget runs"
-    )
-    h.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="JSON report (default: REPO/bench-results/hafez.json)",
-    )
-    a = benches.add_parser(
-        "apple_stock",
-        help="execution time, RMSE against persistence per seed, the q6 band's margins",
-        description=apple_stock.__doc__.splitlines()[0],
-    )
-    a.add_argument(
-        "--seeds",
-        type=int,
-        nargs="+",
-        default=list(apple_stock.DEFAULT_SEEDS),
-        help=f"seeds at the grading budget, each executed and otter-run (default {apple_stock.DEFAULT_SEEDS})",
-    )
-    a.add_argument(
-        "--student-seeds",
-        type=int,
-        nargs="*",
-        default=list(apple_stock.DEFAULT_STUDENT_SEEDS),
-        help=f"seeds at the student budget (default {apple_stock.DEFAULT_STUDENT_SEEDS})",
-    )
-    a.add_argument("--no-mutants", action="store_true", help="skip the broken solutions")
-    a.add_argument(
-        "--autograder",
-        type=Path,
-        default=None,
-        help="released autograder folder to bench (default: REPO/autograder/apple_stock)",
-    )
-    a.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="JSON report (default: REPO/bench-results/apple_stock.json)",
-    )
+    parser.add_argument("options", nargs=argparse.REMAINDER, help="the benchmark's own options")
     return parser.parse_args(argv)
+
+
+def bench_hook(declaration: Declaration) -> ModuleType:
+    """The module the declaration's `bench` names; Hw3Error naming the file when it has none or is not one."""
+    if not declaration.bench:
+        raise Hw3Error(
+            f'{declaration.file}: {declaration.name} declares no bench: add bench = "module" to '
+            "benchmark it"
+        )
+    try:
+        module = importlib.import_module(declaration.bench)
+    except ImportError as err:
+        raise Hw3Error(
+            f"{declaration.where('bench')} = {declaration.bench!r}: cannot be imported ({err}): "
+            "name an installed module"
+        ) from None
+    missing = [name for name in HOOK if not hasattr(module, name)]
+    if missing:
+        raise Hw3Error(
+            f"{declaration.where('bench')} = {declaration.bench!r}: defines no {missing[0]}: a bench "
+            f"module provides {', '.join(HOOK)}"
+        )
+    return module
+
+
+def bench_parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
+    """`hw3 bench NAME`'s own options: the module's, and --out."""
+    parser = argparse.ArgumentParser(
+        prog=f"hw3 bench {name}",
+        description=module.__doc__.splitlines()[0],
+        epilog="Prints the numbers as it goes and a table, and writes them as JSON to --out. Exit 0 "
+        "done, 1 a notebook or otter run failed, 2 usage error.",
+    )
+    module.add_arguments(parser)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"JSON report (default: REPO/{RESULTS_DIR}/{name}.json)",
+    )
+    return parser
 
 
 def bench_main(argv=None) -> int:
@@ -97,20 +91,15 @@ def bench_main(argv=None) -> int:
 
     def body() -> int:
         repo = find_repository(args.repo)
-        if args.name == "hafez":
-            student_seeds = [] if args.skip_student_budget else args.student_seeds
-            report = hafez.bench_hafez(repo=repo, seeds=args.seeds, student_seeds=student_seeds)
-            print(hafez.table(report))
-        else:
-            report = apple_stock.bench_apple_stock(
-                repo=repo,
-                seeds=args.seeds,
-                student_seeds=args.student_seeds,
-                mutants=not args.no_mutants,
-                autograder=args.autograder,
-            )
-            print(apple_stock.table(report))
-        out = args.out if args.out is not None else repo.root / RESULTS_DIR / f"{args.name}.json"
+        module = bench_hook(repo.registry()[args.name])
+        options = bench_parser(args.name, module).parse_args(args.options)
+        report = module.run(repo=repo, args=options)
+        print(module.table(report))
+        out = (
+            options.out
+            if options.out is not None
+            else repo.root / RESULTS_DIR / f"{args.name}.json"
+        )
         write_atomic(out, json.dumps(report, indent=2) + "\n")
         print(f"wrote {out}")
         return EXIT_OK

@@ -11,6 +11,7 @@ JSON keys that TAs' scripts read: `student_budget.test_ppl` (the mean over `stud
 each seed's run is in `student_budget_seeds`) and `best_ngram.test_ppl` (the order chosen on validation).
 """
 
+import argparse
 import json
 import math
 import os
@@ -179,6 +180,33 @@ def table(report: dict) -> str:
             f"{100 * (s['test_ppl'] / best['test_ppl'] - 1):+.1f} %"
         )
     return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `hw3 bench hafez` (the hook its assignment.toml names)."""
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=list(DEFAULT_SEEDS),
+        help=f"seeds at the grading budget (default {DEFAULT_SEEDS})",
+    )
+    parser.add_argument(
+        "--student-seeds",
+        type=int,
+        nargs="*",
+        default=list(DEFAULT_STUDENT_SEEDS),
+        help=f"seeds at the student budget, a few minutes each (default {DEFAULT_STUDENT_SEEDS})",
+    )
+    parser.add_argument(
+        "--skip-student-budget", action="store_true", help="skip the student-budget runs"
+    )
+
+
+def run(*, repo: Repository, args: argparse.Namespace) -> dict:
+    """The report of `hw3 bench hafez` with the options `add_arguments` parsed."""
+    student_seeds = [] if args.skip_student_budget else args.student_seeds
+    return bench_hafez(repo=repo, seeds=args.seeds, student_seeds=student_seeds)
 
 
 def bench_hafez(

@@ -27,6 +27,7 @@ from hw3.grading.auto.autograder_info import AutograderInfo, read_autograder
 from hw3.grading.auto.results import NotebookResult
 from hw3.grading.run import grade
 from hw3.project import Repository
+from hw3.registry import REFERENCE_DIR, copy_declarations, release_registry
 
 GRADING_SEED = 42
 OTTER_CONFIG = "otter_config.json"
@@ -177,6 +178,7 @@ class CalibrationReport:
 
 def seeded_release(source: Path, root: Path, names: list[str], seed: int) -> Path:
     """Copy of the release under `source` into `root`, whose autograder zips grade with otter seed `seed`."""
+    copy_declarations(release_registry(source), names, root / REFERENCE_DIR)
     for name in names:
         for kind in ("student", "autograder"):
             shutil.copytree(source / kind / name, root / kind / name, dirs_exist_ok=True)

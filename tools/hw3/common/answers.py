@@ -4,15 +4,30 @@ otter assign tags each code cell a student answers `otter_answer_cell` in the st
 `otter_assign_solution_cell` in the autograder copy; the `grader.check("<question>")` cell that
 follows names the question. Autograded questions have the same answer cells in both copies, so
 answers move between them by position within the question. (Written questions have no check
-cell and are not listed.)
+cell and are not listed.) The names otter gives these tags and markers are defined here, once.
 """
 
 import re
 
 import nbformat
 
-ANSWER_TAGS = ("otter_answer_cell", "otter_assign_solution_cell")
+ANSWER_TAG = "otter_answer_cell"  # a student's answer cell, in the student copy
+SOLUTION_TAG = (
+    "otter_assign_solution_cell"  # the same cell holding the solution, in the autograder copy
+)
+ANSWER_TAGS = (ANSWER_TAG, SOLUTION_TAG)
 CHECK_CALL = re.compile(r"""grader\.check\(\s*["'](?P<question>[\w-]+)["']\s*\)""")
+# what otter assign leaves in a solution cell of the autograder copy: its solution markers and the
+# student's prompt, kept as a string block
+SOLUTION_MARKER = re.compile(r"^[ \t]*# (?:BEGIN|END) SOLUTION.*\n?", re.MULTILINE)
+PROMPT_BLOCK = re.compile(
+    r'^[ \t]*""" # BEGIN PROMPT.*?""" # END PROMPT[^\n]*\n?', re.MULTILINE | re.DOTALL
+)
+
+
+def solution_only(source: str) -> str:
+    """An autograder cell's source without otter's solution markers and the student prompt."""
+    return SOLUTION_MARKER.sub("", PROMPT_BLOCK.sub("", source))
 
 
 def is_answer_cell(cell) -> bool:

@@ -15,17 +15,12 @@ cells are read-only in Jupyter) and, failing that, by position.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+
+from hw3.common.answers import ANSWER_TAG, SOLUTION_TAG, solution_only
 
 BEGIN = "<!-- BEGIN QUESTION -->"
 END = "<!-- END QUESTION -->"
-ANSWER_TAG = "otter_answer_cell"
-SOLUTION_TAG = "otter_assign_solution_cell"
-SOLUTION_MARKER = re.compile(r"^[ \t]*# (?:BEGIN|END) SOLUTION.*\n?", re.MULTILINE)
-PROMPT_BLOCK = re.compile(
-    r'^[ \t]*""" # BEGIN PROMPT.*?""" # END PROMPT[^\n]*\n?', re.MULTILINE | re.DOTALL
-)
 
 
 @dataclass
@@ -100,7 +95,7 @@ def match(released: list[Region], submitted: list[Region]) -> list[Region | None
 
 def clean_solution(source: str) -> str:
     """A reference code answer without otter assign's markers and the student's prompt block."""
-    return SOLUTION_MARKER.sub("", PROMPT_BLOCK.sub("", source)).rstrip()
+    return solution_only(source).rstrip()
 
 
 def reference_cells(nb, region: Region) -> list[dict]:

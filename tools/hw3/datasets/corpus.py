@@ -8,13 +8,15 @@ import importlib.metadata
 import json
 from pathlib import Path
 
+from hw3.errors import Hw3Error
+
 DISTRIBUTION = "hafez"
 DATA_FILE = "hafez/data/hafez.json"
 GHAZAL_COUNT = 495
 TEST_EVERY, TEST_REMAINDER, VALIDATION_REMAINDER = 20, 0, 10
 
 
-class CorpusError(RuntimeError):
+class CorpusError(Hw3Error):
     """The corpus cannot be read; the message names the fix."""
 
 

@@ -24,6 +24,7 @@ from hw3.grading.hand.course import COURSE_FILE, load_course
 from hw3.grading.hand.merge import FINAL_GRADES, QUERA_TOTALS
 from hw3.grading.run import FEEDBACK_DIR, GradeRun, Reporter, extract, grade
 from hw3.project import find_repository
+from hw3.registry import release_registry
 
 EPILOG = """outputs: DIR/gradebook.csv (one row per zip: scores, status, flags, problems), DIR/feedback/<zip stem>.md
 (per student), DIR/logs/ (the grader's log of a notebook that ended in error or timeout), DIR/.state/ (kept
@@ -102,8 +103,9 @@ def parse_args(argv):
         "--course",
         type=Path,
         default=None,
-        help=f"course settings: the handout's points, the hand-graded questions, the theory items "
-        f"(default: RELEASE/reference/{COURSE_FILE}; without it no packet is written)",
+        help=f"course settings: the theory items; each notebook's points and hand-graded questions come "
+        f"from RELEASE/reference/*/assignment.toml (default: RELEASE/reference/{COURSE_FILE}; without "
+        "it no packet is written)",
     )
     parser.add_argument(
         "--manual",
@@ -202,7 +204,7 @@ def grade_main(argv=None) -> int:
             return EXIT_OK
         course_file = args.course or release_root / "reference" / COURSE_FILE
         course = (
-            load_course(course_file)
+            load_course(course_file, release_registry(release_root))
             if args.course or args.manual or course_file.is_file()
             else None
         )

@@ -1,13 +1,14 @@
 """otter assign on one master, made reproducible.
 
-The master and its data are staged in a scratch folder and `otter assign` runs there (executing the
-solution against every test, under `HW3_GRADING=1`). Its output is then normalised: notebook cell
-ids become positional, execution timings go, and the autograder zip loses its timestamp (name,
-entry order, mtimes).
+The master and its data (the `[[data]]` files of its `assignment.toml`) are staged in a scratch
+folder and `otter assign` runs there (executing the solution against every test, under
+`HW3_GRADING=1`). Its output is then normalised: notebook cell ids become positional, execution
+timings go, and the autograder zip loses its timestamp (name, entry order, mtimes).
 """
 
 from __future__ import annotations
 
+import pkgutil
 import shutil
 import subprocess
 import sys
@@ -19,12 +20,11 @@ import nbformat
 
 from hw3.common.notebook_run import grading_env
 from hw3.common.zipwrite import write_deterministic_zip
-from hw3.datasets import corpus
 from hw3.errors import Hw3Error
 from hw3.grading.auto.testfiles import TestFileError, read_test_files
 from hw3.project import Repository
+from hw3.registry import DataFile, Declaration
 
-STOCK_CSV_NAME = "aapl_daily.csv"
 OUTPUT_LOG_TAIL = 4000
 
 
@@ -32,19 +32,35 @@ class ReleaseError(Hw3Error):
     """otter assign failed or an input is missing; the message says which and why."""
 
 
-def stage_data(repo: Repository, name: str, stage: Path) -> None:
-    """Write the data files the `name` notebook reads into `stage/data/`."""
-    if name == "hafez":
-        try:
-            corpus.write_corpus(stage / "data" / "hafez.txt")
-        except corpus.CorpusError as err:
-            raise ReleaseError(str(err)) from None
-    elif name == "apple_stock":
-        csv = repo.data / STOCK_CSV_NAME
-        if not csv.exists():
-            raise ReleaseError(f"{csv} is missing: run `hw3 stock-data` to rebuild it")
-        (stage / "data").mkdir(parents=True, exist_ok=True)
-        shutil.copy(csv, stage / "data" / STOCK_CSV_NAME)
+def writer(declaration: Declaration, data: DataFile):
+    """The function its `writer = "module:function"` names; ReleaseError when it cannot be imported."""
+    try:
+        return pkgutil.resolve_name(data.writer)
+    except (ImportError, AttributeError, ValueError) as err:
+        raise ReleaseError(
+            f"{declaration.where('[[data]] writer')} = {data.writer!r}: cannot be imported "
+            f"({type(err).__name__}: {err}): name an installed module and its function"
+        ) from None
+
+
+def stage_data(repo: Repository, declaration: Declaration, stage: Path) -> None:
+    """Write each file the notebook reads (its declaration's `[[data]]`) at its path under `stage`:
+    by the declared writer, or copied from the repository."""
+    for data in declaration.data:
+        target = stage / data.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if data.writer:
+            writer(declaration, data)(target)
+            continue
+        source = repo.root / data.copy
+        if not source.is_file():
+            fix = (
+                f"run `{data.rebuild}` to rebuild it"
+                if data.rebuild
+                else f"restore it (the copy of [[data]] {data.path} in {declaration.file})"
+            )
+            raise ReleaseError(f"{source} is missing: {fix}")
+        shutil.copy(source, target)
 
 
 def normalise_notebook(path: Path) -> None:
@@ -97,12 +113,13 @@ def copy_normalised(src: Path, dst: Path, name: str) -> None:
             normalise_notebook(dst / rel)
 
 
-def assign_one(repo: Repository, name: str, out_root: Path) -> None:
+def assign_one(repo: Repository, declaration: Declaration, out_root: Path) -> None:
     """Build `out_root/student/<name>/` and `out_root/autograder/<name>/` from the master."""
+    name = declaration.name
     with tempfile.TemporaryDirectory(prefix=f"hw3-release-{name}-") as tmp:
         stage = Path(tmp)
         shutil.copy(repo.master(name), stage / f"{name}.ipynb")
-        stage_data(repo, name, stage)
+        stage_data(repo, declaration, stage)
         dist = run_otter_assign(name, stage)
         copy_normalised(dist / "student", out_root / "student" / name, name)
         copy_normalised(dist / "autograder", out_root / "autograder" / name, name)

@@ -25,7 +25,7 @@ def write_student_extras(repo: Repository, out_root: Path) -> Path:
     student = out_root / "student"
     write_student_template(repo.theory, student / "theory")
     shutil.copyfile(repo.reference / STUDENT_README_NAME, student / "README.md")
-    write_submit_script(student / SCRIPT_NAME)
+    write_submit_script(student / SCRIPT_NAME, notebooks=repo.registry().notebooks)
     members = {
         f"{BUNDLE_ROOT}/{p.relative_to(student).as_posix()}": p.read_bytes()
         for p in sorted(student.rglob("*"))

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hw3.errors import EXIT_FINDINGS, EXIT_OK, run_verb
+from hw3.errors import EXIT_FINDINGS, EXIT_OK, Hw3Error, run_verb
 from hw3.project import find_repository
 from hw3.similarity.compare import COMMON_FRACTION, COMMON_MIN
 from hw3.similarity.run import (
@@ -22,7 +22,6 @@ from hw3.similarity.run import (
     summary,
     zip_paths,
 )
-from hw3.similarity.stubs import UsageError
 
 EPILOG = """outputs, in DIR:
   similarity.csv  one row per pair of submissions sharing anything, flagged pairs first (columns unchanged:
@@ -105,7 +104,8 @@ def parse_args(argv):
         type=Path,
         default=None,
         metavar="DIR",
-        help="folder holding the release's student/ and autograder/ (default: the repository found from here)",
+        help="folder holding the release's student/, autograder/ and reference/*/assignment.toml "
+        "(default: the repository found from here)",
     )
     parser.add_argument(
         "--bench",
@@ -123,26 +123,23 @@ def similarity_main(argv=None) -> int:
 
     def body() -> int:
         if args.top < 0 or args.jobs < 1 or (args.max_common is not None and args.max_common < 1):
-            raise UsageError("--top must be >= 0, --jobs and --max-common >= 1")
+            raise Hw3Error("--top must be >= 0, --jobs and --max-common >= 1")
         if args.out.exists() and not args.out.is_dir():
-            raise UsageError(
-                f"{args.out}: is a file: give --out a folder (it is created if missing)"
-            )
+            raise Hw3Error(f"{args.out}: is a file: give --out a folder (it is created if missing)")
         release = (
             args.release
             if args.release is not None
             else find_repository(option="--release DIR").root
         )
         if args.bench is not None and (args.paths or args.against or args.no_reference):
-            raise UsageError(
+            raise Hw3Error(
                 "--bench builds its own class and known sources: drop PATHs, --against and --no-reference"
             )
         if args.bench is not None:
             timed = bench(
                 size=args.bench,
                 out=args.out,
-                release_dir=release / "student",
-                autograder_dir=release / "autograder",
+                release_root=release,
                 top=args.top,
                 max_common=args.max_common,
                 jobs=args.jobs,
@@ -168,12 +165,12 @@ def similarity_main(argv=None) -> int:
             )
             return EXIT_OK
         if not args.paths:
-            raise UsageError("give the folder of Quera zips (or the zips), or --bench N")
+            raise Hw3Error("give the folder of Quera zips (or the zips), or --bench N")
         result = similarity(
             paths=zip_paths(args.paths, args.out),
             out=args.out,
-            release_dir=release / "student",
-            autograder_dir=None if args.no_reference else release / "autograder",
+            release_root=release,
+            reference=not args.no_reference,
             against=args.against,
             top=args.top,
             max_common=args.max_common,

@@ -19,7 +19,6 @@ import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from hw3.similarity.sources import Source
 from hw3.similarity.stubs import OTHER, Stub
@@ -40,9 +39,6 @@ FLAG_MIN_OUTPUTS = 3  # output lines, images or widget ids shared by two student
 # elapsed time), so among the ~45,000 pairs of a class of 300 some pairs share two or three by chance; four not
 FLAG_MIN_RUN_SPECIFIC = 4
 # one shared progress-bar widget id (a random UUID of its run) is enough on its own
-
-if TYPE_CHECKING:
-    from hw3.similarity.clusters import Cluster
 
 
 @dataclass
@@ -76,27 +72,6 @@ class SourceMatch:
     score: float = 0.0
     flag: str = ""  # `source:<name>` when a flag threshold is crossed
     evidence: str = ""
-
-
-@dataclass
-class Comparison:
-    """Everything the CSV and the report show."""
-
-    submissions: list[Submission]
-    skipped: list[tuple[str, str]]  # (file, why)
-    notes: list[str]
-    keys: list[str]  # assignment:question, in notebook order
-    pairs: list[Pair]  # sharing anything, strongest first
-    common: dict[str, set]  # key (or 'outputs') -> fingerprints/units dropped as boilerplate
-    max_common: int
-    pairs_compared: int
-    sources: list[Source] = field(default_factory=list)
-    source_skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
-    matches: list[SourceMatch] = field(
-        default_factory=list
-    )  # sharing anything with a source, strongest first
-    clusters: list[Cluster] = field(default_factory=list)  # largest first
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def default_max_common(count: int) -> int:

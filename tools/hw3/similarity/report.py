@@ -13,30 +13,24 @@ import csv
 import itertools
 from pathlib import Path
 
-import jinja2
 from markupsafe import Markup, escape
 
 from hw3.common.atomic import write_atomic
+from hw3.common.templates import html_environment
 from hw3.similarity import fingerprints
 from hw3.similarity.compare import (
-    Comparison,
     Pair,
     SourceMatch,
     is_run_specific,
     shared_outputs,
     source_regions,
 )
+from hw3.similarity.results import Comparison
 
 MAX_SHOWN_OUTPUTS = 20
 TABLE_ROWS = 100  # pairs and source matches listed in the tables (all flagged ones too); the CSVs have them all
 TEMPLATES = Path(__file__).parent / "templates"
-ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+ENVIRONMENT = html_environment(TEMPLATES)
 
 
 def write_csv(path: Path, result: Comparison) -> None:

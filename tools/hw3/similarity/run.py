@@ -17,19 +17,15 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from hw3.errors import Hw3Error
 from hw3.grading.auto.intake import find_zips
-from hw3.project import ASSIGNMENTS
+from hw3.registry import release_registry
 from hw3.similarity import report
 from hw3.similarity.clusters import find_clusters
-from hw3.similarity.compare import (
-    Comparison,
-    compare,
-    compare_sources,
-    default_max_common,
-    ordered_keys,
-)
+from hw3.similarity.compare import compare, compare_sources, default_max_common, ordered_keys
+from hw3.similarity.results import Comparison
 from hw3.similarity.sources import against_sources, reference_source
-from hw3.similarity.stubs import UsageError, load_stubs
+from hw3.similarity.stubs import load_stubs
 from hw3.similarity.submissions import load_all
 
 CSV_NAME, HTML_NAME = "similarity.csv", "similarity.html"
@@ -55,10 +51,10 @@ class BenchResult:
 
 
 def zip_paths(inputs: list[Path], out: Path | None = None) -> list[Path]:
-    """The zips named by `inputs`, found as `hw3 grade` finds them; UsageError when there is none at all."""
+    """The zips named by `inputs`, found as `hw3 grade` finds them; Hw3Error when there is none at all."""
     paths = find_zips(list(inputs), out)
     if not paths:
-        raise UsageError(
+        raise Hw3Error(
             f"{', '.join(map(str, inputs))}: holds no .zip files: "
             "give the folder the Quera zips were downloaded to"
         )
@@ -69,8 +65,8 @@ def similarity(
     *,
     paths: list[Path],
     out: Path,
-    release_dir: Path,
-    autograder_dir: Path | None = None,
+    release_root: Path,
+    reference: bool = True,
     against: list[Path] | None = None,
     top: int = DEFAULT_TOP,
     max_common: int | None = None,
@@ -78,20 +74,23 @@ def similarity(
 ) -> Comparison:
     """Compare the zips at `paths` with each other and with the known sources, and write the report to `out`.
 
-    Known sources: the reference solution in `autograder_dir` (None: not compared) and the zips
-    and notebooks under `against`. Writes similarity.csv, sources.csv, clusters.csv, similarity.html.
+    The release under `release_root` (its declared assignments, `student/` and `autograder/`) gives
+    the starter code to subtract. Known sources: the reference solution of `autograder/` (unless
+    `reference` is false) and the zips and notebooks under `against`. Writes similarity.csv,
+    sources.csv, clusters.csv and similarity.html.
     """
     started = time.perf_counter()
-    stubs, notes = load_stubs(release_dir)
+    names = release_registry(release_root).names
+    stubs, notes = load_stubs(release_root / "student", names)
     if not stubs:
-        raise UsageError(
-            f"{release_dir}: holds no released notebook ({', '.join(ASSIGNMENTS)}): "
-            "pass --release with the student/ folder of `hw3 release`"
+        raise Hw3Error(
+            f"{release_root / 'student'}: holds no released notebook ({', '.join(names)}): "
+            "pass --release with the folder `hw3 release` wrote"
         )
     sources, source_skipped = against_sources(against, stubs, jobs) if against else ([], [])
-    if autograder_dir is not None:
-        reference, reference_notes = reference_source(autograder_dir, stubs)
-        sources = ([reference] if reference else []) + sources
+    if reference:
+        reference_found, reference_notes = reference_source(release_root / "autograder", stubs)
+        sources = ([reference_found] if reference_found else []) + sources
         notes += reference_notes
     submissions, skipped = load_all(paths, stubs, jobs)
     read_done = time.perf_counter()
@@ -100,16 +99,16 @@ def similarity(
     pairs, common = compare(submissions, keys, limit)
     compare_done = time.perf_counter()
     result = Comparison(
-        submissions,
-        skipped,
-        notes,
-        keys,
-        pairs,
-        common,
-        limit,
-        len(submissions) * (len(submissions) - 1) // 2,
-        sources,
-        source_skipped,
+        submissions=submissions,
+        skipped=skipped,
+        notes=notes,
+        keys=keys,
+        pairs=pairs,
+        common=common,
+        max_common=limit,
+        pairs_compared=len(submissions) * (len(submissions) - 1) // 2,
+        sources=sources,
+        source_skipped=source_skipped,
     )
     result.matches = compare_sources(submissions, sources, keys)
     sources_done = time.perf_counter()
@@ -144,8 +143,7 @@ def bench(
     *,
     size: int,
     out: Path,
-    release_dir: Path,
-    autograder_dir: Path,
+    release_root: Path,
     top: int = DEFAULT_TOP,
     max_common: int | None = None,
     jobs: int = DEFAULT_JOBS,
@@ -157,10 +155,10 @@ def bench(
     from hw3.similarity import synth
 
     if size < 2:
-        raise UsageError("--bench needs at least 2 submissions")
+        raise Hw3Error("--bench needs at least 2 submissions")
     with tempfile.TemporaryDirectory(prefix="hw3-similarity-bench-") as tmp:
         started = time.perf_counter()
-        planted = synth.write_class(Path(tmp), size, release_dir, autograder_dir)
+        planted = synth.write_class(Path(tmp), size, release_root)
         copies = sum(len(files) for files in planted.source_copies.values())
         print(
             f"generated {size} synthetic submissions in {time.perf_counter() - started:.1f} s "
@@ -170,8 +168,7 @@ def bench(
         result = similarity(
             paths=sorted(Path(tmp).glob("*.zip")),
             out=out,
-            release_dir=release_dir,
-            autograder_dir=autograder_dir,
+            release_root=release_root,
             against=planted.against,
             top=top,
             max_common=max_common,

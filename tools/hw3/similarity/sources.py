@@ -11,14 +11,14 @@ subtracted, so it is compared question by question (`compare.compare_sources`).
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hw3.common import notebooks
-from hw3.common.answers import answer_cells
+from hw3.common.answers import answer_cells, solution_only
 from hw3.common.safezip import mb
-from hw3.similarity.stubs import Stub, UsageError
+from hw3.errors import Hw3Error
+from hw3.similarity.stubs import Stub
 from hw3.similarity.submissions import (
     Region,
     Submission,
@@ -31,10 +31,6 @@ from hw3.submission.rules import MAX_NOTEBOOK_BYTES
 REFERENCE = "reference"
 SOURCE_SUFFIXES = (".zip", ".ipynb")
 CHECKPOINTS = ".ipynb_checkpoints"  # Jupyter's autosaves: copies, not sources
-SOLUTION_MARKER = re.compile(r"^[ \t]*# (?:BEGIN|END) SOLUTION.*\n?", re.MULTILINE)
-PROMPT_BLOCK = re.compile(
-    r'^[ \t]*""" # BEGIN PROMPT.*?""" # END PROMPT[^\n]*\n?', re.MULTILINE | re.DOTALL
-)
 
 
 @dataclass
@@ -45,11 +41,6 @@ class Source:
     origin: str
     regions: dict[str, Region] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def solution_only(source: str) -> str:
-    """An autograder cell's source without otter's solution markers and the student prompt."""
-    return SOLUTION_MARKER.sub("", PROMPT_BLOCK.sub("", source))
 
 
 def reference_answers(name: str, autograder_dir: Path) -> dict[str, list[str]]:
@@ -87,13 +78,13 @@ def source_files(paths: list[Path]) -> list[Path]:
     found, seen = [], set()
     for path in paths:
         if not path.exists():
-            raise UsageError(
+            raise Hw3Error(
                 f"{path}: no such file or folder: "
                 "give --against earlier terms' zips or solution notebooks"
             )
         if path.is_file():
             if path.suffix.lower() not in SOURCE_SUFFIXES:
-                raise UsageError(
+                raise Hw3Error(
                     f"{path}: is neither a .zip nor an .ipynb: "
                     "give --against zips, notebooks or their folders"
                 )
@@ -106,7 +97,7 @@ def source_files(paths: list[Path]) -> list[Path]:
                     Path(root, f) for f in sorted(files) if f.lower().endswith(SOURCE_SUFFIXES)
                 ]
             if not candidates:
-                raise UsageError(
+                raise Hw3Error(
                     f"{path}: holds no .zip or .ipynb files: give --against the folder of earlier work"
                 )
         for candidate in candidates:

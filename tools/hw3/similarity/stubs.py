@@ -15,17 +15,12 @@ from pathlib import Path
 from hw3.common.answers import CHECK_CALL, answer_cells
 from hw3.common.notebooks import parse_lenient
 from hw3.errors import Hw3Error
-from hw3.project import ASSIGNMENTS
 from hw3.similarity import fingerprints
 
 OTHER = "other"  # code cells outside any question's answer cells: added by the student
 DEFINITION = re.compile(
     r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE
 )  # top level, even in broken code
-
-
-class UsageError(Hw3Error):
-    """Bad command-line input; the message is one line naming the file and the fix."""
 
 
 @dataclass
@@ -70,7 +65,7 @@ def load_stub(name: str, path: Path) -> Stub:
     """The Stub of assignment `name` from its released student notebook at `path`."""
     nb, problems = parse_lenient(path.name, path.read_bytes())
     if nb is None:
-        raise UsageError(
+        raise Hw3Error(
             f"{path}: the released notebook is unreadable ({problems[0]}): run hw3 release again"
         )
     cells = answer_cells(nb)
@@ -103,10 +98,11 @@ def load_stub(name: str, path: Path) -> Stub:
     return Stub(name, questions, frozenset(provided), provided_lines, keep, starter, defines)
 
 
-def load_stubs(release_dir: Path) -> tuple[dict[str, Stub], list[str]]:
-    """{assignment: Stub} for each released notebook found under `release_dir`, and notes on the missing."""
+def load_stubs(release_dir: Path, names) -> tuple[dict[str, Stub], list[str]]:
+    """{assignment: Stub} for each of `names` (course order) whose released notebook is under `release_dir`,
+    and notes on the missing."""
     stubs, notes = {}, []
-    for name in ASSIGNMENTS:
+    for name in names:
         path = release_dir / name / f"{name}.ipynb"
         if path.exists():
             stubs[name] = load_stub(name, path)

@@ -22,7 +22,7 @@ import nbformat
 
 from hw3.common.answers import answer_cells
 from hw3.common.pdfwrite import one_page_pdf
-from hw3.project import ASSIGNMENTS
+from hw3.registry import release_registry
 from hw3.similarity import fingerprints, pool
 from hw3.similarity.sources import REFERENCE, reference_answers
 from hw3.similarity.stubs import defined_names
@@ -370,7 +370,7 @@ def student_identity(index: int) -> tuple[str, str]:
 
 def own_answers(
     stub_cells: dict[str, list[str]],
-    name: str,
+    todos: pool.Pool,
     keep: frozenset,
     snippets: list[str],
     rng: random.Random,
@@ -378,7 +378,7 @@ def own_answers(
 ) -> dict[str, list[str]]:
     """An independent student's answers: composed from the pool, disguised, plus own helpers and shared snippets."""
     answers = {}
-    for question, sources in pool.independent_answers(name, stub_cells, rng).items():
+    for question, sources in pool.independent_answers(todos, stub_cells, rng).items():
         extra = [helper_source(rng, f"{tag}_{question}")]
         extra += rng.sample(snippets, min(SHARED_SNIPPETS_PER_STUDENT, len(snippets)))
         answers[question] = [disguise(source, rng, keep) for source in sources]
@@ -408,12 +408,12 @@ def source_roles(count: int, taken: set[int], rng: random.Random) -> tuple[list[
 
 
 def write_earlier_term(
-    folder: Path, stubs: dict, snippets: list[str], seed: str
+    folder: Path, stubs: dict, pools: dict[str, pool.Pool], snippets: list[str], seed: str
 ) -> tuple[Path, dict]:
     """Write the earlier term's submission (an independent student of its own) into `folder`; (zip, its answers)."""
     rng = random.Random(seed)
     answers = {
-        name: own_answers(cells, name, keep, snippets, rng, "earlier")
+        name: own_answers(cells, pools[name], keep, snippets, rng, "earlier")
         for name, (_, keep, cells, _) in stubs.items()
     }
     folder.mkdir()
@@ -430,16 +430,18 @@ def write_earlier_term(
     return path, answers
 
 
-def write_class(
-    folder: Path, count: int, release_dir: Path, autograder_dir: Path
-) -> SyntheticClass:
+def write_class(folder: Path, count: int, release_root: Path) -> SyntheticClass:
     """Write `count` synthetic zips into `folder`, and the earlier term's zip into `folder/earlier-term/`.
 
-    Built from the released notebooks in `release_dir` and the reference solutions in `autograder_dir`.
+    Built from the released notebooks (`release_root/student/`), the reference solutions
+    (`release_root/autograder/`) and the pools of independent answers the release's declarations
+    name: every assignment that has all three is in the class.
     """
     rng = random.Random(count)
+    pools = pool.load_pools(release_registry(release_root))
+    release_dir, autograder_dir = release_root / "student", release_root / "autograder"
     stubs = {}
-    for name in ASSIGNMENTS:
+    for name in pools:
         path = release_dir / name / f"{name}.ipynb"
         if path.exists() and (autograder_dir / name / f"{name}.ipynb").exists():
             stub = nbformat.read(path, as_version=4)
@@ -459,7 +461,7 @@ def write_class(
     planted, earlier, earlier_name = SyntheticClass(), {}, ""
     if copies_earlier:
         path, earlier = write_earlier_term(
-            folder / EARLIER_FOLDER, stubs, snippets, f"{count}-earlier"
+            folder / EARLIER_FOLDER, stubs, pools, snippets, f"{count}-earlier"
         )
         planted.against.append(path)
         earlier_name = path.stem  # how `hw3 similarity --against` names a zip
@@ -481,7 +483,7 @@ def write_class(
             elif index in copies_earlier:
                 answers = light_copy(earlier[name], keep, student_rng)
             else:
-                answers = own_answers(cells, name, keep, snippets, student_rng, str(index))
+                answers = own_answers(cells, pools[name], keep, snippets, student_rng, str(index))
             notebooks[name] = {"answers": answers, "outputs": outputs}
         written[index] = notebooks
         file = submission_zip(

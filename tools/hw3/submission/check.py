@@ -40,9 +40,13 @@ class CheckResult:
 
 
 def check(
-    zips: list[Path], *, allow_unanswered: bool = False, allow_errors: bool = False
+    zips: list[Path],
+    *,
+    notebooks: tuple[str, ...],
+    allow_unanswered: bool = False,
+    allow_errors: bool = False,
 ) -> CheckResult:
-    """Inspect each zip; a zip is valid when its problem list is empty."""
+    """Inspect each zip against the homework's `notebooks`; a zip is valid when its problem list is empty."""
     return CheckResult(
-        {Path(z): inspect_submission(z, allow_unanswered, allow_errors) for z in zips}
+        {Path(z): inspect_submission(z, notebooks, allow_unanswered, allow_errors) for z in zips}
     )

@@ -26,8 +26,8 @@ def add_pack_options(
         type=Path,
         default=folder,
         metavar="DIR",
-        help="folder holding hafez.ipynb and apple_stock.ipynb, or holding them in hafez/ and "
-        f"apple_stock/ as the student release does (default: {folder_words})",
+        help="folder holding the notebooks (NAME.ipynb), or holding each in NAME/ as the student "
+        f"release does (default: {folder_words})",
     )
     parser.add_argument(
         "--pdf",

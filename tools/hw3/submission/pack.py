@@ -1,4 +1,4 @@
-"""`hw3 pack`'s API: build the Quera submission zip from the two notebooks and the theory PDF.
+"""`hw3 pack`'s API: build the Quera submission zip from the homework's notebooks and the theory PDF.
 
 Every problem is collected first, one line each with its fix; the zip is written only when there is
 none, atomically and deterministically (sorted entries, 1980-01-01 mtimes, deflate).
@@ -11,13 +11,12 @@ from __future__ import annotations
 import filecmp
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from hw3.common.atomic import write_atomic
 from hw3.common.zipwrite import deterministic_zip_bytes
 from hw3.submission.rules import (
     MAX_ZIP_BYTES,
-    NOTEBOOKS,
     PDF_NAME,
     check_identity,
     check_notebook_bytes,
@@ -27,8 +26,7 @@ from hw3.submission.rules import (
     zip_name,
 )
 
-# where the unzipped student release keeps each file
-RELEASE_FOLDERS = {"hafez.ipynb": "hafez", "apple_stock.ipynb": "apple_stock", PDF_NAME: "theory"}
+THEORY_FOLDER = "theory"  # of the unzipped student release, beside one folder per notebook
 
 
 @dataclass
@@ -61,6 +59,12 @@ class PackResult:
         ]
 
 
+def release_folder(name: str) -> str:
+    """The folder of the unzipped student release that keeps file `name`: `<stem>/` for a notebook
+    (`hafez/hafez.ipynb`), `theory/` for the PDF."""
+    return THEORY_FOLDER if name == PDF_NAME else PurePosixPath(name).stem
+
+
 def near_names(folder: Path, name: str) -> list[str]:
     """Files in `folder` that look like a misnamed `name` (`hafez (1).ipynb`, `Hafez.ipynb`)."""
     stem, suffix = Path(name).stem.lower(), Path(name).suffix.lower()
@@ -77,9 +81,9 @@ def near_names(folder: Path, name: str) -> list[str]:
 
 
 def locate_source(name: str, folder: Path, flag: str) -> tuple[Path | None, list[str]]:
-    """(path, []) of one file to pack: `folder/name`, or `folder/<RELEASE_FOLDERS[name]>/name` as in the
+    """(path, []) of one file to pack: `folder/name`, or `folder/<release_folder(name)>/name` as in the
     unzipped student release; (None, [problem]) when neither exists or both do with different contents."""
-    places = [folder / name, folder / RELEASE_FOLDERS[name] / name]
+    places = [folder / name, folder / release_folder(name) / name]
     found = [place for place in places if place.exists()]
     if len(found) == 2 and not (
         all(place.is_file() for place in found) and filecmp.cmp(*found, shallow=False)
@@ -126,18 +130,22 @@ def pack(
     *,
     student_number: str,
     full_name: str,
+    notebooks: tuple[str, ...],
     source: Path = Path("."),
     pdf: Path | None = None,
     out: Path = Path("."),
     allow_unanswered: bool = False,
     allow_errors: bool = False,
 ) -> PackResult:
-    """Check the notebooks found in `source` and the PDF (default: found in `source`, see locate_source),
-    then write `out/DL_HW3__<number>__<name>.zip`; nothing is written when any problem is found."""
+    """Check the homework's `notebooks` (course order) found in `source` and the PDF (default: found in
+    `source`, see locate_source), then write `out/DL_HW3__<number>__<name>.zip`; nothing is written when
+    any problem is found."""
     result = PackResult(None, problems=check_identity(student_number, full_name))
-    for name in NOTEBOOKS:
+    for name in notebooks:
         data, found = source_bytes(name, source, None, "--from DIR")
-        result.problems += found or check_notebook_bytes(name, data, allow_unanswered, allow_errors)
+        result.problems += found or check_notebook_bytes(
+            name, data, notebooks, allow_unanswered, allow_errors
+        )
         result.members[name] = data
     data, found = source_bytes(PDF_NAME, source, pdf, "--pdf PATH")
     if not found:

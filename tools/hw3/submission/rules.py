@@ -1,17 +1,19 @@
 """The submission rules, shared by `hw3 pack`, `hw3 check`, the grader and the students' `submit.py`.
 
 A submission is one zip named `DL_HW3__[StudentNumber]__[FullName].zip` holding, at its root and
-nothing else, `hafez.ipynb`, `apple_stock.ipynb` (executed, otter metadata intact, no traceback in
-their saved outputs, no stub left unanswered) and `HW3__Solution.pdf` (a PDF with at least one
-page). Every `check_*` function and `inspect_zip` is pure of side effects and returns a list of
-problems, one line each, naming the file and the fix; an empty list means valid. Zips are read
-from their central directory and members are streamed into memory with a cap, never extracted.
+nothing else, the homework's notebooks (`notebooks`: `<name>.ipynb` of every assignment the
+registry declares, in course order; executed, otter metadata intact, no traceback in their saved
+outputs, no stub left unanswered) and `HW3__Solution.pdf` (a PDF with at least one page). Every
+`check_*` function and `inspect_zip` is pure of side effects and returns a list of problems, one
+line each, naming the file and the fix; an empty list means valid. Zips are read from their
+central directory and members are streamed into memory with a cap, never extracted.
 
 Standard library only (and Python 3.8 syntax): `hw3 release` pastes this module, with the others
-`hw3.submission.submit_cli` imports, into the students' `submit.py`, so both tools apply the same
-rules. pypdf counts the PDF's pages where it is installed (it is a dependency of `hw3`); elsewhere
-the page objects are counted in the file itself, compressed object streams included. No problem
-line may depend on the Python version (an exception's class name, say): the lines must match.
+`hw3.submission.submit_cli` imports, into the students' `submit.py` (the notebook names written in
+as a literal), so both tools apply the same rules. pypdf counts the PDF's pages where it is
+installed (it is a dependency of `hw3`); elsewhere the page objects are counted in the file itself,
+compressed object streams included. No problem line may depend on the Python version (an
+exception's class name, say): the lines must match.
 """
 
 from __future__ import annotations
@@ -41,9 +43,7 @@ from hw3.common.safezip import (
     unsafe_reason,
 )
 
-NOTEBOOKS = ("hafez.ipynb", "apple_stock.ipynb")
 PDF_NAME = "HW3__Solution.pdf"
-REQUIRED_FILES = NOTEBOOKS + (PDF_NAME,)
 ZIP_NAME_RE = re.compile(
     r"^DL_HW3__(?P<student_number>[0-9]{7,12})__(?P<full_name>[A-Z][A-Za-z]*)\.zip$"
 )
@@ -72,6 +72,11 @@ SOURCE_PREVIEW = 40
 RUN_ALL = "run Kernel > Restart & Run All and save"
 REBUILD = "build the zip again with submit.py (or hw3 pack)"
 ALLOW_ERRORS, ALLOW_UNANSWERED = "--allow-errors", "--allow-unanswered"
+
+
+def required_files(notebooks) -> tuple:
+    """Every file a submission holds: the notebooks, in course order, then the theory PDF."""
+    return tuple(notebooks) + (PDF_NAME,)
 
 
 @dataclass
@@ -313,8 +318,9 @@ def never_run_cells(nb: dict, stop_at_error: bool) -> tuple:
     return never_run, total
 
 
-def check_otter_metadata(name: str, nb: dict) -> list:
-    """Problems with `metadata.otter.assignment_name`, which must equal the file's stem."""
+def check_otter_metadata(name: str, nb: dict, notebooks) -> list:
+    """Problems with `metadata.otter.assignment_name`, which must equal the file's stem; a notebook of
+    another of the homework's `notebooks` is named as such."""
     expected = PurePosixPath(name).stem
     otter = nb.get("metadata", {}).get("otter")
     got = otter.get("assignment_name") if isinstance(otter, dict) else None
@@ -325,7 +331,7 @@ def check_otter_metadata(name: str, nb: dict) -> list:
             f"{name}: has no otter metadata (not the released notebook?): "
             f"copy your answers into the released {name} and submit that"
         ]
-    if f"{got}.ipynb" in NOTEBOOKS:
+    if f"{got}.ipynb" in notebooks:
         return [
             f"{name}: holds the {got} notebook: save that one as {got}.ipynb and put your {expected} notebook here"
         ]
@@ -336,7 +342,7 @@ def check_otter_metadata(name: str, nb: dict) -> list:
 
 
 def check_notebook_bytes(
-    name: str, data: bytes, allow_unanswered: bool = False, allow_errors: bool = False
+    name: str, data: bytes, notebooks, allow_unanswered: bool = False, allow_errors: bool = False
 ) -> list:
     """Problems with one notebook: well-formed nbformat 4 JSON; ours (otter assignment name = file
     stem); executed (every non-empty code cell has an execution count); answered (no output still
@@ -346,7 +352,7 @@ def check_notebook_bytes(
     nb, problems = parse_strict(name, data)
     if nb is None:
         return problems
-    problems = check_otter_metadata(name, nb)
+    problems = check_otter_metadata(name, nb, notebooks)
     never_run, total = never_run_cells(nb, stop_at_error=allow_unanswered or allow_errors)
     if never_run and len(never_run) == total:
         problems.append(f"{name}: was never run (no code cell has an execution count): {RUN_ALL}")
@@ -378,22 +384,21 @@ def max_bytes(name: str) -> int:
     return MAX_PDF_BYTES if name == PDF_NAME else MAX_NOTEBOOK_BYTES
 
 
-def layout_problems(files: list, base: str) -> list:
-    """Missing, duplicate and extra files relative to folder `base` ('' for the root), one line each.
+def layout_problems(files: list, base: str, notebooks) -> list:
+    """Missing, duplicate and extra files relative to folder `base` ('' for the root), one line each,
+    against `required_files(notebooks)`.
 
     A missing file with an extra of the same extension beside it gets 'rename X to Y' instead of two lines.
     """
-    problems = []
+    problems, required = [], required_files(notebooks)
     relative = [f[len(base) :] for f in files if f.startswith(base)]
     for name in sorted(set(relative)):
         if relative.count(name) > 1:
             problems.append(
                 f"{base + name}: appears {relative.count(name)} times in the zip: keep one"
             )
-    extras = sorted(
-        {f for f in files if not (f.startswith(base) and f[len(base) :] in REQUIRED_FILES)}
-    )
-    for name in REQUIRED_FILES:
+    extras = sorted({f for f in files if not (f.startswith(base) and f[len(base) :] in required)})
+    for name in required:
         if name in relative:
             continue
         candidates = [
@@ -422,7 +427,7 @@ def layout_problems(files: list, base: str) -> list:
             )
         elif "/" not in extra:
             problems.append(
-                f"{extra}: extra file: remove it (the zip holds only {', '.join(REQUIRED_FILES)})"
+                f"{extra}: extra file: remove it (the zip holds only {', '.join(required)})"
             )
         else:
             folders.setdefault(top, []).append(extra)
@@ -435,14 +440,14 @@ def layout_problems(files: list, base: str) -> list:
 
 
 def inspect_submission(
-    path, allow_unanswered: bool = False, allow_errors: bool = False
+    path, notebooks, allow_unanswered: bool = False, allow_errors: bool = False
 ) -> Inspection:
     """Every problem with a submission zip on disk, one line each, never raising for bad input, and the
-    PDF's page count.
+    PDF's page count; `notebooks` are the homework's, in course order.
 
     Checks the file name, size, entry count and directory size (before parsing the directory), the
     declared uncompressed total (before reading any member), member paths, the layout (exactly
-    REQUIRED_FILES at the root: nested folder, missing, duplicate, extra files), then streams the
+    required_files(notebooks) at the root: nested folder, missing, duplicate, extra files), then streams the
     notebooks and the PDF into memory with caps and applies check_notebook_bytes and
     check_pdf_bytes. Nothing is extracted to disk.
     """
@@ -457,26 +462,31 @@ def inspect_submission(
             f"the zip is {mb(path.stat().st_size)} (limit {mb(MAX_ZIP_BYTES)}): "
             "shrink the PDF or clear huge outputs"
         )
-    refused = file_refusal(path, ", ".join(REQUIRED_FILES))
+    refused = file_refusal(path, ", ".join(required_files(notebooks)))
     if refused:
         return Inspection(problems + [f"{refused}: {REBUILD}"])
     try:
         with zipfile.ZipFile(path) as zf:
-            inspection = zip_contents(zf, allow_unanswered, allow_errors)
+            inspection = zip_contents(zf, notebooks, allow_unanswered, allow_errors)
     except READ_ERRORS:  # which one depends on the Python version: the line must not
         return Inspection(problems + [f"the zip cannot be read (damaged or cut short): {REBUILD}"])
     inspection.problems = problems + inspection.problems
     return inspection
 
 
-def inspect_zip(path, allow_unanswered: bool = False, allow_errors: bool = False) -> list:
+def inspect_zip(
+    path, notebooks, allow_unanswered: bool = False, allow_errors: bool = False
+) -> list:
     """The problems of `inspect_submission`, one line each."""
-    return inspect_submission(path, allow_unanswered, allow_errors).problems
+    return inspect_submission(path, notebooks, allow_unanswered, allow_errors).problems
 
 
-def zip_contents(zf: zipfile.ZipFile, allow_unanswered: bool, allow_errors: bool) -> Inspection:
+def zip_contents(
+    zf: zipfile.ZipFile, notebooks, allow_unanswered: bool, allow_errors: bool
+) -> Inspection:
     """Problems of an open zip's members and contents; see inspect_submission."""
-    refused = directory_refusal(zf.infolist(), ", ".join(REQUIRED_FILES))
+    required = required_files(notebooks)
+    refused = directory_refusal(zf.infolist(), ", ".join(required))
     if refused:
         return Inspection([refused])
     inspection, files = Inspection(), []
@@ -494,16 +504,15 @@ def zip_contents(zf: zipfile.ZipFile, allow_unanswered: bool, allow_errors: bool
             files.append(info.filename)
     if not files and not inspection.problems:
         return Inspection([f"the zip holds no files: {REBUILD}"])
-    located = locate_members(zf, REQUIRED_FILES)
+    located = locate_members(zf, required)
     base = ""
-    if not any(name in files for name in REQUIRED_FILES) and located:
+    if not any(name in files for name in required) and located:
         base = next(iter(located.values())).split("/")[0] + "/"
         inspection.problems.append(
-            f"{base}: the files are inside a folder: zip the three files themselves, "
-            "not their folder"
+            f"{base}: the files are inside a folder: zip the files themselves, not their folder"
         )
-    inspection.problems += layout_problems(files, base)
-    for name in REQUIRED_FILES:
+    inspection.problems += layout_problems(files, base, notebooks)
+    for name in required:
         member = base + name
         if member not in files:
             continue
@@ -516,5 +525,7 @@ def zip_contents(zf: zipfile.ZipFile, allow_unanswered: bool, allow_errors: bool
             pdf_problems, inspection.pdf_pages = check_pdf_bytes(data)
             inspection.problems += pdf_problems
         else:
-            inspection.problems += check_notebook_bytes(name, data, allow_unanswered, allow_errors)
+            inspection.problems += check_notebook_bytes(
+                name, data, notebooks, allow_unanswered, allow_errors
+            )
     return inspection

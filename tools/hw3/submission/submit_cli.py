@@ -3,12 +3,13 @@
     python submit.py --student-number 401521234 --name AliMomen
     python submit.py --check DL_HW3__401521234__AliMomen.zip
 
-The first command takes hafez.ipynb, apple_stock.ipynb and HW3__Solution.pdf from the folder that
-holds submit.py (beside it, or in hafez/, apple_stock/ and theory/ as in the release), checks every
-submission rule and writes DL_HW3__401521234__AliMomen.zip there. The second checks a zip however it
-was made. Each problem is printed on one line with its fix and the exit status is 1; nothing is
-written then. `python submit.py --help` lists the options. These are the rules the course applies
-when grading: this file is generated from the same code as the course's `hw3 pack` and `hw3 check`.
+The first command takes the homework's notebooks (NOTEBOOKS at the end of this file) and
+HW3__Solution.pdf from the folder that holds submit.py (beside it, or each in its own folder and
+theory/ as in the release), checks every submission rule and writes DL_HW3__401521234__AliMomen.zip
+there. The second checks a zip however it was made. Each problem is printed on one line with its
+fix and the exit status is 1; nothing is written then. `python submit.py --help` lists the options.
+These are the rules the course applies when grading: this file is generated from the same code as
+the course's `hw3 pack` and `hw3 check`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pathlib import Path
 from hw3.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, run_verb
 from hw3.submission.check import check
 from hw3.submission.options import add_allowances, add_pack_options
-from hw3.submission.pack import pack
+from hw3.submission.pack import pack, release_folder
+from hw3.submission.rules import required_files
 
 PROG = "submit.py"
 OLDEST_PYTHON = (3, 8)
@@ -53,11 +55,12 @@ def tolerate_any_console() -> None:
             reconfigure(errors="backslashreplace")
 
 
-def build(args: argparse.Namespace) -> int:
+def build(args: argparse.Namespace, notebooks: tuple) -> int:
     """Pack the zip; print the problems (exit 1, nothing written) or, on Colab first, how to download it."""
     result = pack(
         student_number=args.student_number,
         full_name=args.name,
+        notebooks=notebooks,
         source=args.source,
         pdf=args.pdf,
         out=args.out,
@@ -74,18 +77,33 @@ def build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def check_zips(args: argparse.Namespace) -> int:
+def check_zips(args: argparse.Namespace, notebooks: tuple) -> int:
     """Check each zip: the same lines as `hw3 check`, then a summary; exit 1 when any zip has a problem."""
     result = check(
-        args.check, allow_unanswered=args.allow_unanswered, allow_errors=args.allow_errors
+        args.check,
+        notebooks=notebooks,
+        allow_unanswered=args.allow_unanswered,
+        allow_errors=args.allow_errors,
     )
     print("\n".join(result.lines()))
     print(f"{PROG} --check: {result.summary()}")
     return EXIT_OK if result.all_valid else EXIT_FINDINGS
 
 
-def main(argv=None) -> int:
-    """Build the zip, or check zips with --check; exit 0 done, 1 problems found, 2 usage error."""
+def what_it_zips(notebooks: tuple) -> str:
+    """`hafez.ipynb, apple_stock.ipynb and HW3__Solution.pdf, each taken from beside submit.py or from
+    where the release keeps it (hafez/, apple_stock/, theory/)`."""
+    files = required_files(notebooks)
+    folders = ", ".join(f"{release_folder(name)}/" for name in files)
+    return (
+        f"{', '.join(files[:-1])} and {files[-1]}, each taken from beside submit.py or from where "
+        f"the release keeps it ({folders})"
+    )
+
+
+def main(argv=None, *, notebooks: tuple) -> int:
+    """Build the zip of the homework's `notebooks` (course order) and the PDF, or check zips with --check;
+    exit 0 done, 1 problems found, 2 usage error. submit.py calls it with the notebooks written in."""
     if sys.version_info < OLDEST_PYTHON:
         print(
             f"{PROG}: needs Python 3.8 or newer, this is {sys.version.split()[0]}: run it with python3 "
@@ -97,7 +115,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Build DL_HW3__[StudentNumber]__[FullName].zip for Quera after checking every "
-        "submission rule, or check zips with --check.",
+        f"submission rule, or check zips with --check. The zip holds {what_it_zips(notebooks)}.",
         epilog="Prints one line per problem with its fix; "
         "exit 0 done, 1 problems found (nothing written), 2 usage error.",
     )
@@ -119,8 +137,7 @@ def main(argv=None) -> int:
         parser.error(
             "give --student-number and --name to build your zip, or --check ZIP to check one"
         )
-    return run_verb(PROG, lambda: check_zips(args) if args.check is not None else build(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return run_verb(
+        PROG,
+        lambda: check_zips(args, notebooks) if args.check is not None else build(args, notebooks),
+    )

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hw3.errors import EXIT_OK, run_verb
+from hw3.errors import EXIT_FINDINGS, EXIT_OK, run_verb
 from hw3.project import find_repository
 from hw3.theory.diagram import DIAGRAM_NAME, save_lstm_diagram
-from hw3.theory.solutions_pdf import ANSWERS_NAME, DEFAULT_OUT, solutions_pdf
+from hw3.theory.solutions_pdf import DEFAULT_OUT, OVERFULL_LIMIT_PT, solutions_pdf
 
 
 def diagram_main(argv=None) -> int:
@@ -39,9 +39,11 @@ def diagram_main(argv=None) -> int:
 def solutions_pdf_main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="hw3 solutions-pdf",
-        description="Render reference/theory/answers.md to PDF with pandoc and XeLaTeX.",
-        epilog=f"Writes FILE.pdf (default {DEFAULT_OUT}). Exit 0 written, 1 pandoc failed (its messages are "
-        "printed), 2 pandoc or XeLaTeX missing (the line names the package) or usage error.",
+        description="The solution-day PDF of the theory: each handout question with its reference answer "
+        "(reference/theory/answers.md) and its rubric (rubric.toml), built with pandoc and XeLaTeX.",
+        epilog=f"Writes FILE.pdf (default {DEFAULT_OUT}). Exit 0 written, 1 written but a line runs more than "
+        f"{OVERFULL_LIMIT_PT:g} pt into the margin (each printed), or pandoc or XeLaTeX failed (their messages "
+        "are printed), 2 pandoc or XeLaTeX missing (the line names the packages) or usage error.",
     )
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help=f"PDF to write (default {DEFAULT_OUT})"
@@ -52,9 +54,10 @@ def solutions_pdf_main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        print(
-            f"wrote {solutions_pdf(answers=find_repository(args.repo).theory / ANSWERS_NAME, out=args.out)}"
-        )
-        return EXIT_OK
+        out, overfull = solutions_pdf(theory=find_repository(args.repo).theory, out=args.out)
+        print(f"wrote {out}")
+        for line in overfull:
+            print(f"{out}: a line runs into the margin, {line}")
+        return EXIT_FINDINGS if overfull else EXIT_OK
 
     return run_verb("hw3 solutions-pdf", body)

@@ -1,4 +1,8 @@
-"""The notebooks a release grades: each one's autograder zip, what its tests hold, and the released student copy."""
+"""The notebooks a release grades: each one's autograder zip, what its tests hold, and the released student copy.
+
+The assignments are those the release declares (`reference/<name>/assignment.toml` under its root,
+`hw3.registry`), in course order.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from hw3.common.answers import CHECK_CALL
 from hw3.common.regions import Region, find_regions
 from hw3.errors import Hw3Error
 from hw3.grading.auto.autograder_info import AutograderInfo, read_autograder
-from hw3.project import ASSIGNMENTS
+from hw3.registry import Registry, release_registry
 
 
 class ReleaseMissing(Hw3Error):
@@ -29,6 +33,7 @@ class Assignment:
     released: nbformat.NotebookNode
     order: list[str]  # question names in notebook order
     student_dir: Path  # the released student folder: the notebook, its data/
+    registry: Registry  # every assignment the release declares, this one included, in course order
 
     @property
     def notebook(self) -> str:
@@ -44,6 +49,16 @@ class Assignment:
         return find_regions(self.released)
 
 
+def declared(assignments: list[Assignment]) -> tuple[str, ...]:
+    """Every assignment the release declares, in course order, graded or skipped (one gradebook column each)."""
+    return assignments[0].registry.names if assignments else ()
+
+
+def submission_notebooks(assignments: list[Assignment]) -> tuple[str, ...]:
+    """The notebooks a submission to this release holds: one per declared assignment, in course order."""
+    return assignments[0].registry.notebooks if assignments else ()
+
+
 def question_order(nb: nbformat.NotebookNode, names) -> list[str]:
     """Question names in the order their `grader.check` cells appear, then any others sorted."""
     seen = []
@@ -56,9 +71,11 @@ def question_order(nb: nbformat.NotebookNode, names) -> list[str]:
 
 
 def load_assignments(release_root: Path) -> tuple[list[Assignment], list[str]]:
-    """The assignments whose autograder zip exists under `release_root`, and one warning per skipped one."""
+    """The declared assignments whose autograder zip exists under `release_root`, and one warning per
+    skipped one."""
+    registry = release_registry(release_root)
     found, warnings = [], []
-    for name in ASSIGNMENTS:
+    for name in registry.names:
         autograder_zip = release_root / "autograder" / name / f"{name}-autograder.zip"
         student_nb = release_root / "student" / name / f"{name}.ipynb"
         if not autograder_zip.is_file():
@@ -79,12 +96,13 @@ def load_assignments(release_root: Path) -> tuple[list[Assignment], list[str]]:
             ) from None
         found.append(
             Assignment(
-                name,
-                autograder_zip.resolve(),
-                info,
-                released,
-                question_order(released, info.questions),
-                student_nb.parent.resolve(),
+                name=name,
+                autograder_zip=autograder_zip.resolve(),
+                info=info,
+                released=released,
+                order=question_order(released, info.questions),
+                student_dir=student_nb.parent.resolve(),
+                registry=registry,
             )
         )
     if not found:

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from hw3.common.atomic import write_atomic
 from hw3.grading.auto import feedback
-from hw3.grading.auto.assignments import Assignment
+from hw3.grading.auto.assignments import Assignment, declared
 from hw3.grading.auto.results import SKIPPED, STATUSES, NotebookResult, SubmissionRecord, worst
-from hw3.project import ASSIGNMENTS
 from hw3.submission.rules import check_zip_name, identity
 
 GRADEBOOK = "gradebook.csv"
@@ -37,10 +36,10 @@ class Row:
 def columns(assignments: list[Assignment]) -> list[str]:
     """The gradebook's header."""
     cols = ["file", "student_number", "full_name", "status", "total", "max_total"]
-    cols += [f"{name}_total" for name in ASSIGNMENTS]
+    cols += [f"{name}_total" for name in declared(assignments)]
     for assignment in assignments:
         cols += [f"{assignment.name}_{q}" for q in assignment.order]
-    cols += [f"{name}_status" for name in ASSIGNMENTS]
+    cols += [f"{name}_status" for name in declared(assignments)]
     return cols + ["flags", "problems", "seconds", "sha256", "pdf_pages"]
 
 
@@ -57,7 +56,7 @@ def make_row(path: Path, record: SubmissionRecord, assignments: list[Assignment]
     flags = [] if record.sandboxed else ["unsandboxed"]
     total = max_total = 0.0
     statuses = []
-    for name in ASSIGNMENTS:
+    for name in declared(assignments):
         values[f"{name}_status"], values[f"{name}_total"] = SKIPPED, ""
     for assignment in assignments:
         result = record.notebooks.get(assignment.name) or not_graded()
@@ -123,7 +122,9 @@ def write_feedback(
     ]
     graded = {a.name for a in assignments}
     notebooks += [
-        (name, None, NotebookResult(SKIPPED)) for name in ASSIGNMENTS if name not in graded
+        (name, None, NotebookResult(SKIPPED))
+        for name in declared(assignments)
+        if name not in graded
     ]
     text = feedback.render(
         path.name,

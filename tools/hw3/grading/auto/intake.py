@@ -25,7 +25,7 @@ from hw3.common.safezip import (
     unsafe_reason,
 )
 from hw3.errors import Hw3Error
-from hw3.submission.rules import REQUIRED_FILES, max_bytes
+from hw3.submission.rules import max_bytes, required_files
 
 ASK_AGAIN = "ask the student for the Quera zip again"
 
@@ -59,9 +59,9 @@ def find_zips(paths: list[Path], out: Path | None = None) -> list[Path]:
     return found
 
 
-def unsafe_archive(infos: list[zipfile.ZipInfo]) -> str:
-    """Why an opened zip's directory must not be read further, or ''."""
-    refused = directory_refusal(infos, ", ".join(REQUIRED_FILES))
+def unsafe_archive(infos: list[zipfile.ZipInfo], names: list[str]) -> str:
+    """Why an opened zip's directory must not be read further, or ''; `names` are the notebooks wanted."""
+    refused = directory_refusal(infos, ", ".join(dict.fromkeys(required_files(names))))
     if refused:
         return refused
     for info in infos:
@@ -86,11 +86,11 @@ class ZipNotebooks(NamedTuple):
 def read_notebooks(path: Path, names: list[str]) -> ZipNotebooks:
     """The notebooks `names` of the zip at `path`, read in memory under the caps (see ZipNotebooks)."""
     try:
-        refused = file_refusal(path, ", ".join(REQUIRED_FILES))
+        refused = file_refusal(path, ", ".join(dict.fromkeys(required_files(names))))
         if refused:
             return ZipNotebooks({}, {}, f"{refused}: {ASK_AGAIN}")
         with zipfile.ZipFile(path) as zf:
-            refused = unsafe_archive(zf.infolist())
+            refused = unsafe_archive(zf.infolist(), names)
             if refused:
                 return ZipNotebooks({}, {}, refused)
             located = locate_members(zf, names)

@@ -26,7 +26,7 @@ from hw3.common.images import MAX_IMAGES_PER_CELL, MIMES, ImageStore, Refused
 from hw3.common.notebooks import parse_lenient
 from hw3.common.regions import find_regions, match
 from hw3.grading.auto import clean, integrity
-from hw3.grading.auto.assignments import Assignment
+from hw3.grading.auto.assignments import Assignment, submission_notebooks
 from hw3.grading.auto.harness import Job
 from hw3.grading.auto.intake import read_notebooks
 from hw3.grading.auto.limits import Limits
@@ -212,7 +212,7 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
             "invalid",
             notes=[f"{name}: cannot be read as a notebook (see the problems above): scored 0"],
         )
-    metadata = check_otter_metadata(name, nb)
+    metadata = check_otter_metadata(name, nb, assignment.registry.notebooks)
     try:
         flags = integrity.notebook_flags(
             assignment.released, nb, assignment.info.test_builtins, assignment.info.seed_variable
@@ -252,7 +252,9 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
 def grade_zip(ctx: Context, path: Path, key: str) -> SubmissionRecord:
     """The record of one submission: its content problems and one result per assignment."""
     naming = set(check_zip_name(path.name))
-    inspection = inspect_submission(path, allow_unanswered=True)
+    inspection = inspect_submission(
+        path, submission_notebooks(ctx.assignments), allow_unanswered=True
+    )
     problems = [p for p in inspection.problems if p not in naming]
     record = SubmissionRecord(
         key,

@@ -1,29 +1,26 @@
-"""The course settings file, `reference/course.toml`: the handout's points of every part.
+"""The course settings: `reference/course.toml` (the theory) and each notebook's points and hand-graded
+questions, declared in `reference/<name>/assignment.toml` (`hw3.registry`).
 
-Format (TOML; see the committed file for the comments instructors read):
+Format of course.toml (TOML; see the committed file for the comments instructors read):
 
-    [parts]                    # points of each notebook as the handout gives them
-    hafez = 30
-    [manual.<assignment>]      # hand-graded questions of that notebook, in notebook order
-    q8_compare = 3
     [theory]
     answers = "theory/answers.md"   # reference answers, one "### 1.1.1 (1) ..." heading per item
     [theory.points]            # points per theory item, named as the handout numbers them
     "1.1.1 (1)" = 1
 
-Points are positive numbers. `check_release` compares the parts with what a release grades
-automatically: automatic points + hand-graded points = the part's total.
+Points are positive numbers. `check_release` compares each notebook's declared points with what a
+release grades automatically: automatic points + hand-graded points = the notebook's points.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hw3.errors import Hw3Error
-from hw3.project import ASSIGNMENTS
+from hw3.registry import DECLARATION, Registry, load_registry
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,9 +29,9 @@ else:  # pragma: no cover - Python 3.10
 
 COURSE_FILE = "course.toml"  # in the repository's reference/ folder
 ITEM_NAME = re.compile(r"^\d\.\d\.\d \(\d+\)$")  # "1.1.1 (1)"
-QUESTION_NAME = re.compile(r"^[A-Za-z_][\w]*$")
 THEORY = "theory"
 TOLERANCE = 1e-9
+MOVED = ("parts", "manual")  # course.toml tables now declared per assignment
 
 
 class CourseError(Hw3Error):
@@ -50,6 +47,7 @@ class Course:
     manual: dict[str, dict[str, float]]  # assignment -> {question: points}, notebook order
     theory: dict[str, float]  # "1.1.1 (1)" -> points, handout order
     answers: Path  # the theory reference answers (Markdown)
+    declarations: dict[str, Path] = field(default_factory=dict)  # assignment -> its assignment.toml
 
     @property
     def theory_total(self) -> float:
@@ -80,8 +78,10 @@ def table(data: dict, key: str, path: Path) -> dict:
     return value
 
 
-def load_course(path: Path) -> Course:
-    """The settings in `path`; CourseError (one line naming the key) when anything is missing or wrong."""
+def load_course(path: Path, registry: Registry | None = None) -> Course:
+    """The course settings: the theory from `path`, each notebook's points and hand-graded questions from
+    `registry` (default: the assignments declared beside `path`, `*/assignment.toml`); CourseError or
+    RegistryError (one line naming the file and the key) when anything is missing or wrong."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -91,28 +91,13 @@ def load_course(path: Path) -> Course:
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise CourseError(f"{path}: not valid TOML ({err}): fix the line it names") from None
-    parts = {}
-    for name, value in table(data, "parts", path).items():
-        if name not in ASSIGNMENTS:
-            raise CourseError(
-                f"{path}: [parts] {name}: not a notebook of this homework "
-                f"(one of {', '.join(ASSIGNMENTS)})"
-            )
-        parts[name] = points(value, f"[parts] {name}", path)
-    manual: dict[str, dict[str, float]] = {}
-    for name, questions in data.get("manual", {}).items():
-        if name not in parts or not isinstance(questions, dict):
-            raise CourseError(
-                f"{path}: [manual.{name}]: not a part listed in [parts]: fix the table's name"
-            )
-        for question, value in questions.items():
-            if not QUESTION_NAME.match(question):
-                raise CourseError(
-                    f"{path}: [manual.{name}] {question}: not a question name like q8_compare"
-                )
-            manual.setdefault(name, {})[question] = points(
-                value, f"[manual.{name}] {question}", path
-            )
+    moved = [key for key in MOVED if key in data]
+    if moved:
+        raise CourseError(
+            f"{path}: [{moved[0]}]: each notebook's points and hand-graded questions now live in "
+            f"reference/<name>/{DECLARATION} (points = ..., [manual]): move them there"
+        )
+    registry = registry if registry is not None else load_registry(path.parent)
     theory_table = table(data, THEORY, path)
     theory = {}
     for item, value in table(theory_table, "points", path).items():
@@ -128,21 +113,30 @@ def load_course(path: Path) -> Course:
         raise CourseError(
             f'{path}: [theory] answers: give the reference answers file, like "theory/answers.md"'
         )
-    return Course(path, parts, manual, theory, (path.parent / answers).resolve())
+    return Course(
+        path=path,
+        parts={d.name: d.points for d in registry},
+        manual={d.name: dict(d.manual) for d in registry if d.manual},
+        theory=theory,
+        answers=(path.parent / answers).resolve(),
+        declarations={d.name: d.file for d in registry},
+    )
 
 
 def check_release(course: Course, automatic: dict[str, float]) -> None:
     """CourseError unless, for every graded notebook (`automatic`: assignment -> its autograded points),
-    the course lists it and its automatic plus hand-graded points make its total."""
+    the course declares it and its automatic plus hand-graded points make its declared points."""
     for name, auto in automatic.items():
         if name not in course.parts:
             raise CourseError(
-                f"{course.path}: [parts] has no {name}: add its total as the handout gives it"
+                f"{course.path}: no assignment {name} is declared beside it: declare it in "
+                f"reference/{name}/{DECLARATION} with its points as the handout gives them"
             )
         manual = course.manual_points(name)
         if abs(auto + manual - course.parts[name]) > TOLERANCE:
+            where = course.declarations.get(name, course.path)
             raise CourseError(
-                f"{course.path}: [parts] {name} = {course.parts[name]:g}, but the release grades "
-                f"{auto:g} points automatically and [manual.{name}] adds {manual:g}: make them agree "
-                "(or run hw3 release after editing the master)"
+                f"{where}: points = {course.parts[name]:g}, but the release grades {auto:g} points "
+                f"of {name} automatically and [manual] adds {manual:g}: make them agree (or run hw3 "
+                "release after editing the master)"
             )

@@ -29,13 +29,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from hw3.common.atomic import write_atomic
 from hw3.common.folders import claim, clear_claimed
 from hw3.common.images import ImageStore, Refused
 from hw3.common.notebooks import read as read_notebook
 from hw3.common.regions import find_regions
+from hw3.common.templates import html_environment
 from hw3.grading.auto.assignments import Assignment
 from hw3.grading.auto.results import SubmissionRecord
 from hw3.grading.auto.state import FIGURES_DIR
@@ -65,13 +64,7 @@ CSP = (
     "default-src 'none'; script-src 'self' file:; style-src 'self' file:; img-src 'self' file:; "
     "frame-src 'self' file:; object-src 'self' file:; base-uri 'none'; form-action 'none'"
 )
-ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+ENVIRONMENT = html_environment(TEMPLATES)
 HEADING = re.compile(r"^(#{1,6}) +(.*)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 RUBRIC_IMAGES = {

@@ -16,7 +16,6 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 import numpy as np
 from markupsafe import Markup
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -24,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from hw3.common.atomic import write_atomic
+from hw3.common.templates import html_environment
 from hw3.grading.auto.assignments import Assignment
 from hw3.grading.auto.gradebook import hidden_failures
 from hw3.grading.auto.results import STATUSES
@@ -33,13 +33,7 @@ from hw3.grading.hand.sheet import Sheet
 
 REPORT = "report.html"
 TEMPLATES = Path(__file__).parent / "templates"
-ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+ENVIRONMENT = html_environment(TEMPLATES)
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 BIN_WIDTHS = (0.5, 1, 2, 2.5, 5, 10, 20, 50, 100)
 MAX_BINS = 20

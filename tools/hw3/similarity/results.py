@@ -1,0 +1,35 @@
+"""What `hw3 similarity` found: the one result its API returns and its report shows.
+
+Built by `run.similarity` from the pairs and source matches (`compare.py`) and the clusters
+(`clusters.py`); read by `report.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hw3.similarity.clusters import Cluster
+from hw3.similarity.compare import Pair, SourceMatch
+from hw3.similarity.sources import Source
+from hw3.similarity.submissions import Submission
+
+
+@dataclass(kw_only=True)
+class Comparison:
+    """Everything the CSV and the report show."""
+
+    submissions: list[Submission]
+    skipped: list[tuple[str, str]]  # (file, why)
+    notes: list[str]
+    keys: list[str]  # assignment:question, in notebook order
+    pairs: list[Pair]  # sharing anything, strongest first
+    common: dict[str, set]  # key (or 'outputs') -> fingerprints/units dropped as boilerplate
+    max_common: int
+    pairs_compared: int
+    sources: list[Source] = field(default_factory=list)
+    source_skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    matches: list[SourceMatch] = field(
+        default_factory=list
+    )  # sharing anything with a source, strongest first
+    clusters: list[Cluster] = field(default_factory=list)  # largest first
+    timings: dict[str, float] = field(default_factory=dict)
