@@ -1,11 +1,11 @@
-"""A synthetic class for the grading packet and the merge, graded by a stand-in for the sandboxed otter run.
+"""A synthetic class for the grading packet and the merge, graded by a stand-in for the grading harness.
 
 Every zip is built from the committed release (nothing binary is committed): the reference (the
 autograder notebooks, with the figures a run saves), the unchanged student notebooks, partial ones
 with written answers in Persian and English, a hostile one, and one without a notebook. The
-stand-in grader (`fake_runner`) gives a question full marks when its answer cells no longer raise
+stand-in grader (`fake_harness`) gives a question full marks when its answer cells no longer raise
 NotImplementedError, so the automatic points of each zip are known, and reports a figure for the
-cells the real child would draw, as `otter_child` does.
+cells the real run would draw.
 
     python tests/packet_fixtures.py bench [--copies 300]   # seconds and size of the packet of N copies
 """
@@ -14,7 +14,6 @@ import argparse
 import base64
 import csv
 import io
-import json
 import shutil
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from support import ASSIGNMENTS, REPO
 from hw3.common import answers
 from hw3.common.pdfwrite import one_page_pdf
 from hw3.common.regions import clean_solution, find_regions
-from hw3.grading.auto import sandbox
+from hw3.grading.auto import notebook
 from hw3.grading.auto.autograder_info import read_autograder
 from hw3.grading.cli import grade_main
 from hw3.submission.rules import PDF_NAME, zip_name
@@ -224,54 +223,43 @@ def automatic_points(nb: nbformat.NotebookNode, name: str) -> dict[str, float]:
     }
 
 
-def fake_runner():
-    """A `sandbox.run_confined` stand-in that writes the summary `otter_child` would (see the module docstring)."""
+def fake_harness():
+    """A `notebook.run_harness` stand-in that reports what the harness would (see the module docstring)."""
 
-    def run_confined(cmd, *, sandbox, scratch, timeout, memory_mb, log_path, stop=None):
-        notebook = Path(cmd[3])
-        name = notebook.stem
-        nb = nbformat.read(notebook, as_version=4)
+    def run_harness(job, limits, stop):
+        nb = nbformat.reads(job.notebook, as_version=4)
+        name = Path(job.name).stem
         scores = automatic_points(nb, name)
         questions = {
             q: {
                 "score": scores[q],
                 "max_score": c.points,
-                "passed": [scores[q] > 0] * len(c.cases),
-                "messages": [None if case.hidden else "" for case in c.cases],
+                "cases": [
+                    {"passed": scores[q] > 0, "message": "", "student_text": ""} for _ in c.cases
+                ],
             }
             for q, c in AUTOGRADERS[name].questions.items()
         }
-        wanted = (
-            json.loads(Path(cmd[cmd.index("--figures") + 1]).read_text())
-            if "--figures" in cmd
-            else []
-        )
-        drawn = [{"mime": "image/png", "data": base64.b64encode(GRADED_FIGURE).decode()}]
-        defined = [s for s in wanted if s.lstrip().startswith("def plot_forecast")]
+        sources = {
+            i: nb.cells[i].source.split("\n", 1)[-1] for i in job.report
+        }  # past the seed line
+        defined = [s for s in sources.values() if s.lstrip().startswith("def plot_forecast")]
         works = bool(defined) and all(STUB_RAISES not in clean_solution(s) for s in defined)
-        figures = [
-            drawn if works and "plot_forecast(" in source and source not in defined else []
-            for source in wanted
-        ]
-        log_path.write_text("stand-in otter run\n")
-        Path(cmd[5]).write_text(
-            json.dumps(
-                {
-                    "error": None,
-                    "interrupted": [],
-                    "raised": [],
-                    "figures": figures,
-                    "questions": questions,
-                }
-            )
-        )
-        return sandbox_outcome()
+        drawn = [{"mime": "image/png", "data": base64.b64encode(GRADED_FIGURE).decode()}]
+        outputs = {
+            str(i): drawn if works and "plot_forecast(" in source and source not in defined else []
+            for i, source in sources.items()
+        }
+        report = {
+            "status": "ok",
+            "cells": [],
+            "outputs": outputs,
+            "questions": questions,
+            "tampered": [],
+        }
+        return notebook.HarnessRun(report, 0, 0.5, "")
 
-    return run_confined
-
-
-def sandbox_outcome():
-    return sandbox.Outcome(0, False, 0.5)
+    return run_harness
 
 
 def bench(copies: int) -> None:
@@ -279,7 +267,7 @@ def bench(copies: int) -> None:
     from hw3.grading.hand.course import load_course
     from hw3.grading.run import grade
 
-    sandbox.run_confined = fake_runner()
+    notebook.run_harness = fake_harness()
     with tempfile.TemporaryDirectory(prefix="hw3-packet-bench-") as tmp:
         subs = Path(tmp) / "subs"
         files = members(reference_notebooks(), one_page_pdf("Theory answers of the reference"))
@@ -292,7 +280,6 @@ def bench(copies: int) -> None:
             release_root=REPO,
             jobs=2,
             use_sandbox=False,
-            progress=False,
             course=load_course(COURSE),
         )
         packet = run.hand.packet
@@ -314,7 +301,6 @@ def bench(copies: int) -> None:
             release_root=REPO,
             jobs=2,
             use_sandbox=False,
-            progress=False,
             course=load_course(COURSE),
             manual=scores,
         )
@@ -357,7 +343,7 @@ def grade_class(folder: Path, pdf: bytes, *extra: str) -> tuple[dict[str, Path],
     zips = write_class(folder / "subs", pdf)
     out = folder / "out"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sandbox, "run_confined", fake_runner())
+        patch.setattr(notebook, "run_harness", fake_harness())
         code = grade_main(
             [
                 str(folder / "subs"),

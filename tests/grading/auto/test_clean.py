@@ -41,8 +41,9 @@ def test_the_runner_gets_otter_calls_inert_and_every_other_cell_seeded():
     text = nbformat.reads(for_runner(nb, released, "rng_seed", 42), as_version=4)
     code = [c.source for c in text.cells if c.cell_type == "code"]
     released_code = [c.source for c in released.cells if c.cell_type == "code"]
-    assert code.count("pass") == sum(
-        "grader" in s and "otter" in s or "grader.check" in s for s in released_code
+    inert = [s for s in code if s.startswith("pass  # ")]
+    assert len(inert) == sum(
+        "grader = otter.Notebook" in s or s.startswith("grader.check") for s in released_code
     )
-    assert all(s == "pass" or s.startswith("rng_seed = 42\n") for s in code)
+    assert all(s in inert or s.startswith("rng_seed = 42\n") for s in code)
     assert "rng_seed = 42\ngrader.check('q1_vocab')\nprint('mine')" in code

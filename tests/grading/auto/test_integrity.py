@@ -120,20 +120,25 @@ def test_autograder_tests_are_read_with_hidden_cases_and_points():
     assert "isinstance" in info.test_builtins
 
 
-def test_ok_format_tests_are_read_too(tmp_path):
+def test_a_test_files_points_builtins_and_seed_are_read_without_running_it(tmp_path):
     source = (
-        "test = {'name': 'q1', 'points': 2, 'suites': [{'cases': ["
-        "{'code': '>>> bool(len(x))\\nTrue', 'hidden': False}, {'code': '>>> y', 'hidden': True}]}]}"
+        "from otter.test_files import test_case\nname = 'q1'\npoints = 2\n"
+        "@test_case(points=0, hidden=False)\ndef test_a(x):\n    assert bool(len(x))\n"
+        "@test_case(points=2, hidden=True)\ndef test_b(x):\n    assert x\n"
     )
-    question, used, hidden = parse_test_file("q1", source)
+    question, used = parse_test_file("q1", source)
     assert (question.name, question.points) == ("q1", 2.0)
-    assert [(c.name, c.hidden) for c in question.cases] == [("q1 - 1", False), ("q1 - 2", True)]
-    assert {"bool", "len"} <= used and hidden == set()  # '>>> y' is too short to identify the test
+    assert [(c.name, c.hidden, c.points) for c in question.cases] == [
+        ("test_a", False, 0),
+        ("test_b", True, 2),
+    ]
+    assert {"bool", "len"} <= used
     path = tmp_path / "a.zip"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("tests/q1.py", source)
-        zf.writestr("otter_config.json", "{}")
-    assert list(read_autograder(path).questions) == ["q1"]
+        zf.writestr("otter_config.json", '{"seed": 42, "seed_variable": "rng_seed"}')
+    info = read_autograder(path)
+    assert list(info.questions) == ["q1"] and (info.seed_variable, info.seed) == ("rng_seed", 42)
 
 
 def test_the_seed_line_otter_assign_rewrites_is_not_an_edit():

@@ -16,7 +16,7 @@ from PIL import Image
 
 from hw3.common.images import ImageStore
 from hw3.grading.auto.notebook import kept_figures
-from hw3.grading.auto.otter_child import MAX_FIGURE_CHARS, keep_figures
+from hw3.grading.auto.runner import MAX_TEXT_CHARS, reported
 from hw3.grading.hand.packet import CSP
 from hw3.submission.rules import zip_name
 
@@ -186,10 +186,10 @@ def test_identical_submissions_share_their_images_and_pdf(tmp_path):
     for number in range(3):
         pf.fx.write_zip(tmp_path / "subs" / zip_name(f"401521000{number}", "Copy"), files)
     with pytest.MonkeyPatch.context() as patch:
-        from hw3.grading.auto import sandbox
+        from hw3.grading.auto import notebook
         from hw3.grading.cli import grade_main
 
-        patch.setattr(sandbox, "run_confined", pf.fake_runner())
+        patch.setattr(notebook, "run_harness", pf.fake_harness())
         assert (
             grade_main(
                 [
@@ -233,40 +233,36 @@ def test_rebuilding_keeps_the_packets_id_and_a_foreign_packet_folder_is_refused_
     )
 
 
-def test_only_real_capped_figures_reported_by_the_child_are_kept(tmp_path):
+def test_only_real_capped_figures_reported_by_the_sandbox_are_kept(tmp_path):
     good = base64.b64encode(pf.GRADED_FIGURE).decode()
-    wanted = [(0, "a"), (0, "b"), (1, "c")]
-    summary = {
-        "figures": [
-            [{"mime": "text/html", "data": "<script>"}, {"mime": "image/png", "data": "!!"}],
-            [{"mime": "image/png", "data": good}, "junk"],
-            [{"mime": "image/png"}],
-        ]
+    wanted = [(0, 4), (0, 5), (1, 9)]
+    outputs = {
+        "4": [{"mime": "text/html", "data": "<script>"}, {"mime": "image/png", "data": "!!"}],
+        "5": [{"mime": "image/png", "data": good}, "junk"],
+        "9": [{"mime": "image/png"}],
     }
     store = ImageStore(tmp_path)
-    figures = kept_figures(store, summary, wanted, 2)
+    figures = kept_figures(store, outputs, wanted, 2)
     assert figures[1] == [] and len(figures[0]) == 1 and (tmp_path / figures[0][0]).is_file()
-    assert kept_figures(store, {"figures": "lots"}, wanted, 2) == [[], []]
-    assert kept_figures(store, {"figures": [[]]}, wanted, 2) == [[], []]
+    assert kept_figures(store, {"4": "lots"}, wanted, 2) == [[], []]
+    assert kept_figures(store, {}, wanted, 2) == [[], []]
 
 
-def test_the_child_keeps_the_figures_of_the_wanted_cells_only_within_its_caps():
-    def cell(source, *sizes):
-        return nbformat.v4.new_code_cell(
-            source,
-            outputs=[
+def test_the_runner_reports_the_outputs_of_a_cell_within_its_caps():
+    cell = nbformat.v4.new_code_cell(
+        "plot_forecast(x)",
+        outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="RMSE 2.5\n" * 1000),
+            *(
                 nbformat.v4.new_output("display_data", data={"image/png": "A" * size})
-                for size in sizes
-            ],
-        )
-
-    wanted = ["plot_forecast(x)", "other()"]
-    figures = [[], []]
-    keep_figures(
-        cell("rng_seed = 42\nplot_forecast(x)", 10, MAX_FIGURE_CHARS + 1, 20), wanted, figures
+                for size in (10, 10**8, 20)
+            ),
+            nbformat.v4.new_output(
+                "display_data", data={"text/html": "<b>x</b>", "text/plain": "<Figure>"}
+            ),
+        ],
     )
-    keep_figures(cell("rng_seed = 42\nunrelated()", 10), wanted, figures)
-    keep_figures(
-        cell("rng_seed = 42\nplot_forecast(x)", 30), wanted, figures
-    )  # only the first run counts
-    assert [[len(f["data"]) for f in kept] for kept in figures] == [[10, 20], []]
+    kept = reported(cell)
+    assert kept[0] == {"text": ("RMSE 2.5\n" * 1000)[:MAX_TEXT_CHARS]}
+    assert [len(o["data"]) for o in kept if "mime" in o] == [10, 20]  # the huge image is dropped
+    assert kept[-1] == {"text": "<Figure>"}
