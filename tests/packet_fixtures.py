@@ -5,7 +5,8 @@ autograder notebooks, with the figures a run saves), the unchanged student noteb
 with written answers in Persian and English, a hostile one, and one without a notebook. The
 stand-in grader (`fake_runner`) gives a question full marks when its answer cells no longer raise
 NotImplementedError, so the automatic points of each zip are known, and reports a figure for the
-cells the real child would draw, as `otter_child` does.
+cells the real child would draw and a line of text for each requested cell that prints, as
+`otter_child` does.
 
     python tests/packet_fixtures.py bench [--copies 300]   # seconds and size of the packet of N copies
 """
@@ -92,6 +93,9 @@ def png(color: str, size=(4, 2)) -> bytes:
 
 STUDENT_FIGURE = png("tab:orange")  # the plot a student's own run saved
 GRADED_FIGURE = png("tab:green")  # the plot the stand-in grader "draws"
+GRADED_TEXT = (
+    "| LSTM        | RMSE $ 2.99 | (printed by the stand-in graded run)\n"  # what it "prints"
+)
 
 
 def huge_png() -> bytes:
@@ -251,7 +255,8 @@ def fake_runner():
         defined = [s for s in wanted if s.lstrip().startswith("def plot_forecast")]
         works = bool(defined) and all(STUB_RAISES not in clean_solution(s) for s in defined)
         figures = [
-            drawn if works and "plot_forecast(" in source and source not in defined else []
+            (drawn if works and "plot_forecast(" in source and source not in defined else [])
+            + ([{"mime": "text/plain", "data": GRADED_TEXT}] if "print(" in source else [])
             for source in wanted
         ]
         log_path.write_text("stand-in otter run\n")

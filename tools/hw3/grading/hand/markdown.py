@@ -1,4 +1,5 @@
-"""Markdown of untrusted answers rendered to inert HTML, with markdown-it-py (CommonMark, tables).
+"""Markdown of untrusted answers rendered to inert HTML, with markdown-it-py (CommonMark, tables, and
+`$...$` / `$$...$$` math as MathML: `mathml.py`).
 
 Raw HTML is never passed through (it shows as text); links keep only the http, https and mailto
 schemes (`javascript:`, `data:`, `file:` and the rest stay plain text; a relative link keeps its text
@@ -14,8 +15,10 @@ from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from hw3.common.images import Refused
+from hw3.grading.hand.mathml import render_math
 
 ALLOWED_LINKS = ("http://", "https://", "mailto:")
 ATTACHMENT = "attachment:"
@@ -63,6 +66,15 @@ def render_link_open(self, tokens, idx, options, env) -> str:
 
 def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    # pandoc's rule for inline math (no space inside the dollars, no digit right after the closing
+    # one), so "$14 and $92" stays currency; formulas become MathML (`mathml.py`)
+    md.use(
+        dollarmath_plugin,
+        allow_space=False,
+        allow_digits=False,
+        double_inline=True,
+        renderer=render_math,
+    )
     md.validateLink = allowed
     md.add_render_rule("image", render_image)
     md.add_render_rule("link_open", render_link_open)
