@@ -37,6 +37,8 @@ from hw3.common.regions import clean_solution, find_regions
 from hw3.grading.auto import sandbox
 from hw3.grading.auto.autograder_info import read_autograder
 from hw3.grading.cli import grade_main
+from hw3.grading.hand.course import THEORY, Course, load_course
+from hw3.grading.hand.rubric import RUBRIC_FILE, Rubric, RubricItem, Rubrics
 from hw3.project import ASSIGNMENTS
 from hw3.submission.rules import PDF_NAME, zip_name
 
@@ -349,6 +351,81 @@ def full_marks(empty: Path, filled: Path) -> Path:
     return filled
 
 
+# ---- rubrics the hand-grading tests own (they never depend on the committed theory rubric): every
+# hand-graded question and theory item of the committed course gets items adding up to its points
+
+THEORY_ITEMS = {  # item id -> share of the item's points
+    "definition": 0.5,
+    "reason": 0.5,
+}
+Q8_ITEMS = {"perplexities": 0.5, "parameters": 0.5, "winner": 0.5, "gradient_paths": 1.5}
+
+
+def theory_rubric(points: float) -> Rubric:
+    return Rubric(
+        tuple(
+            RubricItem(i, share * points, f"{i.capitalize()} is right")
+            for i, share in THEORY_ITEMS.items()
+        ),
+        ("A common mistake",),
+    )
+
+
+def fixture_rubrics(course: Course | None = None) -> Rubrics:
+    """The committed notebook rubrics' shape for hafez q8 (ids as there), a two-item rubric elsewhere."""
+    course = course or load_course(COURSE)
+    tables = {}
+    for part, questions in course.manual.items():
+        for question, points in questions.items():
+            items = (
+                tuple(RubricItem(i, p, f"{i} earned") for i, p in Q8_ITEMS.items())
+                if question == "q8_compare"
+                else (
+                    RubricItem("first", points / 2, "first half"),
+                    RubricItem("second", points / 2, "second half"),
+                )
+            )
+            tables[(part, question)] = Rubric(items)
+    for item, points in course.theory.items():
+        tables[(THEORY, item)] = theory_rubric(points)
+    return Rubrics(tables)
+
+
+def theory_toml(course: Course | None = None) -> str:
+    """A theory rubric file in the shared format, for the loader and the packet tests."""
+    course = course or load_course(COURSE)
+    lines = []
+    for item, points in course.theory.items():
+        items = ", ".join(
+            f'{{ id = "{i}", points = {share * points}, text = "{i.capitalize()} is right" }}'
+            for i, share in THEORY_ITEMS.items()
+        )
+        lines += [f'["{item}"]', f"items = [{items}]", 'mistakes = ["A common mistake"]', ""]
+    return "\n".join(lines)
+
+
+def course_with_theory_rubric(folder: Path) -> Path:
+    """A copy of the committed course settings, notebook rubrics and theory answers in `folder`, with
+    this module's theory rubric: the path of its course.toml."""
+    text = (REPO / "reference" / "course.toml").read_text(encoding="utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "course.toml").write_text(
+        text.replace(
+            'answers = "theory/answers.md"',
+            f'answers = "{REPO / "reference" / "theory" / "answers.md"}"',
+        ),
+        encoding="utf-8",
+    )
+    for name in ("hafez", "apple_stock"):
+        (folder / name).mkdir(exist_ok=True)
+        (folder / name / RUBRIC_FILE).write_text(
+            (REPO / "reference" / name / RUBRIC_FILE).read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    (folder / THEORY).mkdir(exist_ok=True)
+    (folder / THEORY / RUBRIC_FILE).write_text(theory_toml(), encoding="utf-8")
+    return folder / "course.toml"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["bench"])
@@ -358,9 +435,12 @@ def main(argv=None) -> int:
     return 0
 
 
-def grade_class(folder: Path, pdf: bytes, *extra: str) -> tuple[dict[str, Path], Path, int]:
-    """Write the synthetic class under `folder` and grade it with the stand-in: (zips by role, out, exit code)."""
-    zips = write_class(folder / "subs", pdf)
+def grade_class(
+    folder: Path, pdf: bytes, *extra: str, keep: bool = False
+) -> tuple[dict[str, Path], Path, int]:
+    """Write the synthetic class under `folder` and grade it with the stand-in: (zips by role, out, exit
+    code); `keep` grades the zips already there (a test changed one) and returns no zips."""
+    zips = {} if keep else write_class(folder / "subs", pdf)
     out = folder / "out"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sandbox, "run_confined", fake_runner())

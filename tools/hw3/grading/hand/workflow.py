@@ -185,6 +185,11 @@ def finish(
     )
     written = write_empty(out / SHEET_NAME, plan.sheet, packet.answers)
     result = HandResult(packet, out / SHEET_NAME, written)
+    result.notes += [
+        f"no rubric {path}: its questions are scored with a number only (format: "
+        "tools/hw3/grading/hand/rubric.py)"
+        for path in plan.rubrics.missing
+    ]
     scores = plan.scores
     if scores is None:
         scores, where = kept_scores(state, plan.sheet)
