@@ -353,3 +353,17 @@ def test_an_items_new_points_reach_every_student_who_has_it_on_the_next_merge(tm
     assert "1 score(s) follow the rubric's current points" in err
     feedback = (out / "feedback" / f"{zips['partial'].stem}.md").read_text(encoding="utf-8")
     assert "- Names the cell that wins at this budget" in feedback and "(+0.25)" in feedback
+
+
+def test_the_reports_90th_percentile_never_passes_the_slowest_submission():
+    from types import SimpleNamespace
+
+    from hw3.grading.hand.report import seconds_picture
+
+    seconds = [12.0, 30.5, 41.0, 108.2]  # the default quantile method gave 116.64 here
+    graded = [
+        SimpleNamespace(gradebook=SimpleNamespace(values={"seconds": str(s)})) for s in seconds
+    ]
+    note = seconds_picture(graded).notes[0]
+    p90 = float(re.search(r"90th percentile ([\d.]+) s", note).group(1))
+    assert p90 <= max(seconds) and "max 108.2 s" in note
