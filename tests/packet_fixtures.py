@@ -69,6 +69,30 @@ EVIL_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20" onload="window.PWNED = 5">'
     '<script>window.PWNED = 6</script><rect width="40" height="20" fill="red"/></svg>'
 )
+# the number rule of hw3.grading.hand.numbers, run through both it and the packet's script:
+# text -> the number it is, or None when it is refused (blank is neither: not graded)
+NUMBER_CASES = {
+    "0.5": 0.5,
+    "2": 2.0,
+    "1.": 1.0,
+    ".5": 0.5,
+    " 1.5 ": 1.5,
+    "-1": -1.0,
+    "−0.5": -0.5,
+    "+0.25": 0.25,
+    "۰.۵": 0.5,
+    "۰٫۵": 0.5,
+    "٣": 3.0,
+    "5e-1": None,
+    "0.5_0": None,
+    "1,5": None,
+    "nan": None,
+    "inf": None,
+    "1..2": None,
+    "--1": None,
+    "½": None,
+    "0x1": None,
+}
 HOSTILE_NAME = "DL_HW3__4015210009__<img src=x onerror=alert(1)>.zip"
 HUGE_SIDE = 20_000  # pixels: a tiny file that would decode to 400 megapixels
 PERSIAN_TEX = r"""\documentclass[11pt,a4paper]{article}
