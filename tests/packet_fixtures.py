@@ -8,7 +8,8 @@ NotImplementedError, so the automatic points of each zip are known, and reports 
 cells the real child would draw and a line of text for each requested cell that prints, as
 `otter_child` does.
 
-    python tests/packet_fixtures.py bench [--copies 300]   # seconds and size of the packet of N copies
+    python tests/packet_fixtures.py bench [--copies 300]   # seconds and size of the packet of N copies,
+                                                           # of the merge, and one rubric edit's reach
 """
 
 import argparse
@@ -38,7 +39,7 @@ from hw3.grading.auto import sandbox
 from hw3.grading.auto.autograder_info import read_autograder
 from hw3.grading.cli import grade_main
 from hw3.grading.hand.course import THEORY, Course, load_course
-from hw3.grading.hand.rubric import RUBRIC_FILE, Rubric, RubricItem, Rubrics
+from hw3.grading.hand.rubric import RUBRIC_FILE, Rubric, RubricItem, Rubrics, load_rubrics
 from hw3.project import ASSIGNMENTS
 from hw3.submission.rules import PDF_NAME, zip_name
 
@@ -307,8 +308,8 @@ def sandbox_outcome():
 
 
 def bench(copies: int) -> None:
-    """Seconds and size of the packet for `copies` copies of the reference (graded by the stand-in)."""
-    from hw3.grading.hand.course import load_course
+    """Seconds and size of the packet for `copies` copies of the reference (graded by the stand-in), the
+    seconds of the merge, and how many totals one rubric edit changes."""
     from hw3.grading.run import grade
 
     sandbox.run_confined = fake_runner()
@@ -317,16 +318,13 @@ def bench(copies: int) -> None:
         files = members(reference_notebooks(), one_page_pdf("Theory answers of the reference"))
         for i in range(copies):
             fx.write_zip(subs / zip_name(f"40152{i:05d}", "Reference"), files)
-        start = time.monotonic()
-        run = grade(
-            paths=[subs],
-            out=Path(tmp) / "out",
-            release_root=REPO,
-            jobs=2,
-            use_sandbox=False,
+        course_path = course_with_theory_rubric(Path(tmp) / "course")
+        run_args = dict(
+            paths=[subs], out=Path(tmp) / "out", release_root=REPO, jobs=2, use_sandbox=False,
             progress=False,
-            course=load_course(COURSE),
-        )
+        )  # fmt: skip
+        start = time.monotonic()
+        run = grade(**run_args, course=load_course(course_path))
         packet = run.hand.packet
         print(
             f"{copies} copies of the reference: graded by the stand-in and packet built in "
@@ -336,40 +334,57 @@ def bench(copies: int) -> None:
         )
         du = subprocess.run(["du", "-sh", str(packet.folder)], capture_output=True, text=True)
         print(f"du -sh: {du.stdout.split()[0]}")
-        scores = full_marks(
-            Path(tmp) / "out" / "manual_scores.csv", run.hand.packet.folder.parent / "filled.csv"
+        scores = rubric_marks(
+            Path(tmp) / "out" / "manual_scores.csv", Path(tmp) / "filled.csv", course_path
         )
         start = time.monotonic()
-        run = grade(
-            paths=[subs],
-            out=Path(tmp) / "out",
-            release_root=REPO,
-            jobs=2,
-            use_sandbox=False,
-            progress=False,
-            course=load_course(COURSE),
-            manual=scores,
-        )
+        run = grade(**run_args, course=load_course(course_path), manual=[scores])
         complete = sum(row.total is not None for row in run.hand.merged.rows)
         print(
             f"rerun with --manual (records kept, packet rebuilt, merge, report): {time.monotonic() - start:.1f} s, "
             f"{complete} of {copies} complete"
         )
+        before = {row.row.submission: row.total for row in run.hand.merged.rows}
+        rubric = course_path.parent / "hafez" / RUBRIC_FILE
+        edited = rubric.read_text(encoding="utf-8")
+        for old, new in RUBRIC_EDIT:
+            edited = edited.replace(old, new)
+        rubric.write_text(edited, encoding="utf-8")
+        run = grade(**run_args, course=load_course(course_path), manual=[scores])
+        changed = sum(before[r.row.submission] != r.total for r in run.hand.merged.rows)
+        print(
+            f"rubric edit (hafez q8_compare: winner 0.5 -> 0.25, gradient_paths 1.5 -> 1.75), merged "
+            f"again: {changed} of {copies} totals changed ({run.hand.merged.followed} score(s) follow it)"
+        )
         shutil.rmtree(subs)
 
 
-def full_marks(empty: Path, filled: Path) -> Path:
-    """The empty scores file with every score at its column's points (read from the course)."""
-    from hw3.grading.hand.course import load_course
+RUBRIC_EDIT = [
+    ('id = "winner", points = 0.5', 'id = "winner", points = 0.25'),
+    ('id = "gradient_paths", points = 1.5', 'id = "gradient_paths", points = 1.75'),
+]
+
+
+def rubric_marks(empty: Path, filled: Path, course_path: Path) -> Path:
+    """The empty scores file filled as TAs with rubrics would: every item applied to every score, except
+    hafez q8_compare, where submission n gets the items of the bits of n (16 combinations), with the
+    score column written as the rubric gives it then (as the packet's download writes it)."""
     from hw3.grading.hand.sheet import score_columns
 
-    points = {c.name: c.points for c in score_columns(load_course(COURSE), list(ASSIGNMENTS))}
+    course = load_course(course_path)
+    columns = score_columns(course, list(ASSIGNMENTS), load_rubrics(course, list(ASSIGNMENTS)))
     with empty.open(newline="", encoding="utf-8") as handle:
         records = list(csv.reader(handle))
-    for record in records[1:]:
-        for index, column in enumerate(records[0]):
-            if column in points:
-                record[index] = f"{points[column]:g}"
+    header = records[0]
+    for n, record in enumerate(records[1:]):
+        for column in columns:
+            items = [i for i in column.rubric.items]
+            if column.name == "hafez_q8_compare":
+                items = [i for bit, i in enumerate(items) if n >> bit & 1]
+            record[header.index(column.applied)] = " ".join(i.id for i in items)
+            record[header.index(column.name)] = f"{sum(i.points for i in items):g}"
+            if not items:
+                record[header.index(column.adjust)] = "0"
     with filled.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows(records)
     return filled
