@@ -30,7 +30,6 @@ from hw3.common.regions import (
 )
 from hw3.grading.auto.assignments import Assignment
 from hw3.grading.auto.intake import read_notebooks
-from hw3.grading.auto.notebook import cells_holding_line
 from hw3.grading.auto.results import SubmissionRecord
 from hw3.grading.hand import markdown
 from hw3.grading.hand.fingerprint import NO_ANSWER, bytes_hash, cells_hash
@@ -249,17 +248,31 @@ def joined(value) -> str:
     return value if isinstance(value, str) else ""
 
 
+def code_lines(nb) -> dict[str, list[int]]:
+    """{line with the spaces around it removed: indices of the code cells holding it}, read once per
+    notebook (as `cells_holding_line` finds a rubric's evidence lines in the released one)."""
+    found: dict[str, list[int]] = {}
+    for index, cell in enumerate(nb.cells):
+        source = cell.get("source", "")
+        if cell.get("cell_type") == "code" and isinstance(source, str):
+            for text in dict.fromkeys(t.strip() for t in source.splitlines()):
+                found.setdefault(text, []).append(index)
+    return found
+
+
 def evidence_views(
     renderer: Renderer,
     nb,
+    lines: dict[str, list[int]],
     rubric: Rubric,
     graded: list,
     figures_dir: Path,
 ) -> list[EvidenceView]:
-    """The evidence cells of one answer: per rubric line, the submitted cell and its outputs in both runs."""
+    """The evidence cells of one answer: per rubric line, the submitted cell (`lines`: `code_lines(nb)`)
+    and its outputs in both runs."""
     views = []
     for line in rubric.evidence:
-        found = cells_holding_line(nb, line) if nb is not None else []
+        found = lines.get(line, [])
         view = EvidenceView(line)
         if found:
             view.cell = found[0] + 1
@@ -333,12 +346,14 @@ def answer_views(
         ]
     views = []
     outputs = result.outputs if result else []
+    lines = code_lines(nb) if any(r.evidence for r in rubrics) else {}
     for number, region in enumerate(match(assignment.regions, find_regions(nb))):
         view = AnswerView(status=status)
         view.related = related_scores(rubrics[number], assignment, result)
         view.evidence = evidence_views(
             renderer,
             nb,
+            lines,
             rubrics[number],
             outputs[number] if number < len(outputs) and isinstance(outputs[number], list) else [],
             figures_dir,
