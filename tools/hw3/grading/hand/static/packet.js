@@ -368,8 +368,12 @@
       var frame = document.getElementById("rubric");
       if (frame && unit && unit.dataset.anchor) { frame.src = frame.dataset.page + "#" + unit.dataset.anchor; }
     });
-    // a click into a box that holds a value selects it too (the click's mouseup would place the caret)
-    document.addEventListener("mouseup", function (e) { if (e.target === justFocused) { e.preventDefault(); } justFocused = null; });
+    // a click into a score box selects its value, focused or not, so typing replaces it (a click's
+    // mouseup would otherwise place the caret: 0.5, click, 1 gave 0.51)
+    document.addEventListener("mouseup", function (e) {
+      if (e.target.dataset && e.target.dataset.field === "adjust") { e.preventDefault(); e.target.select(); }
+      justFocused = null;
+    });
     window.addEventListener("storage", function (e) { if (e.key && e.key.indexOf(prefix) === 0) { restore(); } });
     document.querySelectorAll("button.download").forEach(function (b) { b.addEventListener("click", download); });
     var box = document.getElementById("unscored");
