@@ -397,6 +397,7 @@ THEORY_ITEMS = {  # item id -> share of the item's points
     "definition": 0.5,
     "reason": 0.5,
 }
+TEX_NOTE = " ($p = e^{-\\\\ell}$)"  # TeX in a rubric text, as the theory rubric writes formulas
 Q8_ITEMS = {"perplexities": 0.5, "parameters": 0.5, "winner": 0.5, "gradient_paths": 1.5}
 
 
@@ -436,7 +437,7 @@ def theory_toml(course: Course | None = None) -> str:
     lines = []
     for item, points in course.theory.items():
         items = ", ".join(
-            f'{{ id = "{i}", points = {share * points}, text = "{i.capitalize()} is right" }}'
+            f'{{ id = "{i}", points = {share * points}, text = "{i.capitalize()} is right{TEX_NOTE}" }}'
             for i, share in THEORY_ITEMS.items()
         )
         lines += [f'["{item}"]', f"items = [{items}]", 'mistakes = ["A common mistake"]', ""]

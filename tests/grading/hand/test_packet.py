@@ -354,3 +354,16 @@ def test_the_index_names_the_real_output_folder_and_the_packet_folder_is_refused
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and f"pass --out {out} (the folder that holds" in err[0]
     assert sorted(p for p in (out / "packet").rglob("*")) == before
+
+
+def test_rubric_texts_with_tex_show_as_mathml_beside_the_theory_pages(tmp_path):
+    course = pf.course_with_theory_rubric(tmp_path / "course")
+    _, out, _ = grade_class(tmp_path, pf.one_page_pdf("x"), "--course", str(course))
+    rubric = (out / "packet" / "theory" / "rubric.html").read_text(encoding="utf-8")
+    assert rubric.count('<ol class="rubric-list">') == len(pf.load_course(course).theory)
+    item = rubric.split('id="item-1-2-2-3"')[1].split("</ol>")[0]
+    assert 'Definition is right (<span class="math inline"><math' in item and "$p" not in item
+    theory = (out / "packet" / "theory" / "0001.html").read_text(encoding="utf-8")
+    assert theory.count('class="rubric-item" data-item="definition"') == len(
+        pf.load_course(course).theory
+    )

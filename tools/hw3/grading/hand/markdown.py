@@ -10,6 +10,7 @@ rubric): any other source, such as a URL that would reach the network, becomes a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -95,6 +96,12 @@ def render(text: str, resolve: Resolver | None = None, limit: int = MAX_MARKDOWN
             )
         )
     return Markup(html)
+
+
+@functools.lru_cache(maxsize=1024)
+def render_inline(text: str) -> Markup:
+    """One line of trusted text (a rubric item, a mistake) as inline HTML, its TeX as MathML, no images."""
+    return Markup(PARSER.renderInline(text[:MAX_MARKDOWN_CHARS], {"resolve": None}))
 
 
 def escape_text(text: str) -> Markup:

@@ -84,6 +84,7 @@ ENVIRONMENT = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+ENVIRONMENT.filters["inline"] = markdown.render_inline  # rubric texts: TeX as MathML
 HEADING = re.compile(r"^(#{1,6}) +(.*)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 RUBRIC_IMAGES = {
