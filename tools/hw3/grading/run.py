@@ -50,7 +50,8 @@ from hw3.grading.auto.notebook import SCRATCH_DIR, Context, failed_record, grade
 from hw3.grading.auto.results import SubmissionRecord
 from hw3.grading.auto.state import FIGURES_DIR, STATE_DIR, load_record, lock_folder, save_record
 from hw3.grading.hand.course import Course
-from hw3.grading.hand.workflow import HandResult, finish, prepare
+from hw3.grading.hand.packet import refuse_packet_folder
+from hw3.grading.hand.workflow import HandResult, finish, forget_merge, prepare
 
 DEFAULT_TIMEOUT_S = 900  # per notebook; the references grade in ~30-60 s on 2 cores
 DEFAULT_CELL_TIMEOUT_S = 300  # a training cell at the grading budget takes seconds
@@ -156,21 +157,23 @@ def grade(
     use_sandbox: bool = True,
     progress: bool = True,
     course: Course | None = None,
-    manual: Path | None = None,
+    manual: list[Path] | None = None,
 ) -> GradeRun:
     """Grade every zip under `paths` into `out` (gradebook.csv, feedback/, state); see the module docstring.
 
     Zips already graded there with the same autograders are kept unless `force`. With `course`,
-    also the grading packet and the empty scores file; with `manual` (needs `course`), the merge.
+    also the grading packet and the empty scores file; with `manual` (scores files, needs `course`),
+    the merge of them all, and without it the last merge again (`hw3.grading.hand.workflow`).
     Raises Hw3Error (nothing graded) for a bad path, a missing release, a busy output folder, course
     settings that disagree with the release, or a scores file with any problem.
     """
-    if manual is not None and course is None:
+    if manual and course is None:
         raise Hw3Error(
-            f"{manual}: merging scores needs the course settings: pass --course FILE "
+            f"{manual[0]}: merging scores needs the course settings: pass --course FILE "
             "(reference/course.toml of the repository)"
         )
     out = out.resolve()  # the sandbox binds absolute paths
+    refuse_packet_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     lock = lock_folder(out)
     try:
@@ -206,6 +209,7 @@ def grade(
             font_lists(),
             threading.Event(),
             ImageStore(out / STATE_DIR / FIGURES_DIR) if hand is not None else None,
+            hand.evidence(assignments) if hand is not None else {},
         )
         run = GradeRun(out, warnings=warnings, sandboxed=box.enabled)
         keys = {path: content_key(path) for path in zips}
@@ -223,6 +227,8 @@ def grade(
                 f"row is flagged unsandboxed; install bubblewrap (apt-get install bubblewrap) or "
                 f"{OTTER_DOCKER_HINT}"
             )
+        if hand is None:
+            run.warnings += forget_merge(out, "this run has no course settings")
         for warning in run.warnings:
             print(f"hw3 grade: warning: {warning}", file=sys.stderr)
         print(

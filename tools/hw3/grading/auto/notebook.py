@@ -10,7 +10,7 @@ import json
 import shutil
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -22,6 +22,7 @@ from hw3.common.regions import find_regions, match
 from hw3.grading.auto import integrity, sandbox
 from hw3.grading.auto.assignments import Assignment, submission_notebooks
 from hw3.grading.auto.intake import read_notebooks
+from hw3.grading.auto.otter_child import TEXT_MIME
 from hw3.grading.auto.results import (
     LONG_MESSAGE_FLAG,
     NotebookResult,
@@ -48,6 +49,7 @@ TIMED_OUT = ("CellTimeoutError", "KeyboardInterrupt")
 KERNEL_DIED = "DeadKernelError"
 FONT_DIR = "fonts"
 FIGURES_REQUEST = "figures.json"  # in the scratch folder: the cells whose figures the child keeps
+MAX_OUTPUT_TEXT_CHARS = 4000  # of one evidence cell's printed text, as the record keeps it
 
 
 @dataclass
@@ -65,6 +67,8 @@ class Context:
     figures: ImageStore | None = (
         None  # where the graded runs' figures of hand-graded answers are kept
     )
+    # assignment -> per hand-graded region, the lines naming its evidence cells (the rubric's `evidence`)
+    evidence: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 def cell_number(submitted: nbformat.NotebookNode, source: str) -> str:
@@ -188,6 +192,56 @@ def figure_requests(assignment: Assignment, nb: nbformat.NotebookNode) -> list[t
     return wanted
 
 
+def cells_holding_line(nb: nbformat.NotebookNode, line: str) -> list[int]:
+    """Indices of the code cells of `nb` that hold `line` as one of their lines (spaces around it ignored)."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        source = cell.get("source", "")
+        if cell.get("cell_type") == "code" and isinstance(source, str):
+            if any(text.strip() == line for text in source.splitlines()):
+                found.append(index)
+    return found
+
+
+def evidence_requests(
+    nb: nbformat.NotebookNode, lines: list[list[str]]
+) -> list[tuple[int, str, int]]:
+    """(region number, source, 1-based cell number) of each submitted cell whose graded-run outputs the
+    grading packet shows as evidence: per region, the first code cell holding each of its `lines`."""
+    wanted = []
+    for number, region_lines in enumerate(lines):
+        for line in region_lines:
+            found = cells_holding_line(nb, line)
+            if found and nb.cells[found[0]].get("source", "").strip():
+                wanted.append((number, nb.cells[found[0]]["source"], found[0] + 1))
+    return wanted
+
+
+def requested_sources(figures: list[tuple], evidence: list[tuple]) -> list[str]:
+    """The sources the child is asked about: each wanted cell once, figures' first."""
+    return list(dict.fromkeys([w[1] for w in figures] + [w[1] for w in evidence]))
+
+
+def reported_outputs(summary: dict, sources: list[str]) -> dict[str, list]:
+    """{source: what the child kept of it}, or {} when its report does not line up with the request."""
+    reported = summary.get("figures")
+    if not isinstance(reported, list) or len(reported) != len(sources):
+        return {}
+    return {s: (r if isinstance(r, list) else []) for s, r in zip(sources, reported)}
+
+
+def stored_images(store: ImageStore, entries: list) -> list[str]:
+    """The stored names of the capped, decodable PNG, JPEG or SVG images among `entries`."""
+    names = []
+    for image in entries[:MAX_IMAGES_PER_CELL]:
+        if isinstance(image, dict) and image.get("mime") in MIMES:
+            try:
+                names.append(store.add_value(image["mime"], image.get("data")).name)
+            except Refused:
+                continue
+    return names
+
+
 def kept_figures(
     store: ImageStore, summary: dict, wanted: list[tuple[int, str]], regions: int
 ) -> list[list[str]]:
@@ -198,13 +252,36 @@ def kept_figures(
     if not isinstance(reported, list) or len(reported) != len(wanted):
         return figures
     for (number, _), images in zip(wanted, reported):
-        for image in (images if isinstance(images, list) else [])[:MAX_IMAGES_PER_CELL]:
-            if isinstance(image, dict) and image.get("mime") in MIMES:
-                try:
-                    figures[number].append(store.add_value(image["mime"], image.get("data")).name)
-                except Refused:
-                    continue
+        figures[number] += stored_images(store, images if isinstance(images, list) else [])
     return figures
+
+
+def kept_outputs(
+    store: ImageStore,
+    reported: dict[str, list],
+    evidence: list[tuple[int, str, int]],
+    regions: int,
+) -> list[list[dict]]:
+    """Per region, {"cell", "text", "images"} of each evidence cell the child reported: text capped,
+    images as in `kept_figures`."""
+    outputs: list[list[dict]] = [[] for _ in range(regions)]
+    for number, source, cell in evidence:
+        if source not in reported:
+            continue
+        entries = reported[source]
+        texts = [
+            e["data"]
+            for e in entries
+            if isinstance(e, dict) and e.get("mime") == TEXT_MIME and isinstance(e.get("data"), str)
+        ]
+        outputs[number].append(
+            {
+                "cell": cell,
+                "text": "".join(texts)[:MAX_OUTPUT_TEXT_CHARS],
+                "images": stored_images(store, entries),
+            }
+        )
+    return outputs
 
 
 def graded_result(
@@ -216,6 +293,7 @@ def graded_result(
     outcome: sandbox.Outcome,
     flags: list[str],
     wanted: list[tuple[int, str]],
+    evidence: list[tuple[int, str, int]] = (),
 ) -> NotebookResult:
     """The result of one finished (or stopped) sandboxed run, from its summary."""
     name = assignment.notebook
@@ -254,10 +332,15 @@ def graded_result(
         for s in interrupted[:MAX_INTERRUPTED_NOTES]
     ]
     notes += raised_notes(name, nb, summary.get("raised"))
+    reported = reported_outputs(summary, requested_sources(wanted, evidence))
+    regions = len(assignment.regions)
     figures = (
-        kept_figures(ctx.figures, summary, wanted, len(assignment.regions))
-        if ctx.figures and wanted
+        kept_figures(ctx.figures, {"figures": [reported[w[1]] for w in wanted]}, wanted, regions)
+        if ctx.figures and wanted and reported
         else []
+    )
+    outputs = (
+        kept_outputs(ctx.figures, reported, evidence, regions) if ctx.figures and evidence else []
     )
     return NotebookResult(
         "timeout" if interrupted else "ok",
@@ -269,6 +352,7 @@ def graded_result(
         metrics=read_metrics(scratch / sandbox.METRICS_LOG_NAME),
         full_messages=full if was_cut(full) else {},
         figures=figures,
+        outputs=outputs,
     )
 
 
@@ -301,11 +385,15 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
             shutil.copy(font_list, scratch / FONT_DIR)
         summary_path, log = scratch / "summary.json", scratch / "otter.log"
         wanted = figure_requests(assignment, nb) if ctx.figures is not None else []
+        evidence = (
+            evidence_requests(nb, ctx.evidence.get(assignment.name, []))
+            if ctx.figures is not None
+            else []
+        )
+        sources = requested_sources(wanted, evidence)
         request = None
-        if wanted:
-            request = write_atomic(
-                scratch / FIGURES_REQUEST, json.dumps([source for _, source in wanted])
-            )
+        if sources:
+            request = write_atomic(scratch / FIGURES_REQUEST, json.dumps(sources))
         outcome = sandbox.run_confined(
             child_command(notebook, assignment, summary_path, ctx, request),
             sandbox=ctx.sandbox,
@@ -315,7 +403,9 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
             log_path=log,
             stop=ctx.stop,
         )
-        result = graded_result(ctx, assignment, nb, scratch, summary_path, outcome, flags, wanted)
+        result = graded_result(
+            ctx, assignment, nb, scratch, summary_path, outcome, flags, wanted, evidence
+        )
         result.seconds = round(outcome.seconds, 1)
         if result.full_messages:
             result.log = keep_messages(ctx, key, assignment, result.full_messages)

@@ -10,7 +10,8 @@ is only data for the parent to validate. Its format:
     {"error": null or one line,
      "interrupted": [source of each cell stopped by the per-cell timeout, as otter ran it],
      "raised": [{"source": cell source, "ename": exception name, "evalue": its message}, one per cell that raised],
-     "figures": [[{"mime": "image/png", "data": base64 text}, ...] per source listed in CELLS_JSON],
+     "figures": [[{"mime": "image/png", "data": base64 text}, ..., {"mime": "text/plain", "data": printed
+                  text}] per source listed in CELLS_JSON],
      "questions": {name: {"score": float, "max_score": float, "passed": [bool per test case],
                           "messages": [str or null per test case; null for hidden cases]}}}
 
@@ -23,8 +24,9 @@ figures through nbconvert's `preprocess_cell`, the documented place to look at e
 results.json is not written: it holds the hidden tests' source.
 
 CELLS_JSON lists the sources of the cells whose figures the TA's grading packet shows (a hand-graded
-answer and the provided cell that draws it); the kernel then draws figures inline (the sandbox sets
-Agg, which draws nothing) and the image outputs of those cells are kept, capped in count and size.
+answer, the provided cell that draws it, and the cells a rubric names as evidence); the kernel then
+draws figures inline (the sandbox sets Agg, which draws nothing) and the image outputs and printed
+text of those cells are kept, capped in count and size.
 """
 
 import argparse
@@ -44,6 +46,8 @@ MAX_FIGURES_PER_CELL = 4
 MAX_FIGURE_CHARS = 3 * 1024 * 1024  # of one image's base64 or SVG text
 MAX_FIGURES_CHARS = 4 * 1024 * 1024  # of all of them: the parent reads at most 8 MB of summary
 FIGURE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
+TEXT_MIME = "text/plain"  # an entry of "figures" holding a kept cell's printed text
+MAX_TEXT_CHARS = 4000  # of one kept cell's printed text: its head and its end, where results are
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 TIMEOUT_ENAME = "CellTimeoutError"
 
@@ -66,8 +70,27 @@ def figure_outputs(cell) -> list[dict]:
     return found
 
 
+def text_output(cell) -> str:
+    """The printed text of an executed cell (streams, and the text/plain of results that are not
+    images), its head and end kept when it is longer than MAX_TEXT_CHARS."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            parts.append(str(output.get("text", "")))
+        elif output.get("output_type") in ("display_data", "execute_result"):
+            data = output.get("data", {})
+            if TEXT_MIME in data and not any(m in data for m in FIGURE_MIMES):
+                parts.append(str(data[TEXT_MIME]) + "\n")
+    text = "".join(parts)
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    head = MAX_TEXT_CHARS // 4
+    return text[:head] + "\n[...]\n" + text[-(MAX_TEXT_CHARS - head) :]
+
+
 def keep_figures(cell, wanted: list[str], figures: list[list]) -> None:
-    """Add the figures of `cell` to the entry of the first wanted source it ran (otter prepends a seed line)."""
+    """Add the figures of `cell`, then its printed text as a {"mime": "text/plain"} entry, to the entry
+    of the first wanted source it ran (otter prepends a seed line)."""
     body = cell.source.strip()
     budget = MAX_FIGURES_CHARS - sum(len(f["data"]) for kept in figures for f in kept)
     for number, source in enumerate(wanted):
@@ -76,6 +99,9 @@ def keep_figures(cell, wanted: list[str], figures: list[list]) -> None:
                 if len(figure["data"]) <= min(MAX_FIGURE_CHARS, budget):
                     figures[number].append(figure)
                     budget -= len(figure["data"])
+            text = text_output(cell)
+            if text and len(text) <= budget:
+                figures[number].append({"mime": TEXT_MIME, "data": text})
             return
 
 

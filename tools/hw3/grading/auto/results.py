@@ -41,7 +41,7 @@ LONG_MESSAGE_FLAG = "long-message"
 class NotebookResult:
     """One graded notebook: status, per-question scores, per-case pass/fail and public messages, notes
     for the student, integrity flags, seconds, measured threshold values, TA-only details, and the
-    figures the graded run drew for the hand-graded questions."""
+    figures and evidence outputs the graded run produced for the hand-graded questions."""
 
     status: str
     scores: dict[str, float] = field(default_factory=dict)
@@ -59,6 +59,9 @@ class NotebookResult:
     # per manual-question region of the released notebook, the graded run's figures of its code answer:
     # file names in DIR/.state/figures/ (sanitised, named by content hash), for the grading packet
     figures: list[list[str]] = field(default_factory=list)
+    # per manual-question region, the graded run's outputs of the cells its rubric names as evidence:
+    # [{"cell": 1-based cell number in the submission, "text": capped text, "images": [names as above]}]
+    outputs: list[list[dict]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: dict) -> "NotebookResult":
