@@ -455,11 +455,12 @@ def course_with_theory_rubric(folder: Path) -> Path:
         ),
         encoding="utf-8",
     )
-    for name in ("hafez", "apple_stock"):
+    for name in ASSIGNMENTS:  # their declarations (the registry) and rubrics
         (folder / name).mkdir(exist_ok=True)
-        (folder / name / RUBRIC_FILE).write_text(
-            (REPO / "reference" / name / RUBRIC_FILE).read_text(encoding="utf-8"), encoding="utf-8"
-        )
+        for file in (RUBRIC_FILE, "assignment.toml"):
+            (folder / name / file).write_text(
+                (REPO / "reference" / name / file).read_text(encoding="utf-8"), encoding="utf-8"
+            )
     (folder / THEORY).mkdir(exist_ok=True)
     (folder / THEORY / RUBRIC_FILE).write_text(theory_toml(), encoding="utf-8")
     return folder / "course.toml"

@@ -2,6 +2,7 @@
 saying it is an example, and a file `hw3 grade --manual` accepts."""
 
 from packet_fixtures import COURSE, grade_class
+from support import ASSIGNMENTS
 
 from hw3.common.pdfwrite import one_page_pdf
 from hw3.demo import EXAMPLE_COMMENT, FULL_MARKS, example_scores
@@ -9,7 +10,6 @@ from hw3.grading.hand.course import load_course
 from hw3.grading.hand.rubric import load_rubrics
 from hw3.grading.hand.sheet import make_sheet, read_scores
 from hw3.grading.hand.workflow import sheet_rows
-from hw3.project import ASSIGNMENTS
 
 
 def test_the_demos_example_scores_are_marked_as_example_and_merge_to_full_and_zero(tmp_path):
