@@ -5,9 +5,10 @@ autograder notebooks, with the figures a run saves), the unchanged student noteb
 with written answers in Persian and English, a hostile one, and one without a notebook. The
 stand-in grader (`fake_harness`) gives a question full marks when its answer cells no longer raise
 NotImplementedError, so the automatic points of each zip are known, and reports a figure for the
-cells the real run would draw.
+cells the real run would draw and a line of text for each requested cell that prints.
 
-    python tests/packet_fixtures.py bench [--copies 300]   # seconds and size of the packet of N copies
+    python tests/packet_fixtures.py bench [--copies 300]   # seconds and size of the packet of N copies,
+                                                           # of the merge, and one rubric edit's reach
 """
 
 import argparse
@@ -35,6 +36,8 @@ from hw3.common.regions import clean_solution, find_regions
 from hw3.grading.auto import notebook
 from hw3.grading.auto.autograder_info import read_autograder
 from hw3.grading.cli import grade_main
+from hw3.grading.hand.course import THEORY, Course, load_course
+from hw3.grading.hand.rubric import RUBRIC_FILE, Rubric, RubricItem, Rubrics, load_rubrics
 from hw3.submission.rules import PDF_NAME, zip_name
 
 COURSE = REPO / "reference" / "course.toml"
@@ -64,6 +67,30 @@ EVIL_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20" onload="window.PWNED = 5">'
     '<script>window.PWNED = 6</script><rect width="40" height="20" fill="red"/></svg>'
 )
+# the number rule of hw3.grading.hand.numbers, run through both it and the packet's script:
+# text -> the number it is, or None when it is refused (blank is neither: not graded)
+NUMBER_CASES = {
+    "0.5": 0.5,
+    "2": 2.0,
+    "1.": 1.0,
+    ".5": 0.5,
+    " 1.5 ": 1.5,
+    "-1": -1.0,
+    "−0.5": -0.5,
+    "+0.25": 0.25,
+    "۰.۵": 0.5,
+    "۰٫۵": 0.5,
+    "٣": 3.0,
+    "5e-1": None,
+    "0.5_0": None,
+    "1,5": None,
+    "nan": None,
+    "inf": None,
+    "1..2": None,
+    "--1": None,
+    "½": None,
+    "0x1": None,
+}
 HOSTILE_NAME = "DL_HW3__4015210009__<img src=x onerror=alert(1)>.zip"
 HUGE_SIDE = 20_000  # pixels: a tiny file that would decode to 400 megapixels
 PERSIAN_TEX = r"""\documentclass[11pt,a4paper]{article}
@@ -90,6 +117,9 @@ def png(color: str, size=(4, 2)) -> bytes:
 
 STUDENT_FIGURE = png("tab:orange")  # the plot a student's own run saved
 GRADED_FIGURE = png("tab:green")  # the plot the stand-in grader "draws"
+GRADED_TEXT = (
+    "| LSTM        | RMSE $ 2.99 | (printed by the stand-in graded run)\n"  # what it "prints"
+)
 
 
 def huge_png() -> bytes:
@@ -247,7 +277,10 @@ def fake_harness():
         works = bool(defined) and all(STUB_RAISES not in clean_solution(s) for s in defined)
         drawn = [{"mime": "image/png", "data": base64.b64encode(GRADED_FIGURE).decode()}]
         outputs = {
-            str(i): drawn if works and "plot_forecast(" in source and source not in defined else []
+            str(i): (
+                drawn if works and "plot_forecast(" in source and source not in defined else []
+            )
+            + ([{"text": GRADED_TEXT}] if "print(" in source else [])
             for i, source in sources.items()
         }
         report = {
@@ -263,8 +296,8 @@ def fake_harness():
 
 
 def bench(copies: int) -> None:
-    """Seconds and size of the packet for `copies` copies of the reference (graded by the stand-in)."""
-    from hw3.grading.hand.course import load_course
+    """Seconds and size of the packet for `copies` copies of the reference (graded by the stand-in), the
+    seconds of the merge, and how many totals one rubric edit changes."""
     from hw3.grading.run import grade
 
     notebook.run_harness = fake_harness()
@@ -273,15 +306,12 @@ def bench(copies: int) -> None:
         files = members(reference_notebooks(), one_page_pdf("Theory answers of the reference"))
         for i in range(copies):
             fx.write_zip(subs / zip_name(f"40152{i:05d}", "Reference"), files)
+        course_path = course_with_theory_rubric(Path(tmp) / "course")
+        run_args = dict(
+            paths=[subs], out=Path(tmp) / "out", release_root=REPO, jobs=2, use_sandbox=False,
+        )  # fmt: skip
         start = time.monotonic()
-        run = grade(
-            paths=[subs],
-            out=Path(tmp) / "out",
-            release_root=REPO,
-            jobs=2,
-            use_sandbox=False,
-            course=load_course(COURSE),
-        )
+        run = grade(**run_args, course=load_course(course_path))
         packet = run.hand.packet
         print(
             f"{copies} copies of the reference: graded by the stand-in and packet built in "
@@ -291,42 +321,137 @@ def bench(copies: int) -> None:
         )
         du = subprocess.run(["du", "-sh", str(packet.folder)], capture_output=True, text=True)
         print(f"du -sh: {du.stdout.split()[0]}")
-        scores = full_marks(
-            Path(tmp) / "out" / "manual_scores.csv", run.hand.packet.folder.parent / "filled.csv"
+        scores = rubric_marks(
+            Path(tmp) / "out" / "manual_scores.csv", Path(tmp) / "filled.csv", course_path
         )
         start = time.monotonic()
-        run = grade(
-            paths=[subs],
-            out=Path(tmp) / "out",
-            release_root=REPO,
-            jobs=2,
-            use_sandbox=False,
-            course=load_course(COURSE),
-            manual=scores,
-        )
+        run = grade(**run_args, course=load_course(course_path), manual=[scores])
         complete = sum(row.total is not None for row in run.hand.merged.rows)
         print(
             f"rerun with --manual (records kept, packet rebuilt, merge, report): {time.monotonic() - start:.1f} s, "
             f"{complete} of {copies} complete"
         )
+        before = {row.row.submission: row.total for row in run.hand.merged.rows}
+        rubric = course_path.parent / "hafez" / RUBRIC_FILE
+        edited = rubric.read_text(encoding="utf-8")
+        for old, new in RUBRIC_EDIT:
+            edited = edited.replace(old, new)
+        rubric.write_text(edited, encoding="utf-8")
+        run = grade(**run_args, course=load_course(course_path), manual=[scores])
+        changed = sum(before[r.row.submission] != r.total for r in run.hand.merged.rows)
+        print(
+            f"rubric edit (hafez q8_compare: winner 0.5 -> 0.25, gradient_paths 1.5 -> 1.75), merged "
+            f"again: {changed} of {copies} totals changed ({run.hand.merged.followed} score(s) follow it)"
+        )
         shutil.rmtree(subs)
 
 
-def full_marks(empty: Path, filled: Path) -> Path:
-    """The empty scores file with every score at its column's points (read from the course)."""
-    from hw3.grading.hand.course import load_course
+RUBRIC_EDIT = [
+    ('id = "winner", points = 0.5', 'id = "winner", points = 0.25'),
+    ('id = "gradient_paths", points = 1.5', 'id = "gradient_paths", points = 1.75'),
+]
+
+
+def rubric_marks(empty: Path, filled: Path, course_path: Path) -> Path:
+    """The empty scores file filled as TAs with rubrics would: every item applied to every score, except
+    hafez q8_compare, where submission n gets the items of the bits of n (16 combinations), with the
+    score column written as the rubric gives it then (as the packet's download writes it)."""
     from hw3.grading.hand.sheet import score_columns
 
-    points = {c.name: c.points for c in score_columns(load_course(COURSE), list(ASSIGNMENTS))}
+    course = load_course(course_path)
+    columns = score_columns(course, list(ASSIGNMENTS), load_rubrics(course, list(ASSIGNMENTS)))
     with empty.open(newline="", encoding="utf-8") as handle:
         records = list(csv.reader(handle))
-    for record in records[1:]:
-        for index, column in enumerate(records[0]):
-            if column in points:
-                record[index] = f"{points[column]:g}"
+    header = records[0]
+    for n, record in enumerate(records[1:]):
+        for column in columns:
+            items = [i for i in column.rubric.items]
+            if column.name == "hafez_q8_compare":
+                items = [i for bit, i in enumerate(items) if n >> bit & 1]
+            record[header.index(column.applied)] = " ".join(i.id for i in items)
+            record[header.index(column.name)] = f"{sum(i.points for i in items):g}"
+            if not items:
+                record[header.index(column.adjust)] = "0"
     with filled.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows(records)
     return filled
+
+
+# ---- rubrics the hand-grading tests own (they never depend on the committed theory rubric): every
+# hand-graded question and theory item of the committed course gets items adding up to its points
+
+THEORY_ITEMS = {  # item id -> share of the item's points
+    "definition": 0.5,
+    "reason": 0.5,
+}
+TEX_NOTE = " ($p = e^{-\\\\ell}$)"  # TeX in a rubric text, as the theory rubric writes formulas
+Q8_ITEMS = {"perplexities": 0.5, "parameters": 0.5, "winner": 0.5, "gradient_paths": 1.5}
+
+
+def theory_rubric(points: float) -> Rubric:
+    return Rubric(
+        tuple(
+            RubricItem(i, share * points, f"{i.capitalize()} is right")
+            for i, share in THEORY_ITEMS.items()
+        ),
+        ("A common mistake",),
+    )
+
+
+def fixture_rubrics(course: Course | None = None) -> Rubrics:
+    """The committed notebook rubrics' shape for hafez q8 (ids as there), a two-item rubric elsewhere."""
+    course = course or load_course(COURSE)
+    tables = {}
+    for part, questions in course.manual.items():
+        for question, points in questions.items():
+            items = (
+                tuple(RubricItem(i, p, f"{i} earned") for i, p in Q8_ITEMS.items())
+                if question == "q8_compare"
+                else (
+                    RubricItem("first", points / 2, "first half"),
+                    RubricItem("second", points / 2, "second half"),
+                )
+            )
+            tables[(part, question)] = Rubric(items)
+    for item, points in course.theory.items():
+        tables[(THEORY, item)] = theory_rubric(points)
+    return Rubrics(tables)
+
+
+def theory_toml(course: Course | None = None) -> str:
+    """A theory rubric file in the shared format, for the loader and the packet tests."""
+    course = course or load_course(COURSE)
+    lines = []
+    for item, points in course.theory.items():
+        items = ", ".join(
+            f'{{ id = "{i}", points = {share * points}, text = "{i.capitalize()} is right{TEX_NOTE}" }}'
+            for i, share in THEORY_ITEMS.items()
+        )
+        lines += [f'["{item}"]', f"items = [{items}]", 'mistakes = ["A common mistake"]', ""]
+    return "\n".join(lines)
+
+
+def course_with_theory_rubric(folder: Path) -> Path:
+    """A copy of the committed course settings, notebook rubrics and theory answers in `folder`, with
+    this module's theory rubric: the path of its course.toml."""
+    text = (REPO / "reference" / "course.toml").read_text(encoding="utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "course.toml").write_text(
+        text.replace(
+            'answers = "theory/answers.md"',
+            f'answers = "{REPO / "reference" / "theory" / "answers.md"}"',
+        ),
+        encoding="utf-8",
+    )
+    for name in ASSIGNMENTS:  # their declarations (the registry) and rubrics
+        (folder / name).mkdir(exist_ok=True)
+        for file in (RUBRIC_FILE, "assignment.toml"):
+            (folder / name / file).write_text(
+                (REPO / "reference" / name / file).read_text(encoding="utf-8"), encoding="utf-8"
+            )
+    (folder / THEORY).mkdir(exist_ok=True)
+    (folder / THEORY / RUBRIC_FILE).write_text(theory_toml(), encoding="utf-8")
+    return folder / "course.toml"
 
 
 def main(argv=None) -> int:
@@ -338,9 +463,12 @@ def main(argv=None) -> int:
     return 0
 
 
-def grade_class(folder: Path, pdf: bytes, *extra: str) -> tuple[dict[str, Path], Path, int]:
-    """Write the synthetic class under `folder` and grade it with the stand-in: (zips by role, out, exit code)."""
-    zips = write_class(folder / "subs", pdf)
+def grade_class(
+    folder: Path, pdf: bytes, *extra: str, keep: bool = False
+) -> tuple[dict[str, Path], Path, int]:
+    """Write the synthetic class under `folder` and grade it with the stand-in: (zips by role, out, exit
+    code); `keep` grades the zips already there (a test changed one) and returns no zips."""
+    zips = {} if keep else write_class(folder / "subs", pdf)
     out = folder / "out"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(notebook, "run_harness", fake_harness())

@@ -42,3 +42,10 @@ def test_links_open_apart_without_a_referrer_and_attachments_resolve():
 def test_a_long_answer_is_cut_with_a_note():
     html = str(render("word " * 10, no_images, limit=12))
     assert "[cut: 38 more characters not shown]" in html
+
+
+def test_tex_becomes_mathml_without_anything_the_converter_lets_through():
+    html = render(r"$\text{<script>x</script>}$ and $\href{javascript:alert(1)}{y}$ $$c_t$$")
+    assert "<script" not in html and "href" not in html and "javascript" not in html
+    assert html.count('xmlns="http://www.w3.org/1998/Math/MathML"') == 3
+    assert '<code class="tex">$\\frac{$</code>' in render(r"$\frac{$")

@@ -6,6 +6,7 @@ import io
 import re
 from pathlib import Path
 
+import packet_fixtures as pf
 import pytest
 from packet_fixtures import grade_class
 
@@ -37,9 +38,13 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def fill(
-    out: Path, scores: dict[str, dict[str, str]], comments: dict[str, dict[str, str]] | None = None
+    out: Path,
+    scores: dict[str, dict[str, str]],
+    comments: dict[str, dict[str, str]] | None = None,
+    name: str = "filled.csv",
 ) -> Path:
-    """DIR/manual_scores.csv with `scores` {student number: {column: value}} written in; a copy is returned."""
+    """DIR/manual_scores.csv with `scores` {student number: {column: value}} written in (any column: a
+    score, `_rubric` ids, `_adjust`); a copy named `name` beside DIR is returned."""
     records = list(csv.reader(io.StringIO((out / "manual_scores.csv").read_text(encoding="utf-8"))))
     header = records[0]
     for record in records[1:]:
@@ -47,7 +52,7 @@ def fill(
             record[header.index(column)] = str(value)
         for column, text in (comments or {}).get(record[1], {}).items():
             record[header.index(column + "_comment")] = text
-    path = out.parent / "filled.csv"
+    path = out.parent / name
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(records)
     path.write_text(buffer.getvalue(), encoding="utf-8")
@@ -58,7 +63,7 @@ def theory_columns(out: Path) -> list[str]:
     return [
         c
         for c in (out / "manual_scores.csv").read_text().splitlines()[0].split(",")
-        if c.startswith("theory_") and not c.endswith("_comment")
+        if c.startswith("theory_") and not c.endswith(("_comment", "_rubric", "_adjust", "_answer"))
     ]
 
 
@@ -134,6 +139,16 @@ def test_feedback_gains_the_hand_graded_scores_comments_and_final_grade(merged):
         in text
     )
     assert "hidden test" in text  # the automatic part is still there
+
+
+def test_feedback_shows_one_total_the_final_one_after_the_merge(merged):
+    zips, out, _ = merged
+    text = (out / "feedback" / f"{zips['reference'].stem}.md").read_text(encoding="utf-8")
+    assert "**Total:" not in text and text.count("/ 80**") == 1
+    assert (
+        "**Automatic part: 51 / 51** (the final grade, with the parts graded by hand, is at the end)"
+        in text
+    )
 
 
 def test_class_report_shows_each_distribution_with_its_numbers(merged):
@@ -220,3 +235,135 @@ def test_a_bad_scores_file_is_one_line_per_problem_and_nothing_is_written(
         and not (out / "final_grades.csv").exists()
         and not (out / "report.html").exists()
     )
+
+
+def test_two_tas_files_merge_into_one_and_a_conflict_writes_nothing(tmp_path, capsys):
+    zips, out, _ = grade_class(tmp_path, one_page_pdf("r"))
+    scores = everyone(out)
+    notebook_ta = {
+        n: {c: v for c, v in row.items() if not c.startswith("theory")} for n, row in scores.items()
+    }
+    theory_ta = {
+        n: {c: v for c, v in row.items() if c.startswith("theory")} for n, row in scores.items()
+    }
+    one, two = fill(out, notebook_ta, name="notebooks.csv"), fill(out, theory_ta, name="theory.csv")
+    _, _, code = grade_class(
+        tmp_path, one_page_pdf("r"), "--manual", str(one), "--manual", str(two)
+    )
+    rows = {row["student_number"]: row for row in read_csv(out / "final_grades.csv")}
+    assert code == 1 and rows["4015210001"]["total"] == "80" and rows["4015210003"]["missing"] == ""
+    before = (out / "final_grades.csv").read_bytes()
+    theory_ta["4015210003"]["hafez_q8_compare"] = 2  # the theory TA also scored q8, differently
+    clash = fill(out, theory_ta, name="clash.csv")
+    capsys.readouterr()
+    _, _, code = grade_class(
+        tmp_path, one_page_pdf("r"), "--manual", str(one), "--manual", str(clash)
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "conflicting scores, nothing was written" in err
+    assert (
+        f"{clash}: row 4 and {one}: row 4: '{zips['partial'].stem}', column hafez_q8_compare" in err
+    )
+    assert (out / "final_grades.csv").read_bytes() == before
+
+
+def test_a_rerun_without_manual_remerges_the_last_scores_and_says_so_else_removes_them(
+    tmp_path, capsys
+):
+    zips, out, _ = grade_class(tmp_path, one_page_pdf("r"))
+    path = fill(out, everyone(out), {"4015210003": {"hafez_q8_compare": COMMENT}})
+    grade_class(tmp_path, one_page_pdf("r"), "--manual", str(path))
+    capsys.readouterr()
+    _, _, code = grade_class(tmp_path, one_page_pdf("r"))  # no --manual
+    err = capsys.readouterr().err
+    assert f"no --manual: re-merged the scores of the last merge ({path}, merged " in err
+    feedback = (out / "feedback" / f"{zips['partial'].stem}.md").read_text(encoding="utf-8")
+    assert (
+        "## Graded by hand" in feedback and f"> {COMMENT}" in feedback
+    )  # in step with final_grades.csv
+    assert {r["student_number"]: r["total"] for r in read_csv(out / "final_grades.csv")}[
+        "4015210001"
+    ] == "80"
+    (out / ".state" / "merged_scores.csv").unlink()
+    _, _, code = grade_class(tmp_path, one_page_pdf("r"))
+    err = capsys.readouterr().err
+    assert "removed final_grades.csv, quera_totals.csv, report.html (from an earlier merge)" in err
+    assert not (out / "final_grades.csv").exists() and not (out / "report.html").exists()
+    feedback = (out / "feedback" / f"{zips['partial'].stem}.md").read_text(encoding="utf-8")
+    assert "Graded by hand" not in feedback
+
+
+def test_a_resubmitted_answer_is_not_scored_with_the_old_marks(tmp_path, capsys):
+    zips, out, _ = grade_class(tmp_path, one_page_pdf("r"))
+    path = fill(out, everyone(out), {"4015210003": {"hafez_q8_compare": COMMENT}})
+    grade_class(tmp_path, one_page_pdf("r"), "--manual", str(path))
+    # the student resubmits: same zip name, another hafez q8 answer, apple q8 back to the released text
+    nbs = {
+        "hafez": pf.with_answers(
+            pf.read("autograder", "hafez"), "hafez", texts={0: "A new answer."}
+        ),
+        "apple_stock": pf.read("student", "apple_stock"),
+    }
+    pf.fx.write_zip(zips["partial"], pf.members(nbs, one_page_pdf("Partial answers")))
+    capsys.readouterr()
+    _, _, code = grade_class(tmp_path, one_page_pdf("r"), "--manual", str(path), keep=True)
+    err = capsys.readouterr().err
+    stem = zips["partial"].stem
+    assert code == 1 and f"{stem}: hafez_q8_compare: the answer changed since it was scored" in err
+    row = {r["submission"]: r for r in read_csv(out / "final_grades.csv")}[stem]
+    assert (row["hafez_q8_compare"], row["hafez_total"], row["missing"]) == (
+        "",
+        "",
+        "hafez_q8_compare apple_stock_q8_textbook",
+    )
+    feedback = (out / "feedback" / f"{stem}.md").read_text(encoding="utf-8")
+    assert "### hafez.ipynb q8_compare: not graded yet" in feedback
+
+
+def test_an_items_new_points_reach_every_student_who_has_it_on_the_next_merge(tmp_path, capsys):
+    course = pf.course_with_theory_rubric(tmp_path / "course")
+    zips, out, _ = grade_class(tmp_path, one_page_pdf("r"), "--course", str(course))
+    scores = everyone(out)
+    items = {
+        "4015210001": "perplexities parameters winner gradient_paths",
+        "4015210003": "perplexities winner",
+    }
+    for number, row in scores.items():
+        row["hafez_q8_compare"] = {"4015210001": 3, "4015210003": 1}.get(number, 0)  # as downloaded
+        row["hafez_q8_compare_rubric"] = items.get(number, "")
+        row["hafez_q8_compare_adjust"] = "" if number in items else "0"
+    path = fill(out, scores)
+    grade_class(tmp_path, one_page_pdf("r"), "--course", str(course), "--manual", str(path))
+    before = {r["student_number"]: r for r in read_csv(out / "final_grades.csv")}
+    assert before["4015210003"]["hafez_q8_compare"] == "1"
+    rubric = course.parent / "hafez" / "rubric.toml"  # 0.5 moves from `winner` to `gradient_paths`
+    text = rubric.read_text(encoding="utf-8")
+    text = text.replace('id = "winner", points = 0.5', 'id = "winner", points = 0.25')
+    text = text.replace(
+        'id = "gradient_paths", points = 1.5', 'id = "gradient_paths", points = 1.75'
+    )
+    rubric.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    grade_class(tmp_path, one_page_pdf("r"), "--course", str(course), "--manual", str(path))
+    err = capsys.readouterr().err
+    after = {r["student_number"]: r for r in read_csv(out / "final_grades.csv")}
+    changed = [n for n in after if after[n]["total"] != before[n]["total"]]
+    assert changed == ["4015210003"] and after["4015210003"]["hafez_q8_compare"] == "0.75"
+    assert after["4015210001"]["hafez_q8_compare"] == "3"  # every item: the same 3 points
+    assert "1 score(s) follow the rubric's current points" in err
+    feedback = (out / "feedback" / f"{zips['partial'].stem}.md").read_text(encoding="utf-8")
+    assert "- Names the cell that wins at this budget" in feedback and "(+0.25)" in feedback
+
+
+def test_the_reports_90th_percentile_never_passes_the_slowest_submission():
+    from types import SimpleNamespace
+
+    from hw3.grading.hand.report import seconds_picture
+
+    seconds = [12.0, 30.5, 41.0, 108.2]  # the default quantile method gave 116.64 here
+    graded = [
+        SimpleNamespace(gradebook=SimpleNamespace(values={"seconds": str(s)})) for s in seconds
+    ]
+    note = seconds_picture(graded).notes[0]
+    p90 = float(re.search(r"90th percentile ([\d.]+) s", note).group(1))
+    assert p90 <= max(seconds) and "max 108.2 s" in note

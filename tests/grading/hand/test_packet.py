@@ -2,6 +2,7 @@
 student content inert, images and PDFs stored once each."""
 
 import base64
+import html
 import io
 import json
 import re
@@ -17,6 +18,8 @@ from PIL import Image
 from hw3.common.images import ImageStore
 from hw3.grading.auto.notebook import kept_figures
 from hw3.grading.auto.runner import MAX_TEXT_CHARS, reported
+from hw3.grading.cli import grade_main
+from hw3.grading.hand.anonymous import anonymous_order
 from hw3.grading.hand.packet import CSP
 from hw3.submission.rules import zip_name
 
@@ -62,12 +65,24 @@ def pages(out: Path) -> dict[Path, str]:
     return {path: path.read_text(encoding="utf-8") for path in (out / "packet").rglob("*.html")}
 
 
+def row_of(role: str, zips) -> str:
+    """The data-row attribute of a submission's units, as the page writes it."""
+    return f'data-row="{html.escape(Path(zips[role]).stem)}"'
+
+
 def card(out: Path, question: str, role: str, zips) -> str:
-    """The HTML of one student's card on a question page."""
+    """The HTML of one student's card on a question page (found by its submission, not shown on it)."""
     text = (out / "packet" / "questions" / f"{question}.html").read_text(encoding="utf-8")
-    stem = Path(zips[role]).stem
-    cards = re.split(r'<section class="card"', text)[1:]
-    return next(c for c in cards if stem in c.replace("&lt;", "<").replace("&gt;", ">"))
+    cards = re.split(r'<section class="card unit"', text)[1:]
+    return next(c for c in cards if row_of(role, zips) in c)
+
+
+def theory_page(out: Path, role: str, zips) -> str:
+    return next(
+        text
+        for path in (out / "packet" / "theory").glob("[0-9]*.html")
+        if row_of(role, zips) in (text := path.read_text(encoding="utf-8"))
+    )
 
 
 def test_packet_has_a_page_per_question_and_per_submission_that_load_nothing_from_outside(
@@ -161,17 +176,14 @@ def test_written_answers_render_with_persian_and_tables_and_unanswered_or_missin
 
 def test_a_pdf_is_embedded_once_and_a_file_that_is_not_a_pdf_never(graded_class):
     zips, out = graded_class
-    theory = {path.read_text(): path for path in (out / "packet" / "theory").glob("[0-9]*.html")}
-    hostile = next(text for text in theory if "ImgSrcXOnerrorAlert" in text)
+    hostile = theory_page(out, "hostile", zips)
     assert (
         '<iframe src="../pdfs' not in hostile
         and "is not a PDF" in hostile
         and "never opened in the browser" in hostile
     )
-    assert "HW3__Solution.pdf is not in the zip" in next(
-        text for text in theory if "AppleOnly" in text
-    )
-    reference = next(text for text in theory if "4015210001" in text)
+    assert "HW3__Solution.pdf is not in the zip" in theory_page(out, "apple_only", zips)
+    reference = theory_page(out, "reference", zips)
     url = re.search(
         r'<iframe src="(\.\./pdfs/[0-9a-f]+\.pdf)#view=FitH" loading="lazy"', reference
     ).group(1)
@@ -266,3 +278,88 @@ def test_the_runner_reports_the_outputs_of_a_cell_within_its_caps():
     assert kept[0] == {"text": ("RMSE 2.5\n" * 1000)[:MAX_TEXT_CHARS]}
     assert [len(o["data"]) for o in kept if "mime" in o] == [10, 20]  # the huge image is dropped
     assert kept[-1] == {"text": "<Figure>"}
+
+
+def test_pages_show_pseudonyms_in_a_keyed_order_and_names_only_live_in_sheet_js(graded_class):
+    zips, out = graded_class
+    sheet = json.loads((out / "packet" / "sheet.js").read_text().split("=", 1)[1].rstrip(";\n"))
+    names = {r["submission"]: r["pseudonym"] for r in sheet["rows"]}
+    assert len(set(names.values())) == len(names) and all(
+        re.fullmatch(r"Student [A-Z2-9]{4}", n) for n in names.values()
+    )
+    for path, text in pages(out).items():
+        for identity in ("4015210001", "4015210003", "Partial", "AppleOnly"):
+            shown = re.sub(r'data-[a-z-]+="[^"]*"', "", text)  # attributes, for the script
+            assert identity not in shown, (path.name, identity)
+    page = (out / "packet" / "questions" / "hafez_q8_compare.html").read_text()
+    order = re.findall(r'<section class="card unit"[^>]*data-row="([^"]*)"', page)
+    assert [html.unescape(s) for s in order] == anonymous_order(sheet["id"], list(names))
+    for submission, pseudonym in names.items():
+        assert f'data-who="{html.escape(submission)}">{pseudonym}</span>' in page
+
+
+def test_evidence_shows_the_cells_outputs_from_both_runs_and_the_related_automatic_scores(
+    graded_class,
+):
+    zips, out = graded_class
+    reference = card(out, "apple_stock_q9_persistence", "reference", zips)
+    assert "cell 25 <code># Just run this cell: the test period in dollars.</code>" in reference
+    assert "saved by the student" in reference and html.escape(pf.GRADED_TEXT.strip()) in reference
+    assert '<span class="auto">q6_evaluate 5 / 5</span>' in reference
+    unchanged = card(out, "apple_stock_q9_persistence", "unchanged", zips)
+    assert '<span class="auto">q6_evaluate 0 / 5</span>' in unchanged
+    missing = card(out, "hafez_q8_compare", "apple_only", zips)
+    assert '<span class="auto">q6_perplexity not graded / 5</span>' in missing
+
+
+def test_each_card_carries_its_answers_hash_and_the_rubrics_items(graded_class):
+    zips, out = graded_class
+    partial, unchanged = (card(out, "hafez_q8_compare", r, zips) for r in ("partial", "unchanged"))
+    hashes = [re.search(r'data-hash="([0-9a-f]{12})"', c).group(1) for c in (partial, unchanged)]
+    assert hashes[0] != hashes[1]
+    assert [i for i in re.findall(r'data-item="([a-z_]+)"', partial)] == [
+        "perplexities",
+        "parameters",
+        "winner",
+        "gradient_paths",
+    ]
+
+
+def test_tex_in_answers_and_reference_answers_is_mathml_and_dollars_as_money_stay_text(
+    graded_class,
+):
+    _, out = graded_class
+    page = (out / "packet" / "questions" / "hafez_q8_compare.html").read_text()
+    assert '<math display="inline" xmlns="http://www.w3.org/1998/Math/MathML">' in page
+    assert "$H(E+H)+2H$" not in page
+    textbook = (out / "packet" / "questions" / "apple_stock_q8_textbook.html").read_text()
+    assert "the training period's $14–$92" in textbook
+
+
+def test_the_index_names_the_real_output_folder_and_the_packet_folder_is_refused_as_out(
+    graded_class, capsys
+):
+    zips, out = graded_class
+    index = (out / "packet" / "index.html").read_text()
+    assert f"--out {out} --manual manual_scores.csv" in index and "this folder" not in index
+    before = sorted(p for p in (out / "packet").rglob("*"))
+    capsys.readouterr()
+    code = grade_main(
+        [str(Path(zips["reference"]).parent), "--out", str(out / "packet"), "--no-sandbox"]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and f"pass --out {out} (the folder that holds" in err[0]
+    assert sorted(p for p in (out / "packet").rglob("*")) == before
+
+
+def test_rubric_texts_with_tex_show_as_mathml_beside_the_theory_pages(tmp_path):
+    course = pf.course_with_theory_rubric(tmp_path / "course")
+    _, out, _ = grade_class(tmp_path, pf.one_page_pdf("x"), "--course", str(course))
+    rubric = (out / "packet" / "theory" / "rubric.html").read_text(encoding="utf-8")
+    assert rubric.count('<ol class="rubric-list">') == len(pf.load_course(course).theory)
+    item = rubric.split('id="item-1-2-2-3"')[1].split("</ol>")[0]
+    assert 'Definition is right (<span class="math inline"><math' in item and "$p" not in item
+    theory = (out / "packet" / "theory" / "0001.html").read_text(encoding="utf-8")
+    assert theory.count('class="rubric-item" data-item="definition"') == len(
+        pf.load_course(course).theory
+    )

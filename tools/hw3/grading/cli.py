@@ -30,20 +30,28 @@ EPILOG = """outputs: DIR/gradebook.csv (one row per zip: scores, status, flags, 
 (per student), DIR/logs/ (the grader's log of a notebook that ended in error or timeout), DIR/.state/ (kept
 records, for reruns). With --extract-only: DIR/notebooks/<assignment>/<zip stem>.ipynb only.
 
-hand grading (with the course settings, reference/course.toml of the release or --course):
+hand grading (with the course settings, reference/course.toml of the release or --course, and the
+rubrics beside it, reference/<assignment>/rubric.toml and reference/theory/rubric.toml):
   DIR/packet/index.html   open it in a browser (file://, no server): one page per hand-graded question with
-                          every student's answer, one page per submission with its theory PDF; scores are kept
-                          in the browser; "Download manual_scores.csv" saves them
+                          every student's answer and its evidence, one page per submission with its theory
+                          PDF; rubric items applied by click or number key, an adjustment and a comment;
+                          pseudonyms unless "show names"; scores are kept in the browser; "Download
+                          manual_scores.csv" saves them, "Load a CSV" brings a file back in
   DIR/manual_scores.csv   the same file with empty scores, for a spreadsheet (kept once it holds grades):
                           submission, student_number, full_name, then per hand-graded question
                           (<assignment>_<question>) and theory item (theory_1.1.1_1 for "1.1.1 (1)") a score
-                          (0 to its points, blank = not graded yet) and a _comment column
-  then rerun with --manual manual_scores.csv (graded zips are kept, so it takes seconds): every cell is
-  checked first (one line per problem naming its row and column; nothing is written when any is wrong),
-  then DIR/final_grades.csv (per notebook <assignment>_auto/_manual/_total/_max, theory_total, theory_max,
-  total, max_total, missing, the hand-graded scores), DIR/quera_totals.csv (student_number,total), the
-  feedback files gain the hand-graded scores and comments, and DIR/report.html (the class report).
-  A part with a missing score has a blank total: missing scores are listed, never read as 0.
+                          (0 to its points, blank = not graded yet) and a _comment column; then per score
+                          column _rubric (item ids applied), _adjust and _answer (the answer's hash)
+  then rerun with --manual manual_scores.csv (graded zips are kept, so it takes seconds; repeat --manual to
+  merge several TAs' files: a cell two files give differently is listed and nothing is written): every
+  cell is checked first (one line per problem naming its row and column; nothing is written when any is
+  wrong), then DIR/final_grades.csv (per notebook <assignment>_auto/_manual/_total/_max, theory_total,
+  theory_max, total, max_total, missing, the hand-graded scores), DIR/quera_totals.csv
+  (student_number,total), the feedback files gain the hand-graded scores, items and comments, and
+  DIR/report.html (the class report). A part with a missing score has a blank total: missing scores are
+  listed, never read as 0; a score given to an answer that changed since is listed and counts as missing.
+  A rerun without --manual merges the last merged scores again (or, when they no longer fit, removes
+  final_grades.csv, quera_totals.csv and report.html) and says which.
 
 exit: 0 every zip graded ok (and, with --manual, every score given), 1 graded but some zip is invalid, timed
 out or errored, or scores are missing, 2 usage or setup error (bad path, no release, folder busy, course
@@ -110,10 +118,12 @@ def parse_args(argv):
     parser.add_argument(
         "--manual",
         type=Path,
+        action="append",
         default=None,
         metavar="CSV",
         help="merge these hand-graded scores (manual_scores.csv) into DIR/final_grades.csv, "
-        "DIR/quera_totals.csv, the feedback and DIR/report.html",
+        "DIR/quera_totals.csv, the feedback and DIR/report.html; repeat it to merge several files "
+        "(one TA per question or per range of students)",
     )
     parser.add_argument(
         "--no-sandbox",
@@ -144,6 +154,8 @@ def print_hand(run: GradeRun) -> bool:
     )
     kept = "" if run.hand.sheet_written else " (kept: it holds grades)"
     print(f"scores:    {run.hand.sheet_path}{kept}")
+    for note in run.hand.notes:
+        print(f"hw3 grade: {note}", file=sys.stderr)
     merged = run.hand.merged
     if merged is None:
         return True

@@ -53,7 +53,8 @@ from hw3.grading.auto.notebook import SCRATCH_DIR, Context, failed_record, grade
 from hw3.grading.auto.results import SubmissionRecord
 from hw3.grading.auto.state import FIGURES_DIR, STATE_DIR, load_record, lock_folder, save_record
 from hw3.grading.hand.course import Course
-from hw3.grading.hand.workflow import HandResult, finish, prepare
+from hw3.grading.hand.packet import refuse_packet_folder
+from hw3.grading.hand.workflow import HandResult, finish, forget_merge, prepare
 
 HASH_CHUNK = 1024 * 1024
 SANDBOX_ETC = "etc"  # the generated passwd and group, in the scratch root
@@ -172,23 +173,25 @@ def grade(
     use_sandbox: bool = True,
     reporter: Reporter | None = None,
     course: Course | None = None,
-    manual: Path | None = None,
+    manual: list[Path] | None = None,
 ) -> GradeRun:
     """Grade every zip under `paths` into `out` (gradebook.csv, feedback/, state); see the module docstring.
 
     Zips already graded there with the same autograders are kept unless `force`. With `course`,
-    also the grading packet and the empty scores file; with `manual` (needs `course`), the merge.
+    also the grading packet and the empty scores file; with `manual` (scores files, needs `course`),
+    the merge of them all, and without it the last merge again (`hw3.grading.hand.workflow`).
     Raises Hw3Error (nothing graded) for a bad path, a missing release, a busy output folder, course
     settings that disagree with the release, or a scores file with any problem.
     """
-    if manual is not None and course is None:
+    if manual and course is None:
         raise Hw3Error(
-            f"{manual}: merging scores needs the course settings: pass --course FILE "
+            f"{manual[0]}: merging scores needs the course settings: pass --course FILE "
             "(reference/course.toml of the repository)"
         )
     reporter = reporter or Reporter()
     limits = limits or Limits()
     out = out.resolve()
+    refuse_packet_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     lock = lock_folder(out)
     try:
@@ -223,6 +226,7 @@ def grade(
             stop=threading.Event(),
             figures=ImageStore(out / STATE_DIR / FIGURES_DIR) if hand is not None else None,
             font_lists=tuple(font_lists()),
+            evidence=hand.evidence(assignments) if hand is not None else {},
         )
         run = GradeRun(out, warnings=warnings, sandboxed=box.enabled)
         keys = {path: content_key(path) for path in zips}
@@ -240,6 +244,8 @@ def grade(
                 f"row is flagged unsandboxed; install bubblewrap (apt-get install bubblewrap) or "
                 f"{OTTER_DOCKER_HINT}"
             )
+        if hand is None:
+            run.warnings += forget_merge(out, "this run has no course settings")
         reporter.started(
             zips=len(zips), already_graded=run.already_graded, jobs=jobs, warnings=run.warnings
         )

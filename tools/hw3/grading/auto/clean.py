@@ -8,9 +8,9 @@ release's. Every removal is a flag (`cleaned-metadata(...)`). `clean` serves bot
 notebooks `hw3 grade --extract-only` writes for otter, and the ones the sandbox runs.
 
 For the sandbox (`for_runner`), the released cells that only call otter (`grader = otter.Notebook(...)`,
-`grader.check(...)`, `grader.check_all()`) become `pass` (the call kept as a comment): the tests run outside the kernel, so they
-would only repeat the public tests inside it. Like otter's own grading, every code cell then starts
-by setting the seed variable to the autograder's value (`rng_seed = 42`).
+`grader.check(...)`, `grader.check_all()`) become `pass` (the call kept as a comment): the tests run
+outside the kernel, so they would only repeat the public tests inside it. Like otter's own grading,
+every code cell then starts by setting the seed variable to the autograder's value (`rng_seed = 42`).
 """
 
 from __future__ import annotations

@@ -99,10 +99,13 @@ def render(
     notebooks: list[tuple[str, AutograderInfo | None, NotebookResult]],
     total: float,
     max_total: float,
+    *,
+    final_below: bool = False,
 ) -> str:
     """The feedback file of one submission.
 
-    `notebooks` holds (assignment name, its autograder info or None when not graded, its result).
+    `notebooks` holds (assignment name, its autograder info or None when not graded, its result);
+    `final_below`: the final grade follows these lines, so the total here is named the automatic part.
     """
     who = " ".join(part for part in (student_number, full_name) if part) or "unknown student"
     lines = [
@@ -110,7 +113,12 @@ def render(
         "",
         f"Submission `{file_name}`.",
         "",
-        f"**Total: {points(total)} / {points(max_total)}**",
+        (
+            f"**Automatic part: {points(total)} / {points(max_total)}** (the final grade, with the "
+            "parts graded by hand, is at the end)"
+            if final_below
+            else f"**Total: {points(total)} / {points(max_total)}**"
+        ),
         "",
     ]
     if problems:

@@ -134,6 +134,7 @@ def write_feedback(
         notebooks,
         float(row.values["total"]),
         float(row.values["max_total"]),
+        final_below=bool(extra),
     )
     return write_atomic(out / FEEDBACK_DIR / f"{stem}.md", text + "\n".join(extra))
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -43,6 +43,7 @@ from hw3.submission.rules import check_otter_metadata, check_zip_name, inspect_s
 SCRATCH_DIR = ".scratch"
 LOG_DIR = "logs"
 SHORT_HASH = 12
+MAX_OUTPUT_TEXT_CHARS = 4000  # of one evidence cell's printed text, as the record keeps it
 MAX_HARNESS_BYTES = 64 * 1024 * 1024  # its result holds reported outputs (figures) at most
 HARNESS_MARGIN_S = 120  # beyond --timeout: starting, canaries and closing
 KILL_WAIT_S = 10
@@ -58,12 +59,12 @@ class Context:
     sandbox: Sandbox
     limits: Limits
     stop: threading.Event  # set on Ctrl-C: running notebooks are killed, no new ones start
-    figures: ImageStore | None = (
-        None  # where the graded runs' figures of hand-graded answers are kept
-    )
-    font_lists: tuple[
-        Path, ...
-    ] = ()  # matplotlib's font lists of the TA, given to the sandbox's kernel
+    # where the graded runs' figures and evidence images of hand-graded answers are kept
+    figures: ImageStore | None = None
+    # matplotlib's font lists of the TA, given to the sandbox's kernel
+    font_lists: tuple[Path, ...] = ()
+    # assignment -> per hand-graded region, the lines naming its evidence cells (the rubric's `evidence`)
+    evidence: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,25 +91,78 @@ def figure_requests(assignment: Assignment, nb: nbformat.NotebookNode) -> list[t
     return wanted
 
 
+def cells_holding_line(nb: nbformat.NotebookNode, line: str) -> list[int]:
+    """Indices of the code cells of `nb` that hold `line` as one of their lines (spaces around it ignored)."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        source = cell.get("source", "")
+        if cell.get("cell_type") == "code" and isinstance(source, str):
+            if any(text.strip() == line for text in source.splitlines()):
+                found.append(index)
+    return found
+
+
+def evidence_requests(nb: nbformat.NotebookNode, lines: list[list[str]]) -> list[tuple[int, int]]:
+    """(region number, cell index) of each submitted cell whose graded-run outputs the grading packet
+    shows as evidence: per region, the first code cell holding each of its `lines`."""
+    wanted = []
+    for number, region_lines in enumerate(lines):
+        for line in region_lines:
+            found = cells_holding_line(nb, line)
+            if found and nb.cells[found[0]].get("source", "").strip():
+                wanted.append((number, found[0]))
+    return wanted
+
+
+def reported(outputs: dict, index: int) -> list:
+    """What the runner reported of cell `index` ([] when nothing, or not a list: it comes from the sandbox)."""
+    entries = outputs.get(str(index))
+    return entries if isinstance(entries, list) else []
+
+
+def stored_images(store: ImageStore, entries: list) -> list[str]:
+    """The stored names of the capped, decodable PNG, JPEG or SVG images among `entries`."""
+    names = []
+    images = [e for e in entries if isinstance(e, dict) and e.get("mime") in MIMES]
+    for image in images[:MAX_IMAGES_PER_CELL]:
+        try:
+            names.append(store.add_value(image["mime"], image.get("data")).name)
+        except Refused:
+            continue
+    return names
+
+
 def kept_figures(
     store: ImageStore, outputs: dict, wanted: list[tuple[int, int]], regions: int
 ) -> list[list[str]]:
-    """Per region, the stored names of the images the graded run showed in the wanted cells; anything that
-    is not a capped, decodable PNG, JPEG or SVG is dropped (it comes from the sandbox)."""
+    """Per region, the stored names of the images the graded run showed in the wanted cells."""
     figures: list[list[str]] = [[] for _ in range(regions)]
     for number, index in wanted:
-        reported = outputs.get(str(index))
-        images = (
-            [o for o in reported if isinstance(o, dict) and o.get("mime") in MIMES]
-            if isinstance(reported, list)
-            else []
-        )
-        for image in images[:MAX_IMAGES_PER_CELL]:
-            try:
-                figures[number].append(store.add_value(image["mime"], image.get("data")).name)
-            except Refused:
-                continue
+        figures[number] += stored_images(store, reported(outputs, index))
     return figures
+
+
+def kept_outputs(
+    store: ImageStore, outputs: dict, evidence: list[tuple[int, int]], regions: int
+) -> list[list[dict]]:
+    """Per region, {"cell" (1-based), "text", "images"} of each evidence cell the runner reported: the text
+    capped, the images as in `kept_figures`."""
+    kept: list[list[dict]] = [[] for _ in range(regions)]
+    for number, index in evidence:
+        if str(index) not in outputs:
+            continue
+        entries = reported(outputs, index)
+        text = "".join(
+            e["text"] for e in entries if isinstance(e, dict) and isinstance(e.get("text"), str)
+        )
+        kept[number].append(
+            {
+                "cell": index + 1,
+                "text": text[:MAX_OUTPUT_TEXT_CHARS],
+                "images": stored_images(store, entries),
+            }
+        )
+    return kept
 
 
 def run_harness(job: Job, limits: Limits, stop: threading.Event) -> HarnessRun:
@@ -224,17 +278,22 @@ def grade_notebook(ctx: Context, assignment: Assignment, data: bytes, key: str) 
     cleaned = clean.clean(nb, assignment.released)
     flags += cleaned.flags
     wanted = figure_requests(assignment, cleaned.nb) if ctx.figures is not None else []
+    lines = ctx.evidence.get(assignment.name, [])
+    evidence = evidence_requests(cleaned.nb, lines) if ctx.figures is not None else []
     scratch = ctx.out / SCRATCH_DIR / f"{key[:SHORT_HASH]}-{assignment.name}"
     scratch.mkdir(parents=True, exist_ok=True)
     metrics = scratch / "metrics.jsonl"
-    job = harness_job(ctx, assignment, cleaned.nb, sorted({i for _, i in wanted}), metrics)
+    job = harness_job(
+        ctx, assignment, cleaned.nb, sorted({i for _, i in wanted + evidence}), metrics
+    )
     run = run_harness(job, ctx.limits, ctx.stop)
     result = results_from_harness(run.result, assignment, cleaned.nb, flags, ctx.limits, metrics)
     result.seconds = round(run.seconds, 1)
-    if run.result is not None and ctx.figures is not None and wanted:
-        result.figures = kept_figures(
-            ctx.figures, run.result.get("outputs", {}), wanted, len(assignment.regions)
-        )
+    outputs = (run.result or {}).get("outputs")
+    if isinstance(outputs, dict) and ctx.figures is not None:
+        regions = len(assignment.regions)
+        result.figures = kept_figures(ctx.figures, outputs, wanted, regions) if wanted else []
+        result.outputs = kept_outputs(ctx.figures, outputs, evidence, regions) if evidence else []
     if was_cut(result.full_messages):
         result.flags.append(LONG_MESSAGE_FLAG)
         result.log = keep_messages(ctx, key, assignment, result.full_messages)

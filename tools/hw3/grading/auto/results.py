@@ -49,7 +49,7 @@ class NotebookResult:
     """One graded notebook: status, per-question scores, per-case pass/fail and public messages, notes
     for the student (the grader's own words), what the student's code raised (`raised`, `student_texts`:
     the student's words, shown quoted), integrity flags, seconds, measured threshold values, TA-only
-    details, and the figures the graded run drew for the hand-graded questions."""
+    details, and the figures and evidence outputs the graded run produced for the hand-graded questions."""
 
     status: str
     scores: dict[str, float] = field(default_factory=dict)
@@ -79,6 +79,9 @@ class NotebookResult:
     # per hand-graded region of the released notebook, the graded run's figures of its code answer:
     # file names in DIR/.state/figures/ (sanitised, named by content hash), for the grading packet
     figures: list[list[str]] = field(default_factory=list)
+    # per manual-question region, the graded run's outputs of the cells its rubric names as evidence:
+    # [{"cell": 1-based cell number in the submission, "text": capped text, "images": [names as above]}]
+    outputs: list[list[dict]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: dict) -> "NotebookResult":

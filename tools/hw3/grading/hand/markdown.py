@@ -1,4 +1,5 @@
-"""Markdown of untrusted answers rendered to inert HTML, with markdown-it-py (CommonMark, tables).
+"""Markdown of untrusted answers rendered to inert HTML, with markdown-it-py (CommonMark, tables, and
+`$...$` / `$$...$$` math as MathML: `mathml.py`).
 
 Raw HTML is never passed through (it shows as text); links keep only the http, https and mailto
 schemes (`javascript:`, `data:`, `file:` and the rest stay plain text; a relative link keeps its text
@@ -9,13 +10,16 @@ rubric): any other source, such as a URL that would reach the network, becomes a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from hw3.common.images import Refused
+from hw3.grading.hand.mathml import render_math
 
 ALLOWED_LINKS = ("http://", "https://", "mailto:")
 ATTACHMENT = "attachment:"
@@ -63,6 +67,15 @@ def render_link_open(self, tokens, idx, options, env) -> str:
 
 def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    # pandoc's rule for inline math (no space inside the dollars, no digit right after the closing
+    # one), so "$14 and $92" stays currency; formulas become MathML (`mathml.py`)
+    md.use(
+        dollarmath_plugin,
+        allow_space=False,
+        allow_digits=False,
+        double_inline=True,
+        renderer=render_math,
+    )
     md.validateLink = allowed
     md.add_render_rule("image", render_image)
     md.add_render_rule("link_open", render_link_open)
@@ -83,6 +96,12 @@ def render(text: str, resolve: Resolver | None = None, limit: int = MAX_MARKDOWN
             )
         )
     return Markup(html)
+
+
+@functools.lru_cache(maxsize=1024)
+def render_inline(text: str) -> Markup:
+    """One line of trusted text (a rubric item, a mistake) as inline HTML, its TeX as MathML, no images."""
+    return Markup(PARSER.renderInline(text[:MAX_MARKDOWN_CHARS], {"resolve": None}))
 
 
 def escape_text(text: str) -> Markup:

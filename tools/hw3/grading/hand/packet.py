@@ -1,16 +1,25 @@
 """The grading packet: a static site under DIR/packet/ for grading the hand-graded notebook questions by
 question and the theory PDFs by student, in a browser from file://, with no server and no network.
 
-    packet/index.html               questions, submissions, progress, the scores download
-    packet/questions/<column>.html  one hand-graded question: its prompt and reference answer beside every
-                                    student's answer (Markdown rendered, the student's saved figures and, for
-                                    a code answer, the figure the graded run drew), a score and a comment box
-    packet/theory/NNNN.html         one submission: its PDF inline beside a score and comment box per item
-    packet/theory/rubric.html       the theory reference answers, one anchor per item
+    packet/index.html               questions, submissions (by pseudonym), progress, the scores download and
+                                    the loading of a scores file back into the browser
+    packet/questions/<column>.html  one hand-graded question: its prompt, rubric and reference answer beside
+                                    every student's answer (Markdown and math rendered, the student's saved
+                                    figures and, for a code answer, the figure the graded run drew), its
+                                    evidence (the outputs of the cells the rubric names, saved and graded, and
+                                    the automatic scores of related questions) and its grading panel: rubric
+                                    items, an adjustment, a comment
+    packet/theory/NNNN.html         one submission: its PDF inline beside a grading panel per item
+    packet/theory/rubric.html       the theory reference answers and rubrics, one anchor per item
     packet/images/<hash>.<ext>      each distinct image once, sanitised (`images.py`)
     packet/pdfs/<hash>.pdf          each distinct PDF once
     packet/sheet.js                 the rows and columns of manual_scores.csv (`sheet.py`) and the packet's id
     packet/packet.js, packet.css    the one script and style
+
+Submissions are listed under stable pseudonyms in a keyed-hash order (`anonymous.py`); the names
+are only in sheet.js, for the download and the "show names" switch. Every answer carries its hash
+(`fingerprint.py`): the browser keeps the hash each score was given to and flags a score whose
+answer has changed since.
 
 Student content never runs: the templates autoescape, Markdown has raw HTML off, and every page's
 Content-Security-Policy allows only the packet's own script, style, images and frames (an inline
@@ -26,7 +35,7 @@ import re
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hw3.common.atomic import write_atomic
@@ -35,11 +44,14 @@ from hw3.common.images import ImageStore, Refused
 from hw3.common.notebooks import read as read_notebook
 from hw3.common.regions import find_regions
 from hw3.common.templates import html_environment
+from hw3.errors import Hw3Error
 from hw3.grading.auto.assignments import Assignment
 from hw3.grading.auto.results import SubmissionRecord
-from hw3.grading.auto.state import FIGURES_DIR
+from hw3.grading.auto.state import FIGURES_DIR, STATE_DIR
 from hw3.grading.hand import markdown
-from hw3.grading.hand.course import Course, CourseError
+from hw3.grading.hand.anonymous import anonymous_order, pseudonyms
+from hw3.grading.hand.course import THEORY, Course, CourseError
+from hw3.grading.hand.rubric import Rubric
 from hw3.grading.hand.sheet import ScoreColumn, Sheet, SheetRow
 from hw3.grading.hand.views import (
     AnswerView,
@@ -65,6 +77,7 @@ CSP = (
     "frame-src 'self' file:; object-src 'self' file:; base-uri 'none'; form-action 'none'"
 )
 ENVIRONMENT = html_environment(TEMPLATES)
+ENVIRONMENT.filters["inline"] = markdown.render_inline  # rubric texts: TeX as MathML
 HEADING = re.compile(r"^(#{1,6}) +(.*)$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 RUBRIC_IMAGES = {
@@ -86,21 +99,24 @@ class Submission:
 
 @dataclass
 class Packet:
-    """What `write_packet` built: the folder, its pages, its size and how long it took."""
+    """What `write_packet` built: the folder, its pages, its size, how long it took, and the current
+    answer hashes ({submission: {score column: hash}})."""
 
     folder: Path
     pages: int
     size_bytes: int
     seconds: float
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
 class Entry:
-    """A submission on a page: its row, and what is shown of it."""
+    """A submission on a page: its row, its pseudonym, and what is shown of it."""
 
     row: SheetRow
     view: AnswerView | TheoryView
     file: str = ""
+    pseudonym: str = ""
 
 
 @dataclass
@@ -120,6 +136,7 @@ class RubricSection:
     points: float
     anchor: str
     html: markdown.Markup
+    rubric: Rubric = field(default_factory=Rubric)
 
 
 def packet_id(state: Path) -> str:
@@ -157,7 +174,7 @@ def rubric_texts(text: str, items) -> dict[str, str]:
     return {item: "\n".join(lines).strip() for item, lines in found.items()}
 
 
-def rubric_sections(course: Course, images: ImageStore) -> list[RubricSection]:
+def rubric_sections(course: Course, sheet: Sheet, images: ImageStore) -> list[RubricSection]:
     """The theory rubric: each course item with its points and rendered reference answer (images beside
     the answers file are copied through the image store)."""
     try:
@@ -175,12 +192,14 @@ def rubric_sections(course: Course, images: ImageStore) -> list[RubricSection]:
         return renderer.shown(images.add(mime, path.read_bytes())).url
 
     texts = rubric_texts(text, list(course.theory))
+    rubrics = {c.key: c.rubric for c in sheet.columns if c.part == THEORY}
     return [
         RubricSection(
             item,
             points,
             anchor(item),
             markdown.render(texts[item], resolve) if texts.get(item) else markdown.Markup(""),
+            rubrics.get(item, Rubric()),
         )
         for item, points in course.theory.items()
     ]
@@ -198,22 +217,41 @@ def check_regions(course: Course, assignments: list[Assignment]) -> None:
             )
 
 
+def refuse_packet_folder(out: Path) -> None:
+    """Hw3Error when `out` is (or lies in) the packet of an output folder: a TA who reads the packet's
+    "--out <this folder>" literally would regrade every zip into it."""
+    for folder in [out, *out.parents]:
+        if folder.name == PACKET_DIR and (folder.parent / STATE_DIR).is_dir():
+            raise Hw3Error(
+                f"--out {out}: this is inside the grading packet of {folder.parent}: pass "
+                f"--out {folder.parent} (the folder that holds gradebook.csv)"
+            )
+
+
 def render(template: str, root: str, **context) -> str:
     return ENVIRONMENT.get_template(template).render(root=root, csp=CSP, **context)
 
 
-def sheet_script(identity: str, sheet: Sheet) -> str:
-    """sheet.js: the packet id and the rows and columns the download writes (JSON, so any name is safe)."""
+def sheet_script(
+    identity: str, sheet: Sheet, names: dict[str, str], answers: dict[str, dict[str, str]]
+) -> str:
+    """sheet.js: the packet id, the rows and columns the download writes, each column's rubric items,
+    each row's pseudonym and current answer hashes (JSON, so any name is safe)."""
     data = {
         "id": identity,
         "header": sheet.header,
+        "legacy_header": sheet.legacy_header,
         "columns": [
             {
                 "name": c.name,
                 "comment": c.comment,
+                "applied": c.applied,
+                "adjust": c.adjust,
+                "answer": c.answer,
                 "points": c.points,
                 "label": c.label,
                 "part": c.part,
+                "items": [{"id": i.id, "points": i.points} for i in c.rubric.items],
             }
             for c in sheet.columns
         ],
@@ -222,6 +260,8 @@ def sheet_script(identity: str, sheet: Sheet) -> str:
                 "submission": r.submission,
                 "student_number": r.student_number,
                 "full_name": r.full_name,
+                "pseudonym": names[r.submission],
+                "answers": answers.get(r.submission, {}),
             }
             for r in sheet.rows
         ],
@@ -276,6 +316,13 @@ def autograder_notebook(release_root: Path, assignment: Assignment):
         return None
 
 
+def write_page(path: Path, text: str) -> None:
+    """One file of the build folder. No fsync per file: the build is swapped in whole (`swap_in`), and a
+    build a crash cut short is cleared by the next run, so only the swap needs to be atomic."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
 def write_packet(
     *,
     out: Path,
@@ -295,12 +342,20 @@ def write_packet(
     renderer = Renderer(images)
     pages = question_pages(course, sheet, assignments, renderer, release_root)
     by_column = {page.column.name: page for page in pages}
+    key = packet_id(state)
+    names = pseudonyms(key, [s.row.submission for s in submissions])
+    order = {name: n for n, name in enumerate(anonymous_order(key, list(names)))}
+    submissions = sorted(submissions, key=lambda s: order[s.row.submission])
     theory: list[Entry] = []
+    answers: dict[str, dict[str, str]] = {}
     figures = state / FIGURES_DIR
     for number, submission in enumerate(submissions, start=1):
+        sub = submission.row.submission
+        hashes = answers.setdefault(sub, {})
         datas, missing = read_submission(submission.path, assignments)
         for assignment in assignments:
             questions = course.manual.get(assignment.name, {})
+            columns = [sheet.column(f"{assignment.name}_{q}") for q in questions]
             views = (
                 answer_views(
                     renderer,
@@ -309,31 +364,31 @@ def write_packet(
                     missing.get(assignment.notebook, ""),
                     submission.record,
                     figures,
+                    [c.rubric for c in columns],
                 )
                 if questions
                 else []
             )
-            for question, view in zip(questions, views):
-                by_column[f"{assignment.name}_{question}"].answers.append(
-                    Entry(submission.row, view)
+            for column, view in zip(columns, views):
+                hashes[column.name] = view.hash
+                by_column[column.name].answers.append(
+                    Entry(submission.row, view, pseudonym=names[sub])
                 )
-        theory.append(
-            Entry(
-                submission.row,
-                pdfs.view(datas.get(PDF_NAME), missing.get(PDF_NAME, "")),
-                f"{THEORY_DIR}/{number:04d}.html",
-            )
-        )
-    theory_columns = [c for c in sheet.columns if c.part == "theory"]
+        view = pdfs.view(datas.get(PDF_NAME), missing.get(PDF_NAME, ""))
+        for column in sheet.columns:
+            if column.part == THEORY:
+                hashes[column.name] = view.hash
+        theory.append(Entry(submission.row, view, f"{THEORY_DIR}/{number:04d}.html", names[sub]))
+    theory_columns = [c for c in sheet.columns if c.part == THEORY]
     anchors = {item: anchor(item) for item in course.theory}
     written = 0
     for page in pages:
-        write_atomic(build / page.file, render("question.html.j2", "../", page=page))
+        write_page(build / page.file, render("question.html.j2", "../", page=page))
         written += 1
     for number, entry in enumerate(theory):
         prev = f"../{theory[number - 1].file}" if number > 0 else ""
         next_ = f"../{theory[number + 1].file}" if number + 1 < len(theory) else ""
-        write_atomic(
+        write_page(
             build / entry.file,
             render(
                 "theory.html.j2",
@@ -348,17 +403,17 @@ def write_packet(
             ),
         )
         written += 1
-    write_atomic(
+    write_page(
         build / THEORY_DIR / "rubric.html",
         render(
             "rubric.html.j2",
             "../",
-            sections=rubric_sections(course, images),
+            sections=rubric_sections(course, sheet, images),
             source=course.answers.name,
             course=course.path.name,
         ),
     )
-    write_atomic(
+    write_page(
         build / "index.html",
         render(
             "index.html.j2",
@@ -369,13 +424,14 @@ def write_packet(
             theory_total=course.theory_total,
             theory_items=len(course.theory),
             rubric=f"{THEORY_DIR}/rubric.html",
+            out=str(out),
         ),
     )
-    write_atomic(build / "sheet.js", sheet_script(packet_id(state), sheet))
+    write_page(build / "sheet.js", sheet_script(key, sheet, names, answers))
     for name in STATIC_FILES:
         shutil.copyfile(STATIC / name, build / name)
     folder = swap_in(out, build)
-    return Packet(folder, written + 2, folder_size(folder), time.monotonic() - start)
+    return Packet(folder, written + 2, folder_size(folder), time.monotonic() - start, answers)
 
 
 def swap_in(out: Path, build: Path) -> Path:

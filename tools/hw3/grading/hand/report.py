@@ -278,7 +278,11 @@ def seconds_picture(graded: list[Graded]) -> Picture:
     picture = histogram(
         "Grading seconds per submission", seconds, max(top, 1.0), "seconds (both notebooks)"
     )
-    quantiles = statistics.quantiles(seconds, n=10) if len(seconds) > 1 else seconds
+    # "inclusive" interpolates between observed values; the default extrapolates past the maximum on
+    # small classes (a 90th percentile of 116.6 s beside a maximum of 108.2 s)
+    quantiles = (
+        statistics.quantiles(seconds, n=10, method="inclusive") if len(seconds) > 1 else seconds
+    )
     picture.notes = (
         [
             f"n = {len(seconds)}, median {fmt(statistics.median(seconds))} s, mean "
