@@ -37,7 +37,7 @@ def test_rubric_points_add_up_to_the_items_points_in_the_course_settings(
     rubrics, course_points, item
 ):
     # Decimal points added exactly: 0.4 + 0.3 + 0.3 is 1, whatever binary floats make of it.
-    total = sum(Fraction(str(c.points)) for c in rubrics[item].criteria)
+    total = sum(Fraction(str(c.points)) for c in rubrics[item].items)
     assert total == Fraction(str(course_points[item])), (
         f"{item}: rubric {float(total)}, course.toml {course_points[item]}"
     )
@@ -46,10 +46,10 @@ def test_rubric_points_add_up_to_the_items_points_in_the_course_settings(
 @pytest.mark.parametrize("item", ITEM_NAMES)
 def test_rubric_has_two_to_four_items_with_unique_ids_and_common_mistakes(rubrics, item):
     rubric = rubrics[item]
-    assert len(rubric.criteria) in RUBRIC_ITEMS_PER_ITEM
-    assert len({c.id for c in rubric.criteria}) == len(rubric.criteria)
+    assert len(rubric.items) in RUBRIC_ITEMS_PER_ITEM
+    assert len({c.id for c in rubric.items}) == len(rubric.items)
     assert rubric.mistakes, f"{item}: no common mistakes listed"
-    assert not any(c.text.endswith(".") for c in rubric.criteria), (
+    assert not any(c.text.endswith(".") for c in rubric.items), (
         f"{item}: a rubric text is one sentence without a final period (the PDF lists them)"
     )
 
@@ -59,13 +59,13 @@ def test_rubric_has_two_to_four_items_with_unique_ids_and_common_mistakes(rubric
     [
         (
             'items = [ { id = "Formula", points = 1, text = "x" } ]',
-            "lower case letters, digits and _",
+            "use lower-case letters, digits, _",
         ),
-        ('items = [ { id = "a", points = 0, text = "x" } ]', "positive points"),
+        ('items = [ { id = "a", points = 0, text = "x" } ]', "give a positive number"),
         ('items = [ { id = "a", points = 1 } ]', "{ id = ..., points = ..., text = ... }"),
         (f"items = [ {GOOD_ITEM}, {GOOD_ITEM} ]", "ids must be unique"),
-        (f'items = [ {GOOD_ITEM} ]\nmistakes = "one"', "mistakes is a list"),
-        ("points = 1", "give items = [...] and mistakes = [...] only"),
+        (f'items = [ {GOOD_ITEM} ]\nmistakes = "one"', "mistakes: give a list of non-empty strings"),
+        ("points = 1", "unknown key 'points': use items, mistakes"),
     ],
 )
 def test_malformed_rubric_is_refused_with_one_line_naming_file_and_item(tmp_path, body, message):

@@ -350,7 +350,7 @@ def test_solutions_pdf_puts_the_handouts_question_above_each_answer_and_its_rubr
         question = text.index(" ".join(words(item.text)[:QUESTION_WORDS]), heading)
         graded = text.index(" ".join(words(GRADED_LINE)), question)
         # the criterion with the longest run of words before any formula, its first words
-        plain = max((c.text.split("$")[0] for c in rubrics[item.name].criteria), key=len)
+        plain = max((c.text.split("$")[0] for c in rubrics[item.name].items), key=len)
         assert " ".join(words(plain)[:QUESTION_WORDS]) in text[graded:], item.name
         position = graded
     assert " ".join(pages_text(pdf)).count(GRADED_LINE) == len(handout.items)

@@ -128,7 +128,7 @@ def question_block(handout: Handout, item: str) -> str:
 def grading_block(rubric: Rubric) -> str:
     """The rubric as a "grading" box: what earns each share of the points, then the common mistakes."""
     lines = [f"**How it is graded ({points_text(rubric.points)}).**", ""]
-    lines += [f"- {c.points:g}: {markdown_text(c.text)}" for c in rubric.criteria]
+    lines += [f"- {c.points:g}: {markdown_text(c.text)}" for c in rubric.items]
     if rubric.mistakes:
         lines += [
             "",
