@@ -713,3 +713,18 @@ def test_autograder_zips_have_what_otter_grade_and_gradescope_need(name):
     )  # the Docker/Gradescope image needs both
     assert config.get("assignment_name") == name
     assert not any(".OTTER_LOG" in m or m.startswith("__MACOSX") for m in members)
+
+
+def test_feedback_before_the_merge_says_the_automatic_part_is_a_part(
+    tmp_path, release, monkeypatch
+):
+    monkeypatch.setattr(notebook, "run_harness", fake_harness([]))
+    stub_zip(tmp_path / "subs", "DL_HW3__4015210071__Early.zip")
+    run_grade([tmp_path / "subs"], tmp_path / "out", release)
+    text = (tmp_path / "out" / "feedback" / "DL_HW3__4015210071__Early.md").read_text()
+    total = sum(MAX.values())
+    assert (
+        f"**Automatic part: {total:g} of {total:g}.** Graded by hand: hafez q8_compare, 3 points, "
+        in text
+    )
+    assert "not graded yet: this is not your final grade." in text and "**Total:" not in text

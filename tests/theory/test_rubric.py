@@ -64,7 +64,10 @@ def test_rubric_has_two_to_four_items_with_unique_ids_and_common_mistakes(rubric
         ('items = [ { id = "a", points = 0, text = "x" } ]', "give a positive number"),
         ('items = [ { id = "a", points = 1 } ]', "{ id = ..., points = ..., text = ... }"),
         (f"items = [ {GOOD_ITEM}, {GOOD_ITEM} ]", "ids must be unique"),
-        (f'items = [ {GOOD_ITEM} ]\nmistakes = "one"', "mistakes: give a list of non-empty strings"),
+        (
+            f'items = [ {GOOD_ITEM} ]\nmistakes = "one"',
+            "mistakes: give a list of non-empty strings",
+        ),
         ("points = 1", "unknown key 'points': use items, mistakes"),
     ],
 )

@@ -42,6 +42,7 @@ from hw3.grading.auto.gradebook import (
     GRADEBOOK,
     Row,
     feedback_stems,
+    hand_pending,
     make_row,
     summary_lines,
     write_feedback,
@@ -253,12 +254,20 @@ def grade(
         for path in zips:
             by_key.setdefault(keys[path], []).append(path)
 
+        by_hand = hand_pending(assignments, course.theory_total if course is not None else None)
+
         def publish(key_paths) -> None:
             for path in key_paths:
                 run.records[path] = records[keys[path]]
                 run.rows[path] = make_row(path, run.records[path], assignments)
                 write_feedback(
-                    out, assignments, path, stems[path], run.records[path], run.rows[path]
+                    out,
+                    assignments,
+                    path,
+                    stems[path],
+                    run.records[path],
+                    run.rows[path],
+                    by_hand=by_hand,
                 )
             write_gradebook(out, assignments, [run.rows[p] for p in zips if p in run.rows])
 

@@ -101,11 +101,13 @@ def render(
     max_total: float,
     *,
     final_below: bool = False,
+    by_hand: str = "",
 ) -> str:
     """The feedback file of one submission.
 
     `notebooks` holds (assignment name, its autograder info or None when not graded, its result);
-    `final_below`: the final grade follows these lines, so the total here is named the automatic part.
+    `final_below`: the final grade follows these lines, so the total here is named the automatic part;
+    `by_hand`: what is graded by hand (`gradebook.hand_pending`), said to be still to come otherwise.
     """
     who = " ".join(part for part in (student_number, full_name) if part) or "unknown student"
     lines = [
@@ -117,6 +119,9 @@ def render(
             f"**Automatic part: {points(total)} / {points(max_total)}** (the final grade, with the "
             "parts graded by hand, is at the end)"
             if final_below
+            else f"**Automatic part: {points(total)} of {points(max_total)}.** Graded by hand: {by_hand}, "
+            "not graded yet: this is not your final grade."
+            if by_hand
             else f"**Total: {points(total)} / {points(max_total)}**"
         ),
         "",

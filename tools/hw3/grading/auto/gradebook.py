@@ -114,8 +114,10 @@ def write_feedback(
     record: SubmissionRecord,
     row: Row,
     extra: list[str] = (),
+    by_hand: str = "",
 ) -> Path:
-    """DIR/feedback/<stem>.md for one zip; `extra` lines (the hand-graded scores, once merged) end it."""
+    """DIR/feedback/<stem>.md for one zip; `extra` lines (the hand-graded scores, once merged) end it;
+    `by_hand` names what is graded by hand, still to come while nothing is merged (`hand_pending`)."""
     notebooks = [
         (a.name, a.info, record.notebooks.get(a.name) or NotebookResult("error"))
         for a in assignments
@@ -135,6 +137,7 @@ def write_feedback(
         float(row.values["total"]),
         float(row.values["max_total"]),
         final_below=bool(extra),
+        by_hand=by_hand,
     )
     return write_atomic(out / FEEDBACK_DIR / f"{stem}.md", text + "\n".join(extra))
 
@@ -192,3 +195,18 @@ def hidden_failures(
                         ran[label] = ran.get(label, 0) + 1
                         failed[label] = failed.get(label, 0) + (not passed)
     return failed, ran
+
+
+def hand_pending(assignments: list[Assignment], theory_points: float | None) -> str:
+    """What the hand graders still owe, in words: "hafez q8_compare, apple_stock q7_plot, q8_textbook and
+    the theory, 29 points" ('' when nothing is graded by hand). `theory_points` None: no course settings."""
+    hand = {a.name: a.registry[a.name].manual for a in assignments}
+    parts = [f"{name} {', '.join(questions)}" for name, questions in hand.items() if questions]
+    total = sum(sum(questions.values()) for questions in hand.values())
+    if theory_points:
+        parts.append("the theory")
+        total += theory_points
+    if not parts:
+        return ""
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return f"{listed}, {total:g} points"
