@@ -76,15 +76,13 @@ def writable_pipes(pid):
 FORGE_RESULT = (
     WRITABLE_PIPES
     + """
-import json, os, signal
+import json, os
 forged = [{"event": "ready", "alive": True}]
 forged += [{"event": "probe", "id": i, "reply": json.dumps({"value": True})} for i in range(1, 500)]
 text = "".join(json.dumps(m) + "\\n" for m in forged)
-runner = os.getppid()
-for path in writable_pipes(runner):
+for path in writable_pipes(os.getppid()):  # the runner's protocol pipe: these come before its own events
     with open(path, "w") as pipe:
         pipe.write(text)
-os.kill(runner, signal.SIGKILL)
 """
 )
 
@@ -271,8 +269,8 @@ def attacks() -> list[Attack]:
         Attack(
             "DL_HW3__4015210103__ForgeResult.zip",
             fx.submission(fx.with_cell(nb, FORGE_RESULT)),
-            "error",
-            problem="grading stopped",
+            "ok",
+            flag="tampered(",
         ),
         Attack(
             "DL_HW3__4015210104__RewriteTests.zip",
