@@ -86,3 +86,48 @@ def test_every_notebook_scores_at_least_90_percent_and_every_survivor_is_justifi
         "kill them with a better test, or justify them"
     )
     assert report["stale_equivalents"] == [], "equivalent.txt lists mutants no longer generated"
+
+
+def test_scores_per_operator_class_group_cosmic_rays_families_and_the_table_lists_them():
+    report = mutation.MutationReport(
+        outcomes={
+            "toy": [
+                mutation.MutantOutcome(
+                    "q1/a@1",
+                    "q1",
+                    "",
+                    True,
+                    "own tests",
+                    operator="core/ReplaceBinaryOperator_Add_Sub",
+                ),
+                mutation.MutantOutcome(
+                    "q1/b@2", "q1", "", False, "", operator="core/ReplaceBinaryOperator_Mul_Div"
+                ),
+                mutation.MutantOutcome(
+                    "q1/c@3", "q1", "", True, "own tests", operator="hw3/DropCallArgument"
+                ),
+            ]
+        },
+        seconds={"toy": 1.0},
+    )
+    classes = report.operator_classes("toy")
+    assert list(classes) == ["core/ReplaceBinaryOperator", "hw3/DropCallArgument"]
+    assert classes["core/ReplaceBinaryOperator"].score == 0.5
+    table = mutation.class_table(report, "toy").splitlines()
+    assert table[0].split() == ["operator", "class", "mutants", "equivalent", "killed", "score"]
+    assert table[1].split() == ["core/ReplaceBinaryOperator", "2", "0", "1", "50.0", "%"]
+    assert "| `hw3/DropCallArgument` | 1 | 0 | 1 | 100.0 % |" in mutation.markdown(report)
+
+
+def test_without_hw3_operators_registered_mutate_stops_with_the_fix(monkeypatch):
+    import cosmic_ray.plugins
+
+    core_only = tuple(n for n in cosmic_ray.plugins.operator_names() if n.startswith("core/"))
+    monkeypatch.setattr(cosmic_ray.plugins, "operator_names", lambda: core_only)
+    with pytest.raises(mutation.MutationError, match="pip install -e"):
+        mutation.operators()
+
+
+def test_a_mutant_that_does_not_parse_stops_generation_naming_the_operator():
+    with pytest.raises(mutation.MutationError, match="hw3/Broken made a mutant of q9"):
+        mutation.check_parses("def f(:\n", "hw3/Broken", "q9")

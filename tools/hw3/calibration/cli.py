@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from hw3.calibration.calibrate import GRADING_SEED, calibrate
-from hw3.calibration.mutation import GOAL, analyse
+from hw3.calibration.mutation import GOAL, analyse, class_table
 from hw3.calibration.mutation import markdown as mutation_markdown
 from hw3.calibration.report import markdown
 from hw3.common.atomic import write_atomic
@@ -21,9 +21,9 @@ from hw3.project import find_repository
 DEFAULT_OUT = Path("bench-results") / "calibration"  # under the repository
 EPILOG = """outputs: DIR/calibration.json and DIR/calibration.md (pass rates, threshold margins, mutants), and the
 releases, submissions and gradebooks used. DIR is cleared first, but only when an earlier hw3 run made it.
-With --mutate: DIR/mutation.md and mutation.json (per question the mutation score, every survivor with its
-diff, the reviewed equivalents), and one line per notebook: mutation score <notebook>: NN.N % (killed K of N
-non-equivalent).
+With --mutate: DIR/mutation.md and mutation.json (per question and per operator class the mutation score,
+every survivor with its diff, the reviewed equivalents), and per notebook the table of operator classes and
+one line: mutation score <notebook>: NN.N % (killed K of N non-equivalent).
 exit: 0 calibrated, 1 a reference seed lost points, regrading changed a score or a must-fail mutant survived
 (each printed) / with --mutate: a notebook's mutation score is under 90 %, 2 usage or setup error."""
 
@@ -55,8 +55,9 @@ def calibrate_main(argv=None) -> int:
     parser.add_argument(
         "--mutate",
         action="store_true",
-        help="instead, mutate every answer with cosmic-ray's operators and report per question the "
-        "share of mutants the hidden tests kill (DIR/mutation.md, mutation.json)",
+        help="instead, mutate every answer with cosmic-ray's and hw3's operators and report per "
+        "question and per operator class the share of mutants the hidden tests kill "
+        "(DIR/mutation.md, mutation.json)",
     )
     parser.add_argument(
         "--assignment",
@@ -97,6 +98,7 @@ def mutate(repo, out: Path, names: list[str] | None, jobs: int) -> int:
     print(f"wrote {out / 'mutation.md'} and {out / 'mutation.json'}")
     below = False
     for assignment in report.outcomes:
+        print(f"\n{assignment}, per operator class:\n{class_table(report, assignment)}")
         print(report.score_line(assignment))
         below |= report.total(assignment).score < GOAL
     return EXIT_FINDINGS if below else EXIT_OK

@@ -1,19 +1,22 @@
-"""`hw3 calibrate --mutate`: cosmic-ray's first-order mutants of every answer against the hidden tests.
+"""`hw3 calibrate --mutate`: first-order mutants of every answer against the hidden tests.
 
 The hand-written catalogue (`reference/mutants/`) holds the mistakes its authors imagined; this
 finds the ones they did not. Every answer region of the reference solution (the lines between
 `# BEGIN SOLUTION` and `# END SOLUTION` of each answer cell in `autograder/<name>/<name>.ipynb`) is
-mutated once per operator and occurrence with cosmic-ray's operators (`mutate_code`), and each
-mutant is tried in-process by `mutation_worker`: first the hidden tests of its own question; then,
-when it survives them and the rest of the notebook uses what it defines, the notebook is run on
-from that cell (the model retrained) and every hidden test runs. A mutant is killed when a hidden
-test fails (or it runs past its time). Mutants that cannot change behaviour are listed, with the
-reason, in `reference/mutants/equivalent.txt` after review; the mutation score of a question is
-killed / (mutants - equivalent).
+mutated once per operator and occurrence (`mutate_code`) with cosmic-ray's operators (`core/...`:
+numbers, arithmetic, comparisons, booleans, loops) and hw3's (`hw3/...`, `hw3.calibration.operators`:
+a dropped argument, target or update, a sibling name, one end of a sequence, `int`/`round`, a
+dtype conversion left out). Each mutant is tried in-process by `mutation_worker`: first the hidden
+tests of its own question; then, when it survives them and the rest of the notebook uses what it
+defines, the notebook is run on from that cell (the model retrained) and every hidden test runs. A
+mutant is killed when a hidden test fails (or it runs past its time). Mutants that cannot change
+behaviour are listed, with the reason, in `reference/mutants/equivalent.txt` after review; the
+mutation score of a question (and of an operator class) is killed / (mutants - equivalent).
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
 import hashlib
 import json
@@ -34,10 +37,14 @@ from hw3.common.notebook_run import GRADING_ENV
 from hw3.errors import Hw3Error
 from hw3.project import Repository
 
+# cosmic-ray's two variable operators act on one variable named in the configuration and put a
+# random number in its place (or mix one into an expression); hw3/ReplaceName swaps every variable
+# for a sibling name instead, deterministically
 EXCLUDED_OPERATORS = (
     "core/VariableReplacer",
     "core/VariableInserter",
-)  # they need arguments and pick at random
+)
+HW3_PROVIDER = "hw3"  # the entry point of hw3's operators (pyproject.toml)
 SOLUTION_START = re.compile(r"^\s*# BEGIN SOLUTION")
 SOLUTION_END = re.compile(r"^\s*# END SOLUTION")
 SOLUTION_LINE = re.compile(r"#\s*SOLUTION\s*$")
@@ -71,7 +78,7 @@ class CodeMutant:
         digest = hashlib.sha1(
             "\n".join((self.question, *self.removed, ">>", *self.added)).encode()
         ).hexdigest()
-        return f"{self.question}/{self.operator.removeprefix('core/')}@{digest[:DIGEST_CHARS]}"
+        return f"{self.question}/{self.operator.split('/', 1)[1]}@{digest[:DIGEST_CHARS]}"
 
     def diff(self) -> str:
         return "\n".join(
@@ -91,6 +98,14 @@ class MutantOutcome:
     how: str  # "own tests", "after retraining", "timeout", or "" when it survived
     failed: list[str] = field(default_factory=list)
     equivalent: str = ""  # the reviewed reason, when listed in equivalent.txt
+    operator: str = (
+        ""  # "<provider>/<operator>", e.g. "core/NumberReplacer", "hw3/DropCallArgument"
+    )
+
+    @property
+    def operator_class(self) -> str:
+        """The operator's family: `core/ReplaceBinaryOperator_Add_Sub` -> `core/ReplaceBinaryOperator`."""
+        return self.operator.split("_", 1)[0]
 
 
 @dataclass
@@ -114,13 +129,20 @@ class MutationReport:
     stale_equivalents: list[str] = field(default_factory=list)  # listed ids no longer generated
 
     def questions(self, assignment: str) -> dict[str, QuestionScore]:
+        return self._scores(assignment, lambda outcome: outcome.question)
+
+    def operator_classes(self, assignment: str) -> dict[str, QuestionScore]:
+        """The score of each operator class (`core/NumberReplacer`, `hw3/DropCallArgument`, ...)."""
+        return self._scores(assignment, lambda outcome: outcome.operator_class)
+
+    def _scores(self, assignment: str, key) -> dict[str, QuestionScore]:
         scores: dict[str, QuestionScore] = {}
         for outcome in self.outcomes[assignment]:
-            score = scores.setdefault(outcome.question, QuestionScore(0, 0, 0))
+            score = scores.setdefault(key(outcome), QuestionScore(0, 0, 0))
             score.mutants += 1
             score.equivalent += bool(outcome.equivalent) and not outcome.killed
             score.killed += outcome.killed
-        return scores
+        return dict(sorted(scores.items()))
 
     def total(self, assignment: str) -> QuestionScore:
         scores = list(self.questions(assignment).values())
@@ -153,14 +175,20 @@ class MutationReport:
 
 
 def operators() -> list[str]:
-    """cosmic-ray's operators used here: all but the two that need arguments."""
+    """The operators used here: cosmic-ray's (but the two that need arguments) and hw3's, by name."""
     try:
         from cosmic_ray.plugins import operator_names
     except ImportError:
         raise MutationError(
             "cosmic-ray is not installed: pip install cosmic-ray (it is in the dev extra)"
         ) from None
-    return sorted(name for name in operator_names() if name not in EXCLUDED_OPERATORS)
+    names = sorted(name for name in operator_names() if name not in EXCLUDED_OPERATORS)
+    if not any(name.startswith(f"{HW3_PROVIDER}/") for name in names):
+        raise MutationError(
+            "hw3's mutation operators are not registered with cosmic-ray: reinstall this "
+            "repository (pip install -e .) so that its entry point cosmic_ray.operator_providers is seen"
+        )
+    return names
 
 
 def solution_lines(source: str) -> set[int]:
@@ -191,28 +219,50 @@ def changed_lines(original: str, mutated: str) -> tuple[list[int], list[str], li
 
 
 def generate(assignment: str, nb: nbformat.NotebookNode) -> list[CodeMutant]:
-    """Every first-order mutant of the answer regions of `nb` (the autograder notebook), deduplicated by id."""
+    """Every first-order mutant of the answer regions of `nb` (the autograder notebook).
+
+    Deduplicated by id, and by the mutated cell (the first operator in name order keeps it).
+    """
+    from cosmic_ray.ast import ast_nodes, get_ast
     from cosmic_ray.mutating import mutate_code
     from cosmic_ray.plugins import get_operator
 
     names = operators()
     found: dict[str, CodeMutant] = {}
+    sources: set[tuple[int, str]] = set()
     for question, indices in answer_cells(nb).items():
         for index in indices:
             source = nb.cells[index].source
             allowed = solution_lines(source)
+            nodes = list(ast_nodes(get_ast(source)))
             for name in names:
                 operator = get_operator(name)()
-                occurrence = 0
-                while (mutated := mutate_code(source, operator, occurrence)) is not None:
-                    occurrence += 1
+                # counted on one parse, in the order cosmic-ray's walk numbers occurrences: most
+                # operators have none in a cell, and parsing once per operator was most of the time
+                count = sum(1 for node in nodes for _ in operator.mutation_positions(node))
+                for occurrence in range(count):
+                    mutated = mutate_code(source, operator, occurrence)
                     numbers, removed, added = changed_lines(source, mutated)
-                    if numbers and set(numbers) <= allowed:
-                        mutant = CodeMutant(
-                            assignment, question, index, name, mutated, tuple(removed), tuple(added)
-                        )
-                        found.setdefault(mutant.id, mutant)
+                    if not numbers or not set(numbers) <= allowed or (index, mutated) in sources:
+                        continue
+                    check_parses(mutated, name, question)
+                    mutant = CodeMutant(
+                        assignment, question, index, name, mutated, tuple(removed), tuple(added)
+                    )
+                    sources.add((index, mutated))
+                    found.setdefault(mutant.id, mutant)
     return list(found.values())
+
+
+def check_parses(source: str, operator: str, question: str) -> None:
+    """A mutant that does not parse would count as killed without testing anything: stop instead."""
+    try:
+        ast.parse(source)
+    except SyntaxError as err:
+        raise MutationError(
+            f"{operator} made a mutant of {question} that does not parse ({err.msg}, line "
+            f"{err.lineno}): a bug in the operator; leave it out with EXCLUDED_OPERATORS and report it"
+        ) from None
 
 
 def load_equivalents(path: Path) -> dict[str, str]:
@@ -302,6 +352,7 @@ def analyse(*, repo: Repository, names: list[str] | None = None, jobs: int = 2) 
                     result["how"],
                     result["failed"],
                     equivalents.get(key, ""),
+                    mutant.operator,
                 )
             )
         report.seconds[assignment] = round(time.perf_counter() - started, 1)
@@ -312,8 +363,25 @@ def analyse(*, repo: Repository, names: list[str] | None = None, jobs: int = 2) 
     return report
 
 
+def class_table(report: MutationReport, assignment: str) -> str:
+    """The score of each operator class of one notebook, as a plain-text table for the terminal."""
+    rows = [("operator class", "mutants", "equivalent", "killed", "score")] + [
+        (name, str(s.mutants), str(s.equivalent), str(s.killed), f"{100 * s.score:.1f} %")
+        for name, s in report.operator_classes(assignment).items()
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths))
+        ).rstrip()
+        for row in rows
+    )
+
+
 def markdown(report: MutationReport) -> str:
-    """The mutation report: per question the score, then every survivor with its diff, then the equivalents."""
+    """The mutation report: per question and per operator class the score, every survivor with its
+    diff, the equivalents."""
     lines = ["# Mutation analysis of the hidden tests", ""]
     for assignment in report.outcomes:
         lines += [
@@ -322,9 +390,18 @@ def markdown(report: MutationReport) -> str:
             "| question | mutants | equivalent | killed | score |",
             "| --- | --- | --- | --- | --- |",
         ]
-        for question, s in sorted(report.questions(assignment).items()):
+        for question, s in report.questions(assignment).items():
             lines.append(
                 f"| {question} | {s.mutants} | {s.equivalent} | {s.killed} | {100 * s.score:.1f} % |"
+            )
+        lines += [
+            "",
+            "| operator class | mutants | equivalent | killed | score |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for name, s in report.operator_classes(assignment).items():
+            lines.append(
+                f"| `{name}` | {s.mutants} | {s.equivalent} | {s.killed} | {100 * s.score:.1f} % |"
             )
         survivors = report.survivors(assignment)
         lines += ["", f"### Survivors ({len(survivors)})", ""]
