@@ -5,11 +5,12 @@ setup cell raises instead of training silently at the student budget.
 
 The fast tests run each master's setup cell as otter and the tools would; the slow ones run plain
 `otter run` (no HW3_GRADING) on both references and read the budget from the executed notebook that
-`otter run --pickle-results` keeps.
+`otter run --pickle-results` keeps, and re-grade a student's `grader.export()` zip the same way.
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -113,18 +114,20 @@ def test_masters_list_the_committed_marker_and_their_autograder_zips_carry_it(na
     assert not (REPO / "student" / name / MARKER).exists(), "students never get the marker"
 
 
-def plain_otter_run(name: str, autograder_zip, folder) -> tuple[dict, list, float]:
-    """`otter run` of the committed autograder notebook as an otter user runs it: no HW3_GRADING,
-    threads pinned. Returns (results.json's scores, the setup cell's outputs, seconds)."""
+def plain_otter_run(name: str, autograder_zip, folder, submission=None) -> tuple[dict, list, float]:
+    """`otter run` as an otter user runs it (no HW3_GRADING, threads pinned) on `submission` (default: a
+    copy of the committed autograder notebook). Returns (results.json's scores, the setup cell's
+    outputs, seconds)."""
     folder.mkdir(parents=True, exist_ok=True)
-    notebook = folder / f"{name}.ipynb"
-    notebook.write_bytes((REPO / "autograder" / name / f"{name}.ipynb").read_bytes())
+    if submission is None:
+        submission = folder / f"{name}.ipynb"
+        submission.write_bytes((REPO / "autograder" / name / f"{name}.ipynb").read_bytes())
     (folder / "out").mkdir()
     env = {k: v for k, v in os.environ.items() if k != MARKER} | THREADS
     start = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "otter", "run", "-a", str(autograder_zip), "-o", "out", "-p"]
-        + ["--no-logo", notebook.name],
+        + ["--no-logo", str(submission)],
         cwd=folder,
         env=env,
         capture_output=True,
@@ -168,3 +171,31 @@ def test_otter_grading_with_a_zip_that_lost_its_marker_raises_in_the_setup_cell(
     errors = [o for o in setup if o.get("output_type") == "error"]
     assert errors and errors[0]["ename"] == "RuntimeError" and MARKER in errors[0]["evalue"]
     assert sum(scores.values()) < sum(EXPECTED_SCORES[name]["max"].values())
+
+
+@pytest.mark.slow
+def test_a_students_grader_export_zip_regrades_to_full_marks_under_plain_otter_run(tmp_path):
+    import grade_fixtures as fx
+    import nbformat
+
+    from hw3.common import answers
+
+    name = "apple_stock"
+    student = tmp_path / "student"
+    shutil.copytree(REPO / "student" / name, student)
+    answered = answers.splice(
+        fx.read("student", name), fx.read("autograder", name), list(EXPECTED_SCORES[name]["max"])
+    )
+    nbformat.write(answered, student / f"{name}.ipynb")
+    export = (
+        f"import otter; otter.Notebook({name + '.ipynb'!r}).export(pdf=False, display_link=False)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", export], cwd=student, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (exported,) = student.glob(f"{name}_*.zip")  # grader.export()'s <name>_<timestamp>.zip
+    autograder_zip = REPO / "autograder" / name / f"{name}-autograder.zip"
+    scores, setup, _ = plain_otter_run(name, autograder_zip, tmp_path / "run", exported)
+    assert "grading budget" in stream_text(setup) and "student budget" not in stream_text(setup)
+    assert scores == EXPECTED_SCORES[name]["max"]
