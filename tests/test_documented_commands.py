@@ -37,7 +37,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import venv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -47,7 +46,7 @@ import nbformat
 import packet_fixtures
 import pytest
 from markdown_it import MarkdownIt
-from support import PDF, REPO
+from support import PDF, REPO, venv_on_these_packages
 
 from hw3.release.assign import copy_normalised
 
@@ -295,9 +294,7 @@ def ok(done: subprocess.CompletedProcess, *codes: int) -> subprocess.CompletedPr
 @pytest.fixture(scope="module")
 def fresh_venv(scratch) -> Path:
     """A virtualenv on this interpreter's packages, with its own pip: where `pip install` may write."""
-    folder = scratch / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(folder)
-    return folder / "bin"
+    return venv_on_these_packages(scratch / "venv")
 
 
 # --- the scenarios --------------------------------------------------------------------------------
