@@ -44,3 +44,19 @@ def needs_tool(available: bool, why: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{why} (CI=true: .ci/run must install it)")
     pytest.skip(why)
+
+
+def venv_on_these_packages(folder: Path) -> Path:
+    """A virtualenv in `folder` with its own pip (ensurepip, offline) that sees the packages of the
+    interpreter running the tests, even when that interpreter is itself a virtualenv (a venv's
+    `system_site_packages` reaches only the base interpreter's); returns its bin folder."""
+    import site
+    import sys
+    import venv
+
+    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(folder)
+    python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    (folder / "lib" / python / "site-packages" / "_tested_interpreter.pth").write_text(
+        "\n".join(site.getsitepackages()) + "\n"
+    )
+    return folder / "bin"

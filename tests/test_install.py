@@ -2,12 +2,11 @@
 
 import csv
 import subprocess
-import venv
 from pathlib import Path
 
 import grade_fixtures as fx
 import pytest
-from support import ASSIGNMENTS, PDF, REPO
+from support import ASSIGNMENTS, PDF, REPO, venv_on_these_packages
 
 from hw3.submission.rules import PDF_NAME
 
@@ -17,12 +16,12 @@ INSTALL_TIMEOUT_S = 600
 @pytest.mark.slow
 def test_non_editable_install_grades_the_demo_class_from_another_folder(tmp_path):
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(
-        env_dir
-    )  # torch, otter... from this Python
-    python = env_dir / "bin" / "python"
+    # torch, otter... come from this Python; pip is the venv's own, and it builds the package in
+    # isolation with the build requirements of pyproject.toml from the package index, so nothing else
+    # of this interpreter (setuptools, wheel) is needed.
+    python = venv_on_these_packages(env_dir) / "python"
     install = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", str(REPO)],
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", str(REPO)],
         capture_output=True,
         text=True,
         timeout=INSTALL_TIMEOUT_S,

@@ -36,6 +36,23 @@ def test_seeded_release_changes_only_the_otter_seed(tmp_path):
     assert json.loads(seeded.read(calibrate.OTTER_CONFIG))["seed"] == 7
 
 
+def test_report_records_the_versions_it_ran_on_and_fails_on_one_the_zips_do_not_pin():
+    from hw3.calibration.environment import installed_versions, zip_pins
+    from hw3.calibration.report import markdown
+
+    names = REPOSITORY.mastered_assignments()
+    pins = {n: zip_pins(REPO / "autograder" / n / f"{n}-autograder.zip") for n in names}
+    here = installed_versions()
+    report = calibrate.CalibrationReport([42], {}, environment=here, pins=pins)
+    assert report.problems() == []  # this machine has the pinned versions (.ci/run installs them)
+    assert f"torch {here['torch']}" in markdown(report)
+    assert json.loads(report.to_json())["environment"] == here
+    other = calibrate.CalibrationReport([42], {}, environment=here | {"numpy": "1.26.4"}, pins=pins)
+    assert [
+        p for p in other.problems() if "calibrated on numpy 1.26.4" in p and "pins numpy==" in p
+    ]
+
+
 @pytest.mark.slow
 def test_reference_full_marks_on_three_seeds_every_must_fail_mutant_killed_and_regrading_identical(
     tmp_path,

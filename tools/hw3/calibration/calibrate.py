@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 
+from hw3.calibration.environment import installed_versions, version_problems, zip_pins
 from hw3.calibration.mutants import Mutant, load_mutants
 from hw3.calibration.variants import load_variants
 from hw3.common.zipwrite import write_deterministic_zip
@@ -124,6 +125,10 @@ class AssignmentCalibration:
 class CalibrationReport:
     seeds: list[int]
     assignments: dict[str, AssignmentCalibration]
+    environment: dict[str, str] = field(
+        default_factory=dict
+    )  # what this run ran on: python, torch, ...
+    pins: dict[str, dict[str, str]] = field(default_factory=dict)  # assignment -> its zip's pins
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -135,8 +140,9 @@ class CalibrationReport:
 
     def problems(self) -> list[str]:
         """Why the grader is not calibrated: regrading changed a score, a reference seed lost points,
-        a must-fail mutant survived or kept full points in a question its file says must catch it."""
-        problems = []
+        a must-fail mutant survived or kept full points in a question its file says must catch it, or
+        it ran on versions of torch, numpy or pandas that the autograder zips do not pin."""
+        problems = version_problems(self.environment, self.pins)
         for name, a in self.assignments.items():
             if not a.regraded_identically:
                 problems.append(f"{name}: the same reference graded twice got different scores")
@@ -315,7 +321,12 @@ def calibrate(*, repo: Repository, seeds: list[int], out: Path, jobs: int = 2) -
         out / "graded" / "mutants-and-variants",
         jobs,
     )
-    report = CalibrationReport(seeds, {})
+    report = CalibrationReport(
+        seeds,
+        {},
+        environment=installed_versions(),
+        pins={n: zip_pins(repo.autograder / n / f"{n}-autograder.zip") for n in names},
+    )
     for name in names:
         info = infos[name]
         thresholds: dict[str, Threshold] = {}

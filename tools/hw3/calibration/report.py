@@ -9,6 +9,20 @@ def fmt(value) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def environment_lines(report: CalibrationReport) -> list[str]:
+    """What the calibration ran on, and what each autograder zip pins."""
+    ran_on = ", ".join(
+        f"{name} {version or '(not installed)'}" for name, version in report.environment.items()
+    )
+    lines = [f"Calibrated on {ran_on}.", ""] if report.environment else []
+    for name, pinned in report.pins.items():
+        listed = ", ".join(
+            f"{package}{specifier or ' (unpinned)'}" for package, specifier in pinned.items()
+        )
+        lines += [f"The {name} autograder zip pins {listed or 'none of torch, numpy, pandas'}.", ""]
+    return lines
+
+
 def markdown(report: CalibrationReport) -> str:
     """Per assignment: the kill rate, each hidden test's reference pass rate, the thresholds and their
     margins, and every mutant with the hidden tests that fail it."""
@@ -21,6 +35,7 @@ def markdown(report: CalibrationReport) -> str:
         "",
         f"Graded twice, the reference got identical scores: {same}",
         "",
+        *environment_lines(report),
     ]
     for name, a in report.assignments.items():
         lines += [

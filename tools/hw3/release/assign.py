@@ -24,6 +24,7 @@ from hw3.errors import Hw3Error
 from hw3.grading.auto.testfiles import TestFileError, read_test_files
 from hw3.project import Repository
 from hw3.registry import DataFile, Declaration
+from hw3.release.otter_config import check_pins, stage_autograder_files
 
 OUTPUT_LOG_TAIL = 4000
 
@@ -120,6 +121,8 @@ def assign_one(repo: Repository, declaration: Declaration, out_root: Path) -> No
         stage = Path(tmp)
         shutil.copy(repo.master(name), stage / f"{name}.ipynb")
         stage_data(repo, declaration, stage)
+        stage_autograder_files(repo.master(name), stage)
+        check_pins(repo.master(name), repo.root)
         dist = run_otter_assign(name, stage)
         copy_normalised(dist / "student", out_root / "student" / name, name)
         copy_normalised(dist / "autograder", out_root / "autograder" / name, name)
