@@ -22,7 +22,8 @@ scratch folder, no HW3_GRADING, and small inputs:
   fail for the missing Docker client, buildx or daemon only: DOCKER_HOST points nowhere, so a daemon
   on the machine is never used), `otter run` on one extracted notebook, `hw3 similarity` with an
   earlier term's zip and an online solution;
-- maintainer: the two fixture scripts, `python -m pytest -m "not slow"` up to collection;
+- maintainer: the two fixture scripts, the traceability check and the table it writes (which must be
+  the committed one), `python -m pytest -m "not slow"` up to collection;
 - author: `hw3 release --stage-data`, then `otter assign` on the Apple master as it stands, whose
   output, normalised as `hw3 release` does, must be the committed release byte for byte;
 - student: `xelatex` on the template, `python submit.py` in the released layout and next to the files
@@ -78,6 +79,8 @@ RUN = {
     "hw3 similarity submissions/ --out similarity/ --against earlier-terms/ online-solutions/": "grading",
     "python tests/submission_fixtures.py verdicts": "maintainer",
     "python tests/packet_fixtures.py bench": "maintainer",
+    "python tests/traceability.py check": "maintainer",
+    "python tests/traceability.py write": "maintainer",
     'python -m pytest -m "not slow"': "maintainer (up to collection)",
     # reference/AUTHORING.md
     "hw3 release --stage-data": "author",
@@ -99,6 +102,9 @@ NOT_RUN = {
     "apt-get install --no-install-recommends texlive-xetex texlive-lang-arabic texlive-fonts-recommended "
     "lmodern pandoc": "needs root and the network; .ci/run installs these packages (checked here)",
     "apt-get install bubblewrap": "needs root and the network; .ci/run installs bubblewrap (checked here)",
+    "hw3 grade submissions/ --out graded/ --manual ta1.csv --manual ta2.csv   # one TA per question or "
+    "range": "the one-file merge runs here; tests/grading/hand/test_merge.py merges two TAs' files and "
+    "checks their conflicts (test_two_tas_files_merge_into_one_and_a_conflict_writes_nothing)",
     "hw3 similarity --bench 300 --out /tmp/bench --jobs 2": "writes /tmp/bench, a folder every user of the "
     "machine shares; tests/similarity/test_bench.py runs the same bench of 300 with its own --out",
 }
@@ -419,6 +425,12 @@ def test_maintainer_commands_run_the_fixture_scripts_and_collect_the_quick_suite
     env = environment(scratch, scratch / "bin")
     ok(run("python tests/submission_fixtures.py verdicts", repo, env))
     assert "complete" in ok(run("python tests/packet_fixtures.py bench", repo, env)).stdout
+    ok(run("python tests/traceability.py check", repo, env))
+    authoring = (repo / "reference" / "AUTHORING.md").read_text(encoding="utf-8")
+    ok(run("python tests/traceability.py write", repo, env))
+    assert (repo / "reference" / "AUTHORING.md").read_text(encoding="utf-8") == authoring, (
+        "the requirements table in AUTHORING.md is not what `traceability.py write` generates"
+    )
     collected = run(
         'python -m pytest -m "not slow"', repo, env | {"PYTEST_ADDOPTS": "--collect-only -q"}
     )
