@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from support import REPO
 
-from hw3.similarity import run, synth
+from hw3.similarity import bench, run, synth
 from hw3.similarity.cli import similarity_main
 from hw3.similarity.sources import REFERENCE
 
@@ -27,7 +27,7 @@ def small_class(tmp_path_factory):
     return folder, synth.write_class(folder, SMALL_CLASS, REPO)
 
 
-def compared(small_class, out: Path, max_common=None) -> run.BenchResult:
+def compared(small_class, out: Path, max_common=None) -> bench.BenchResult:
     folder, planted = small_class
     result = run.similarity(
         paths=sorted(folder.glob("*.zip")),
@@ -37,7 +37,7 @@ def compared(small_class, out: Path, max_common=None) -> run.BenchResult:
         max_common=max_common,
         jobs=1,
     )
-    return run.scored(result, planted, 0.0)
+    return bench.scored(result, planted, 0.0)
 
 
 def test_synthetic_class_plants_copies_of_both_sources_among_independent_students(small_class):
