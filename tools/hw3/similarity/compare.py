@@ -216,7 +216,7 @@ def group_bits(
     rare = sum(1 for value in values if not corpus.holders(key, value) & ~excluded)
     if not rare or not corpus.calibrated(key):
         return 0.0
-    solutions = (corpus.answered[key] & ~excluded).bit_count()
+    solutions = (corpus.answered.get(key, 0) & ~excluded).bit_count()
     bits = weight(solutions, weigher.counts.answered[key] - 2, len(owners) - 2)
     return bits * rare if len(owners) == 2 else bits
 

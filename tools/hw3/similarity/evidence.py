@@ -86,7 +86,7 @@ def shared_bits(
             found[value] = 0.0
         else:
             groups[holders.get(value, NOBODY) - aside].append(value)
-    solutions = (corpus.answered[key] & ~excluded).bit_count()
+    solutions = (corpus.answered.get(key, 0) & ~excluded).bit_count()
     for others, members in groups.items():
         bits = weight(solutions, classmates, len(others))
         share = bits if others == NOBODY else bits / len(members)
@@ -249,7 +249,7 @@ def solution_pairs(corpus: Corpus, key: str, excluded: int) -> list[tuple[int, i
     members = [
         i
         for i in range(len(corpus.solutions))
-        if corpus.answered[key] >> i & 1 and not excluded >> i & 1
+        if corpus.answered.get(key, 0) >> i & 1 and not excluded >> i & 1
     ]
     return list(itertools.combinations(members, 2))
 

@@ -83,7 +83,13 @@ class Corpus:
         return self.masks.get(key, {}).get(value, 0)
 
     def calibrated(self, key: str) -> bool:
-        """Whether enough solutions answer `key` to judge it, and its answers are not dictated."""
+        """Whether `key`'s code weighs: enough solutions answer it and its answers are not dictated.
+
+        Code added outside the answer cells (`<assignment>:other`) has no independent solution to
+        compare with: the class alone weighs it.
+        """
+        if key.endswith(f":{OTHER}"):
+            return True
         stats = self.stats.get(key)
         return stats is not None and stats.solutions >= MIN_SOLUTIONS and not stats.dictated
 

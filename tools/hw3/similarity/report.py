@@ -77,7 +77,7 @@ def pair_rare(result: Comparison, pair: Pair) -> dict[str, list[rare.RareBlock]]
         shared = (set(a.regions[key].prints) & set(b.regions[key].prints)) - result.common[key]
         holders = result.calibrations.counts.holders[key]
         bits = weigh.pair_bits(key, shared, pair.a, pair.b, excluded)
-        solutions = (result.corpus.answered[key] & ~excluded).bit_count()
+        solutions = (result.corpus.answered.get(key, 0) & ~excluded).bit_count()
         rows = weighed(bits, holders, both, solutions)
         found[key] = rare.rare_blocks(a.regions[key], b.regions[key], rows, others(result, key))
     return found
@@ -103,7 +103,7 @@ def match_rare(result: Comparison, match: SourceMatch) -> dict[str, list[rare.Ra
         excluded = left_out.get(key, 0)
         shared = set(mine.regions[key].prints) & set(regions[key].prints)
         bits = weigh.source_bits(key, shared, match.submission, excluded, view)
-        solutions = (result.corpus.answered[key] & ~excluded).bit_count()
+        solutions = (result.corpus.answered.get(key, 0) & ~excluded).bit_count()
         rows = weighed(bits, counts.holders[key], view.near | me, solutions)
         looked_at = view.classmates(counts, key, me)
         found[key] = rare.rare_blocks(mine.regions[key], regions[key], rows, looked_at)
