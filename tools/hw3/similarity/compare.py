@@ -455,8 +455,9 @@ def compare_sources(
             )
     for match in matches:
         if calibrations is not None:
-            left_out = weigher.excluded(weigher.own(match.submission), owns[match.source])
-            match.threshold = calibrations.for_source(left_out, match.source)
+            match.threshold = calibrations.for_source(
+                weigher.own(match.submission), match.source, owns[match.source]
+            )
         match.verdict = verdict(match.bits, match.threshold)
         if match.verdict == FLAGGED:
             match.flag = f"source:{sources[match.source].name}"

@@ -286,35 +286,61 @@ def calibrate_pairs(
     return threshold(values, flag_rate)
 
 
+def source_pairs(corpus: Corpus, key: str, excluded: int, source: int) -> list[tuple[int, int]]:
+    """(student, source) corpus solutions of `key`, those in mask `excluded` aside.
+
+    A source that is itself a corpus solution (mask `source`, as the reference is) is the source of
+    every pair: how much independent solutions share with it is its own yardstick, since a TODO
+    written from the reference draws honest answers toward it more than toward one another. Any
+    other source: every two solutions, either one as the source.
+    """
+    if source & ~excluded:
+        return [
+            (student, own)
+            for own in range(len(corpus.solutions))
+            if source >> own & 1 and not excluded >> own & 1
+            for student in range(len(corpus.solutions))
+            if student != own
+            and corpus.answered.get(key, 0) >> student & 1
+            and not (excluded | source) >> student & 1
+        ]
+    return [pair for i, j in solution_pairs(corpus, key, excluded) for pair in ((i, j), (j, i))]
+
+
 def calibrate_sources(
-    corpus: Corpus, keys: list[str], counts: ClassCounts, excluded: dict[str, int], flag_rate: float
+    corpus: Corpus,
+    keys: list[str],
+    counts: ClassCounts,
+    excluded: dict[str, int],
+    flag_rate: float,
+    source: dict[str, int] | None = None,
 ) -> Threshold:
-    """The source matches' Threshold: each corpus solution as the student, each other one as the source."""
+    """The source matches' Threshold: corpus solutions as student and source (`source_pairs`), those in
+    `excluded` (key -> mask) left out; `source` (key -> mask): the corpus solutions the source is."""
     views: dict[int, SourceClass] = {}
     values: dict[str, list[float]] = {}
     for key in keys:
         if not corpus.calibrated(key):
             continue
         left_out, found = excluded.get(key, 0), []
-        for i, j in solution_pairs(corpus, key, left_out):
-            gone = left_out | 1 << i | 1 << j
-            rare = rare_shared(corpus, key, i, j, gone)
-            for student, source in ((i, j), (j, i)):
-                if source not in views:
-                    solution = corpus.solutions[source]
-                    own = {k: 1 << source for k in solution.prints}
-                    views[source] = source_class(solution.prints, corpus, counts, own)
-                view, twins = views[source], counts.twins(key, 1 << student)
-                bits = shared_bits(
-                    rare,
-                    corpus,
-                    key,
-                    gone,
-                    counts.holders[key],
-                    view.near | twins,
-                    view.classmates(counts, key, twins),
-                )
-                found.append(sum(bits.values()))
+        for student, own in source_pairs(corpus, key, left_out, (source or {}).get(key, 0)):
+            gone = left_out | 1 << student | 1 << own
+            rare = rare_shared(corpus, key, student, own, gone)
+            if own not in views:
+                solution = corpus.solutions[own]
+                mask = {k: 1 << own for k in solution.prints}
+                views[own] = source_class(solution.prints, corpus, counts, mask)
+            view, twins = views[own], counts.twins(key, 1 << student)
+            bits = shared_bits(
+                rare,
+                corpus,
+                key,
+                gone,
+                counts.holders[key],
+                view.near | twins,
+                view.classmates(counts, key, twins),
+            )
+            found.append(sum(bits.values()))
         values[key] = found
     return threshold(values, flag_rate)
 
@@ -345,12 +371,20 @@ class Calibrations:
             self.pairs[signature] = combined(corpus, self.class_pairs)
         return self.pairs[signature]
 
-    def for_source(self, excluded: dict[str, int], source: int | None = None) -> Threshold:
-        """The thresholds of matches with known source number `source` (None: any), `excluded` left out."""
-        signature = (source, *sorted((k, m) for k, m in excluded.items() if m))
+    def for_source(
+        self, excluded: dict[str, int], source: int | None = None, own: dict[str, int] | None = None
+    ) -> Threshold:
+        """The thresholds of matches with known source number `source` (None: any), the student's
+        corpus solutions `excluded` left out; `own`: the corpus solutions the source is (key -> mask)."""
+        own = {k: m for k, m in (own or {}).items() if m}
+        signature = (
+            source,
+            tuple(sorted((k, m) for k, m in excluded.items() if m)),
+            tuple(sorted(own.items())),
+        )
         if signature not in self.sources:
             corpus = calibrate_sources(
-                self.corpus, self.keys, self.counts, dict(signature[1:]), self.source_rate
+                self.corpus, self.keys, self.counts, dict(signature[1]), self.source_rate, own
             )
             self.sources[signature] = combined(corpus, self.class_sources.get(source))
         return self.sources[signature]
