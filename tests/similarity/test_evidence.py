@@ -6,15 +6,19 @@ the questions whose TODO dictates the answer weighing nothing.
 """
 
 import math
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 from support import REPO
 
-from hw3.similarity import evidence
+from hw3.calibration.variants import load_variants
+from hw3.similarity import evidence, synth
 from hw3.similarity.bench import wilson_upper
 from hw3.similarity.honest import REFERENCE_SOLUTION, Corpus, Solution, load_corpus
-from hw3.similarity.sources import reference_source
+from hw3.similarity.run import similarity, zip_paths
+from hw3.similarity.sources import reference_answers, reference_source
 from hw3.similarity.stubs import load_stubs
 
 KEY = "hafez:q7_sample"
@@ -136,3 +140,68 @@ def test_honest_pairs_of_the_corpus_set_a_finite_threshold(corpus):
     pairs = {len(values) for values in found.honest.values()}
     assert pairs == {math.comb(1 + 6, 2)}, "every two of the reference and six variants"
     assert 0 < found.unusual <= found.flag < np.inf
+
+
+def test_a_source_that_is_a_corpus_solution_is_calibrated_on_its_own_pairs():
+    corpus = fabricated_corpus()
+    reference = 1 << 0
+    assert evidence.source_pairs(corpus, KEY, 0, reference) == [(1, 0), (2, 0)]
+    assert evidence.source_pairs(corpus, KEY, 1 << 1, reference) == [(2, 0)], (
+        "the student's own out"
+    )
+    every = evidence.source_pairs(corpus, KEY, 0, 0)
+    assert sorted(every) == [(i, j) for i in range(3) for j in range(3) if i != j]
+
+
+def test_ungraded_answers_outside_the_questions_are_in_the_corpus(corpus):
+    """apple_stock's q7_plot answer lands in apple_stock:other: what independent plots share weighs nothing."""
+    stats = corpus.stats["apple_stock:other"]
+    assert stats.solutions == 1 + 6 and stats.canonical_fraction > 0 and not stats.dictated
+    assert corpus.calibrated("apple_stock:other") and corpus.calibrated("hafez:other")
+
+
+def variant_and_copy_class(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(variant students, reference copies): each variant of both notebooks as one student, undisguised,
+    and three copies of the reference disguised by a comment line at the top of each answer cell."""
+    names = ["hafez", "apple_stock"]
+    released = {
+        name: nbformat.read(REPO / "student" / name / f"{name}.ipynb", as_version=4)
+        for name in names
+    }
+    found = {name: load_variants(REPO / "reference" / "variants", name) for name in names}
+    honest = [
+        synth.submission_zip(
+            folder,
+            f"40200{k:04d}",
+            f"Variant{chr(65 + k)}",
+            {name: found[name][k].apply(released[name]) for name in names},
+        )
+        for k in range(min(len(found[name]) for name in names))
+    ]
+    copies = []
+    for k in range(3):
+        notebooks = {}
+        for name in names:
+            answers = reference_answers(name, REPO / "autograder")
+            disguised = {
+                q: [f"# my own solution, take {k}\n" + cell for cell in cells]
+                for q, cells in answers.items()
+            }
+            notebooks[name] = synth.submitted_notebook(released[name], disguised)
+        copies.append(
+            synth.submission_zip(folder, f"40300{k:04d}", f"RefCopy{chr(65 + k)}", notebooks)
+        )
+    return honest, copies
+
+
+def test_a_class_of_the_variants_and_commented_reference_copies_flags_the_copies_alone(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    honest, copies = variant_and_copy_class(folder)
+    result = similarity(paths=zip_paths([folder]), out=tmp_path / "out", release_root=REPO, jobs=1)
+    name = [s.path.name for s in result.submissions]
+    sourced = {name[m.submission] for m in result.matches if m.flag == "source:reference"}
+    assert sourced == {path.name for path in copies}
+    honest_names = {path.name for path in honest}
+    assert not [m for m in result.matches if m.flag and name[m.submission] in honest_names]
+    assert not [p for p in result.pairs if p.flags and {name[p.a], name[p.b]} & honest_names]

@@ -85,8 +85,9 @@ class Corpus:
     def calibrated(self, key: str) -> bool:
         """Whether `key`'s code weighs: enough solutions answer it and its answers are not dictated.
 
-        Code added outside the answer cells (`<assignment>:other`) has no independent solution to
-        compare with: the class alone weighs it.
+        Code outside the graded questions' cells (`<assignment>:other`) always weighs: what no
+        independent solution writes there (a notebook without ungraded answers, a student's own
+        cells) is weighed by the class alone.
         """
         if key.endswith(f":{OTHER}"):
             return True
@@ -127,12 +128,9 @@ class Corpus:
 
 
 def answer_prints(regions) -> dict[str, frozenset]:
-    """{key: fingerprints} of the question regions (code outside the answer cells left out)."""
-    return {
-        key: frozenset(region.prints)
-        for key, region in regions.items()
-        if not key.endswith(f":{OTHER}")
-    }
+    """{key: fingerprints} of every region, `<assignment>:other` included: it holds the answers to
+    ungraded questions (as apple_stock's q7_plot), which independent solutions write too."""
+    return {key: frozenset(region.prints) for key, region in regions.items()}
 
 
 def load_corpus(release_root: Path, stubs: dict[str, Stub], reference: Source | None) -> Corpus:
