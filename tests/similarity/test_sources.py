@@ -93,6 +93,20 @@ def independent(seed: int) -> dict[str, dict[str, list[str]]]:
     }
 
 
+VARIANTS = synth.variant_answers(REPO, list(POOLS))
+
+
+def variant(index: int) -> dict[str, dict[str, list[str]]]:
+    """An honest student who wrote variant `index` of each notebook (a real independent solution).
+
+    The honest students beside a known source that is a pool student: in a class under
+    evidence.CLASS_ESTIMATE_MIN the levels rest on the independent solutions alone, and two pool
+    students share a third to a half of each answer (the pool's few ways per step), more than any
+    two variants do.
+    """
+    return {name: found[index] for name, found in VARIANTS.items()}
+
+
 def copied(answers: dict[str, dict[str, list[str]]], seed: int) -> dict[str, dict[str, list[str]]]:
     rng = random.Random(seed)
     return {
@@ -241,7 +255,7 @@ def test_report_shows_the_sources_the_clusters_and_each_copy_beside_the_referenc
 
 @pytest.fixture(scope="module")
 def earlier_term(tmp_path_factory):
-    """(class folder, earlier-term folder): one student copied the earlier zip, two wrote their own."""
+    """(class folder, earlier-term folder): one student copied the earlier zip, two wrote variants."""
     earlier_folder, folder = (
         tmp_path_factory.mktemp("earlier"),
         tmp_path_factory.mktemp("class-with-earlier"),
@@ -249,8 +263,8 @@ def earlier_term(tmp_path_factory):
     earlier = independent(100)
     write_zip(earlier_folder, 99, earlier)
     write_zip(folder, 1, copied(earlier, 1))
-    write_zip(folder, 2, independent(2))
-    write_zip(folder, 3, independent(3))
+    write_zip(folder, 2, variant(0))
+    write_zip(folder, 3, variant(3))
     return folder, earlier_folder
 
 
@@ -291,8 +305,8 @@ def test_untagged_solution_notebook_has_its_cells_matched_to_questions_by_name(t
     class_folder = tmp_path / "class"
     class_folder.mkdir()
     write_zip(class_folder, 5, copied({"hafez": online}, 5))
-    for number in (6, 7):
-        write_zip(class_folder, number, {"hafez": independent(number)["hafez"]})
+    for number, index in ((6, 1), (7, 4)):
+        write_zip(class_folder, number, {"hafez": variant(index)["hafez"]})
     result = similarity(
         paths=zip_paths([class_folder]),
         out=tmp_path / "out",
