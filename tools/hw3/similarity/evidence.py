@@ -18,9 +18,10 @@ still rare code, while an idiom half the class writes, and the source too, is no
 evidence is the sum over the fingerprints it shares, in every question.
 
 Calibration, from two estimates of what honest pairs share; the higher threshold applies.
-- Independent solutions: any two corpus solutions are an honest pair, written apart (for sources,
-  either one as the source). Judged exactly as two students are (the corpus without them, this
-  class's holders), they give per question the evidence honest pairs reach.
+- Independent solutions: any two corpus solutions are an honest pair, written apart (for a source
+  that is itself a corpus solution, as the reference is, the pairs with it as the source; for any
+  other source, either one as the source). Judged exactly as two students are (the corpus without
+  them, this class's holders), they give per question the evidence honest pairs reach.
 - The class itself: nearly all of its pairs are honest, so the evidence its pairs reach per
   question, zeros included, is the other estimate (against a source: its students, but for the
   source's near-copies), from CLASS_ESTIMATE_MIN students on: in a smaller class one copy would be
