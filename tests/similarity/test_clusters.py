@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from hw3.similarity import clusters
-from hw3.similarity.compare import FLAG_QUESTION_MIN_SHARED, compare
+from hw3.similarity.clusters import SEED_MIN_SIZE
+from hw3.similarity.compare import compare
 from hw3.similarity.sources import Source
 from hw3.similarity.submissions import Region, Submission
 
@@ -102,7 +103,7 @@ def test_leak_copied_in_one_question_is_a_cluster_of_that_question():
 
 def test_natural_steps_and_the_dictated_idiom_form_no_cluster():
     # a way is too small to seed a cluster; the dictated idioms together are not: coverage keeps them out
-    assert PRINTS_PER_WAY < FLAG_QUESTION_MIN_SHARED <= DICTATED_PRINTS * len(KEYS)
+    assert PRINTS_PER_WAY < SEED_MIN_SIZE <= DICTATED_PRINTS * len(KEYS)
     students = fabricated_class(set())
     _, common = compare(students, KEYS, MAX_COMMON)
     assert all(

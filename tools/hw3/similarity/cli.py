@@ -1,7 +1,8 @@
 """Command line of `hw3 similarity`.
 
 hw3 similarity SUBMISSIONS/ --out report/ [--top 20] [--release DIR] [--against EARLIER/ ...]
-hw3 similarity --bench 300 --out /tmp/bench      # time a synthetic class of 300
+                [--starter OLD-RELEASE/ ...]
+hw3 similarity --bench 300 --out /tmp/bench      # time a synthetic class of 300, score what it finds
 """
 
 from __future__ import annotations
@@ -12,33 +13,44 @@ from pathlib import Path
 
 from hw3.errors import EXIT_FINDINGS, EXIT_OK, Hw3Error, run_verb
 from hw3.project import find_repository
+from hw3.similarity.bench import bench, bench_lines
 from hw3.similarity.compare import COMMON_FRACTION, COMMON_MIN
 from hw3.similarity.run import (
     DEFAULT_JOBS,
     DEFAULT_TOP,
-    bench,
     load_note,
     similarity,
     summary,
     zip_paths,
 )
 
-EPILOG = """outputs, in DIR:
-  similarity.csv  one row per pair of submissions sharing anything, flagged pairs first (columns unchanged:
-                  rank, students, files, flagged, score, shared fingerprints, outputs, one column per question,
-                  evidence)
+EPILOG = """Evidence, not verdicts: shared code weighs, in bits, how rare it is among independent correct solutions
+(the reference and reference/variants/) and the other classmates; code an independent solution also writes, and
+questions whose TODO dictates the answer, weigh nothing. "unusually similar": at most 1 honest pair in 1,000
+shares as much; "flagged": at most 1 honest student in 1,000 is; both measured on pairs of independent solutions.
+outputs, in DIR:
+  similarity.csv  one row per pair of submissions sharing anything, flagged pairs first, then by bits (columns
+                  kept: rank, students, files, flagged, score (containment), shared fingerprints, outputs, one
+                  column per question, evidence; then evidence_bits, unusual_from_bits, flagged_from_bits,
+                  verdict, honest_share, rare_lines)
   sources.csv     known sources: one row per submission and source sharing code, flagged `source:<name>` first:
                   rank, student, file, source, flagged, score, shared_fingerprints, one column per question
-                  (the share of the smaller answer), evidence. Sources: the release's reference solution (unless
-                  --no-reference) and each zip or notebook under --against, named by its file stem
+                  (the share of the smaller answer), evidence, and the same evidence columns. Sources: the
+                  release's reference solution (unless --no-reference) and each zip or notebook under --against,
+                  named by its file stem
   clusters.csv    one row per member of each cluster: code held by more submissions than --max-common (so the
                   pairs ignore it) that is most of their answers: a solution copied by many. Columns: cluster,
                   members, fingerprints, questions (question=fingerprints; ...), source (the known source holding
                   most of it) and source_share, student, file, share (of the cluster's code it holds), coverage
                   (of its own code in those questions that is the cluster's)
-  similarity.html the same, with the top pairs and source matches side by side, shared code highlighted
+  similarity.html the same, with the thresholds and what independent solutions share per question, and the
+                  top pairs and source matches side by side: the rare lines with why each is rare, shared code
+                  highlighted
+Starter code: every cell provided by any release of a notebook (the git history of the release's student/, and
+--starter) is subtracted, so students who started from an earlier release do not look alike.
 exit: 0 written, 1 written but fewer than two readable submissions, 2 usage error (bad path, no release).
 examples: hw3 similarity submissions/ --out similarity/ --against earlier-terms/ online-solutions/
+          hw3 similarity submissions/ --out similarity/ --starter release-2024-10-01.zip
           hw3 similarity --bench 300 --out /tmp/bench"""
 
 
@@ -89,6 +101,15 @@ def parse_args(argv):
         "Quera zips, solution notebooks (.ipynb), or folders of them",
     )
     parser.add_argument(
+        "--starter",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="earlier releases of the notebooks students may have started from (folders or zips holding "
+        "<name>.ipynb), besides the git history of the release's student/: their provided cells are starter code",
+    )
+    parser.add_argument(
         "--no-reference",
         action="store_true",
         help="do not compare with the reference solution in the release's autograder/",
@@ -131,9 +152,12 @@ def similarity_main(argv=None) -> int:
             if args.release is not None
             else find_repository(option="--release DIR").root
         )
-        if args.bench is not None and (args.paths or args.against or args.no_reference):
+        if args.bench is not None and (
+            args.paths or args.against or args.no_reference or args.starter
+        ):
             raise Hw3Error(
-                "--bench builds its own class and known sources: drop PATHs, --against and --no-reference"
+                "--bench builds its own class and known sources: drop PATHs, --against, --starter "
+                "and --no-reference"
             )
         if args.bench is not None:
             timed = bench(
@@ -145,24 +169,8 @@ def similarity_main(argv=None) -> int:
                 jobs=args.jobs,
             )
             print(summary(timed.comparison, args.out, args.jobs))
-            print(
-                f"CPU time, this process and its workers: {timed.cpu_seconds:.1f} s (wall time above grows with "
-                f"other load on the machine; {load_note()})"
-            )
-            print(
-                f"copies of a classmate flagged with their original: {timed.planted_flagged} of {timed.planted}"
-            )
-            caught = ", ".join(
-                f"source:{source} {hit} of {count}"
-                for source, (count, hit) in timed.source_copies.items()
-            )
-            print(
-                f"copies of a known source flagged with it or clustered: {caught or 'none planted'}"
-            )
-            print(
-                f"false alarms: {timed.false_pairs} flagged pair(s) of different origins, {timed.false_sources} "
-                f"source flag(s) on students who did not copy it, {timed.false_clusters} cluster(s) mixing origins"
-            )
+            for line in bench_lines(timed, load_note()):
+                print(line)
             return EXIT_OK
         if not args.paths:
             raise Hw3Error("give the folder of Quera zips (or the zips), or --bench N")
@@ -172,6 +180,7 @@ def similarity_main(argv=None) -> int:
             release_root=release,
             reference=not args.no_reference,
             against=args.against,
+            starter=args.starter,
             top=args.top,
             max_common=args.max_common,
             jobs=args.jobs,

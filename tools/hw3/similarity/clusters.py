@@ -11,8 +11,8 @@ by nearly the same set of submissions. So fingerprints are grouped by who holds 
 - its members are the submissions holding at least CLUSTER_MEMBER_SHARE of the seed's fingerprints;
 - the cluster's code is every common fingerprint of the seed's questions that CLUSTER_CORE_SHARE
   of the members hold (a copied answer holds idioms others write too);
-- it is a cluster when the seed is large enough to flag one question (FLAG_QUESTION_MIN_SHARED
-  fingerprints) and the cluster's code is most of its members' common code in those questions
+- it is a cluster when the seed is large (SEED_MIN_SIZE fingerprints, a copied answer of a few
+  lines) and the cluster's code is most of its members' common code in those questions
   (median coverage at least CLUSTER_MIN_COVERAGE): one natural idiom is a small part of an answer,
   and so are all the idioms nearly everyone writes, taken together.
 """
@@ -23,7 +23,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from hw3.similarity.compare import FLAG_QUESTION_MIN_SHARED, source_regions
+from hw3.similarity.compare import source_regions
 from hw3.similarity.sources import Source
 from hw3.similarity.submissions import Submission
 
@@ -31,6 +31,7 @@ CLUSTER_SIMILARITY = 0.8  # holder sets this alike (Jaccard) hold the same copie
 SEED_MIN_PRINTS = (
     2  # copied code comes in runs held by one set: a holder set of one fingerprint seeds nothing
 )
+SEED_MIN_SIZE = 20  # fingerprints of a seed that makes a cluster: several lines of one answer
 CLUSTER_MEMBER_SHARE = 0.5  # a submission holding this share of a seed's fingerprints is a member
 CLUSTER_CORE_SHARE = (
     0.8  # a common fingerprint this share of the members hold is the cluster's code
@@ -141,7 +142,7 @@ def as_cluster(
     Coverage is over a member's common code only (what the pairs ignore): code of its own, or that
     it shares with few, neither makes a cluster nor hides one.
     """
-    if len(seed) < FLAG_QUESTION_MIN_SHARED:
+    if len(seed) < SEED_MIN_SIZE:
         return None
     held: Counter = Counter()
     for item in seed:

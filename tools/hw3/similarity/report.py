@@ -17,20 +17,122 @@ from markupsafe import Markup, escape
 
 from hw3.common.atomic import write_atomic
 from hw3.common.templates import html_environment
-from hw3.similarity import fingerprints
+from hw3.similarity import fingerprints, rare
 from hw3.similarity.compare import (
     Pair,
     SourceMatch,
+    Weigher,
     is_run_specific,
     shared_outputs,
+    source_own,
     source_regions,
 )
+from hw3.similarity.evidence import BIN, FLAG_STUDENT_RATE, UNUSUAL_PAIR_RATE, Threshold
 from hw3.similarity.results import Comparison
 
 MAX_SHOWN_OUTPUTS = 20
+RARE_ROWS = 100  # CSV rows (besides those with a verdict) whose rare lines are written out
+RARE_IN_CSV = 3  # rare blocks per row in the CSV, most bits first
+# columns added after `evidence` (the columns before it are the contract TAs' scripts read)
+EVIDENCE_COLUMNS = [
+    "evidence_bits",
+    "unusual_from_bits",
+    "flagged_from_bits",
+    "verdict",
+    "honest_share",
+    "rare_lines",
+]
 TABLE_ROWS = 100  # pairs and source matches listed in the tables (all flagged ones too); the CSVs have them all
 TEMPLATES = Path(__file__).parent / "templates"
 ENVIRONMENT = html_environment(TEMPLATES)
+
+
+def weigher(result: Comparison) -> Weigher:
+    return Weigher(result.corpus, result.calibrations.counts)
+
+
+def weighed(
+    bits: dict[int, float], holders: dict, aside: frozenset, solutions: int
+) -> list[tuple[int, float, int, int]]:
+    """(fingerprint, bits, other classmates holding it, corpus solutions judged) for `rare.rare_blocks`."""
+    return [
+        (value, share, len(holders.get(value, frozenset()) - aside), solutions)
+        for value, share in sorted(bits.items())
+    ]
+
+
+def pair_rare(result: Comparison, pair: Pair) -> dict[str, list[rare.RareBlock]]:
+    """{key: the rare blocks the two answers share}, questions in notebook order."""
+    if result.calibrations is None:
+        return {}
+    weigh = weigher(result)
+    left_out = weigh.excluded(weigh.own(pair.a), weigh.own(pair.b))
+    a, b = result.submissions[pair.a], result.submissions[pair.b]
+    both = frozenset((pair.a, pair.b))
+    found = {}
+    for key in result.keys:
+        if pair.question_bits.get(key, 0.0) <= 0:
+            continue
+        excluded = left_out.get(key, 0)
+        shared = (set(a.regions[key].prints) & set(b.regions[key].prints)) - result.common[key]
+        holders = result.calibrations.counts.holders[key]
+        bits = weigh.pair_bits(key, shared, pair.a, pair.b, excluded)
+        solutions = (result.corpus.answered.get(key, 0) & ~excluded).bit_count()
+        rows = weighed(bits, holders, both, solutions)
+        found[key] = rare.rare_blocks(a.regions[key], b.regions[key], rows, others(result, key))
+    return found
+
+
+def match_rare(result: Comparison, match: SourceMatch) -> dict[str, list[rare.RareBlock]]:
+    """{key: the rare blocks a submission shares with a known source}."""
+    if result.calibrations is None:
+        return {}
+    weigh = weigher(result)
+    source = result.sources[match.source]
+    regions = source_regions(source, result.keys)
+    left_out = weigh.excluded(
+        weigh.own(match.submission), source_own(source, result.keys, result.corpus)
+    )
+    mine = result.submissions[match.submission]
+    view = result.calibrations.source_views[match.source]
+    counts, me = result.calibrations.counts, frozenset((match.submission,))
+    found = {}
+    for key in result.keys:
+        if match.question_bits.get(key, 0.0) <= 0:
+            continue
+        excluded = left_out.get(key, 0)
+        shared = set(mine.regions[key].prints) & set(regions[key].prints)
+        bits = weigh.source_bits(key, shared, match.submission, excluded, view)
+        solutions = (result.corpus.answered.get(key, 0) & ~excluded).bit_count()
+        rows = weighed(bits, counts.holders[key], view.near | me, solutions)
+        looked_at = view.classmates(counts, key, me)
+        found[key] = rare.rare_blocks(mine.regions[key], regions[key], rows, looked_at)
+    return found
+
+
+def others(result: Comparison, key: str) -> int:
+    """Classmates other than the two compared that answered `key`."""
+    return result.calibrations.counts.answered.get(key, 2) - 2
+
+
+def evidence_cells(
+    result: Comparison, item: Pair | SourceMatch, blocks: dict | None, first_side
+) -> list:
+    """The EVIDENCE_COLUMNS of one CSV row; `blocks` None when its rare lines are not written out."""
+    threshold = item.threshold
+    share = threshold.honest_share(item.bits) if threshold else None
+    lines = []
+    for key, found in (blocks or {}).items():
+        lines += [(b.bits, rare.summary(key, b, first_side.regions[key])) for b in found]
+    lines.sort(key=lambda line: -line[0])
+    return [
+        f"{item.bits:.1f}",
+        "" if threshold is None or threshold.unusual is None else f"{threshold.unusual:.1f}",
+        "" if threshold is None or threshold.flag is None else f"{threshold.flag:.1f}",
+        item.verdict,
+        "" if share is None else f"{share:.2g}",
+        " | ".join(text for _, text in lines[:RARE_IN_CSV]),
+    ]
 
 
 def write_csv(path: Path, result: Comparison) -> None:
@@ -49,12 +151,14 @@ def write_csv(path: Path, result: Comparison) -> None:
         "outputs_score",
         *result.keys,
         "evidence",
+        *EVIDENCE_COLUMNS,
     ]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for rank, pair in enumerate(result.pairs, start=1):
             a, b = result.submissions[pair.a], result.submissions[pair.b]
+            blocks = pair_rare(result, pair) if pair.verdict or rank <= RARE_ROWS else None
             per_question = [
                 f"{pair.questions[k][1]:.3f}" if k in pair.questions else "" for k in result.keys
             ]
@@ -73,6 +177,7 @@ def write_csv(path: Path, result: Comparison) -> None:
                     f"{pair.outputs_score:.3f}",
                     *per_question,
                     pair.evidence,
+                    *evidence_cells(result, pair, blocks, a),
                 ]
             )
 
@@ -89,12 +194,14 @@ def write_sources_csv(path: Path, result: Comparison) -> None:
         "shared_fingerprints",
         *result.keys,
         "evidence",
+        *EVIDENCE_COLUMNS,
     ]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for rank, match in enumerate(result.matches, start=1):
             submission, source = result.submissions[match.submission], result.sources[match.source]
+            blocks = match_rare(result, match) if match.verdict or rank <= RARE_ROWS else None
             per_question = [
                 f"{match.questions[k][1]:.3f}" if k in match.questions else "" for k in result.keys
             ]
@@ -109,6 +216,7 @@ def write_sources_csv(path: Path, result: Comparison) -> None:
                     match.shared,
                     *per_question,
                     match.evidence,
+                    *evidence_cells(result, match, blocks, submission),
                 ]
             )
 
@@ -215,9 +323,22 @@ def region_cells(region, shared: set) -> list[dict]:
     ]
 
 
+def rare_view(blocks, a, b) -> list[dict]:
+    """The rare blocks of one question as rows: A's lines, B's lines, why rare."""
+    return [
+        {
+            "a": "\n".join(block.text(a, block.lines_a)),
+            "b": "\n".join(block.text(b, block.lines_b)),
+            "why": rare.why(block),
+        }
+        for block in blocks
+    ]
+
+
 def pair_view(result: Comparison, rank: int, pair: Pair) -> dict:
     """What the template shows of one top pair."""
     a, b = result.submissions[pair.a], result.submissions[pair.b]
+    blocks = pair_rare(result, pair)
     questions = []
     for key in result.keys:
         if key in pair.questions:
@@ -229,6 +350,8 @@ def pair_view(result: Comparison, rank: int, pair: Pair) -> dict:
                     "key": key,
                     "count": count,
                     "score": score,
+                    "bits": pair.question_bits.get(key, 0.0),
+                    "rare": rare_view(blocks.get(key, []), region_a, region_b),
                     "a": region_cells(region_a, shared),
                     "b": region_cells(region_b, shared),
                 }
@@ -243,6 +366,7 @@ def pair_view(result: Comparison, rank: int, pair: Pair) -> dict:
         "pair": pair,
         "a": a,
         "b": b,
+        "share": pair.threshold.honest_share(pair.bits) if pair.threshold else None,
         "questions": questions,
         "outputs": outputs,
         "outputs_total": len(units),
@@ -254,6 +378,7 @@ def match_view(result: Comparison, rank: int, match: SourceMatch) -> dict:
     """What the template shows of one top source match: each shared question, the submission beside the source."""
     submission, source = result.submissions[match.submission], result.sources[match.source]
     regions = source_regions(source, result.keys)
+    blocks = match_rare(result, match)
     questions = []
     for key in result.keys:
         if key in match.questions:
@@ -265,6 +390,8 @@ def match_view(result: Comparison, rank: int, match: SourceMatch) -> dict:
                     "key": key,
                     "count": count,
                     "score": score,
+                    "bits": match.question_bits.get(key, 0.0),
+                    "rare": rare_view(blocks.get(key, []), mine, theirs),
                     "a": region_cells(mine, shared),
                     "b": region_cells(theirs, shared),
                 }
@@ -274,7 +401,40 @@ def match_view(result: Comparison, rank: int, match: SourceMatch) -> dict:
         "match": match,
         "submission": submission,
         "source": source,
+        "share": match.threshold.honest_share(match.bits) if match.threshold else None,
         "questions": questions,
+    }
+
+
+def calibration_view(result: Comparison) -> dict:
+    """What the report says about the corpus and the thresholds every comparison without left-out solutions uses."""
+    pairs = result.calibrations.for_pair({}) if result.calibrations else Threshold(None, None, 0.0)
+    sources = (
+        result.calibrations.for_source({}) if result.calibrations else Threshold(None, None, 0.0)
+    )
+    rows = []
+    for key in result.keys:
+        stats = result.corpus.stats.get(key)
+        if stats is None:
+            continue
+        honest = pairs.honest.get(key, [])
+        rows.append(
+            {
+                "key": key,
+                "stats": stats,
+                "calibrated": result.corpus.calibrated(key),
+                "honest_median": sorted(honest)[len(honest) // 2] if honest else None,
+                "honest_max": max(honest) if honest else None,
+            }
+        )
+    return {
+        "pairs": pairs,
+        "sources": sources,
+        "rows": rows,
+        "solutions": [s.name for s in result.corpus.solutions],
+        "unusual_rate": UNUSUAL_PAIR_RATE,
+        "student_rate": FLAG_STUDENT_RATE,
+        "bin": BIN,
     }
 
 
@@ -297,6 +457,7 @@ def write_html(path: Path, result: Comparison, top: int) -> None:
     ]
     page = ENVIRONMENT.get_template("report.html.j2").render(
         result=result,
+        calibration=calibration_view(result),
         flagged=flagged,
         top=top,
         listed=listed,

@@ -1,7 +1,8 @@
 """What `hw3 similarity` found: the one result its API returns and its report shows.
 
-Built by `run.similarity` from the pairs and source matches (`compare.py`) and the clusters
-(`clusters.py`); read by `report.py`.
+Built by `run.similarity` from the pairs and source matches (`compare.py`, weighed and judged by
+`evidence.py` on the independent solutions of `honest.py`) and the clusters (`clusters.py`); read
+by `report.py`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 
 from hw3.similarity.clusters import Cluster
 from hw3.similarity.compare import Pair, SourceMatch
+from hw3.similarity.evidence import Calibrations
+from hw3.similarity.honest import Corpus
 from hw3.similarity.sources import Source
 from hw3.similarity.submissions import Submission
 
@@ -32,4 +35,6 @@ class Comparison:
         default_factory=list
     )  # sharing anything with a source, strongest first
     clusters: list[Cluster] = field(default_factory=list)  # largest first
+    corpus: Corpus = field(default_factory=Corpus)  # the independent solutions that weigh the code
+    calibrations: Calibrations | None = None  # the thresholds, per set of corpus solutions left out
     timings: dict[str, float] = field(default_factory=dict)

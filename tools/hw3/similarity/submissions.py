@@ -102,12 +102,18 @@ def build_region(
 
 
 def question_region(nb, indices: list[int], stub: Stub, question: str) -> Region:
-    """Region of one question: its answer cells, diffed line by line against the stub's."""
+    """Region of one question: its answer cells, diffed line by line against the stub of each release."""
     cells = [(i, nb.cells[i].source[:MAX_SOURCE_CHARS]) for i in indices]
-    stub_lines = [line for source in stub.questions[question] for line in source.splitlines()]
+    versions = stub.question_versions.get(question) or [stub.questions[question]]
     starter: dict[int, set[int]] = {}
     for position, (_, source) in enumerate(cells):
-        starter[position] = starter_line_numbers(source.splitlines(), stub_lines)
+        lines = source.splitlines()
+        starter[position] = set().union(
+            *(
+                starter_line_numbers(lines, [line for s in sources for line in s.splitlines()])
+                for sources in versions
+            )
+        )
     return build_region(
         cells,
         lambda position, n, line: n in starter[position],

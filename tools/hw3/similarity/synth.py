@@ -2,12 +2,16 @@
 
 `disguise` is what a student hiding a copy does: rename the local variables, respace the operators,
 add comments and blank lines. `write_class` writes a class of Quera zips built from the released
-notebooks. Independent students compose their answers from the pool of independently written
-ones (`pool.py`), each in their own disguise, plus helpers of their own and snippets a few
-classmates share, and their run prints its own training log, timings, progress bars, sampled text
-and plots. Planted among them: one student in 15 copies the reference solution and one in 30 an
-earlier term's submission (written beside the class, to pass with --against), each lightly
-disguised with one small change; one in 50 copies a classmate's executed notebook, outputs and all.
+notebooks. Independent students are of two kinds. Pool students compose their answers from the
+pool of independently written steps (`pool.py`), each in their own disguise, plus helpers of their
+own and snippets a few classmates share. Variant students answer with the real independent
+solutions of `reference/variants/` (`hw3.calibration.variants`), one per question, disguised: as
+many as there are variants, in a Latin square, so no two of them hand in the same variant of any
+question (two honest students never write one text). Every run prints its own training log,
+timings, progress bars, sampled text and plots. Planted among them: one student in 15 copies the
+reference solution and one in 30 an earlier term's submission (written beside the class, to pass
+with --against), each lightly disguised with one small change; one in 50 copies a classmate's
+executed notebook, outputs and all.
 """
 
 import base64
@@ -20,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 
+from hw3.calibration.variants import load_variants
 from hw3.common.answers import answer_cells
 from hw3.common.pdfwrite import one_page_pdf
 from hw3.registry import release_registry
@@ -40,6 +45,7 @@ EARLIER_TERM = (
     "EarlierTermStudent",
 )  # the earlier term's submission, written beside the class
 EARLIER_FOLDER = "earlier-term"
+POOL, VARIANT, COPY, SOURCE_COPY = "pool", "variant", "copy", "source copy"  # kinds of student
 SHARED_SNIPPETS_PER_STUDENT = (
     1  # per answer: two alike would be most of what the two wrote there, a false copy
 )
@@ -179,6 +185,7 @@ class SyntheticClass:
     against: list[Path] = field(
         default_factory=list
     )  # the earlier term's zip, to pass with --against
+    kinds: dict[str, str] = field(default_factory=dict)  # zip -> POOL, VARIANT, COPY or SOURCE_COPY
 
 
 def disguise(source: str, rng: random.Random, keep: frozenset = fingerprints.BUILTIN_NAMES) -> str:
@@ -430,6 +437,34 @@ def write_earlier_term(
     return path, answers
 
 
+def variant_answers(release_root: Path, names) -> dict[str, list[dict[str, list[str]]]]:
+    """{assignment: each variant's answers ({question: cell sources})} of `reference/variants/`."""
+    found = {}
+    for name in names:
+        folder = release_root / "reference" / "variants"
+        variants = load_variants(folder, name) if (folder / name).is_dir() else []
+        found[name] = []
+        for variant in variants:
+            answers: dict[str, list[str]] = {}
+            for question, source in variant.cells:
+                answers.setdefault(question, []).append(source)
+            found[name].append(answers)
+    return found
+
+
+def latin_answers(
+    variants: dict[str, list[dict[str, list[str]]]], student: int, shifts: dict[str, int]
+) -> dict[str, dict[str, list[str]]]:
+    """Variant student `student`'s answers: per question the variant `(student + shift) mod count`."""
+    found = {}
+    for name, answers in variants.items():
+        questions = list(answers[0])
+        found[name] = {
+            q: answers[(student + shifts[f"{name}:{q}"]) % len(answers)][q] for q in questions
+        }
+    return found
+
+
 def write_class(folder: Path, count: int, release_root: Path) -> SyntheticClass:
     """Write `count` synthetic zips into `folder`, and the earlier term's zip into `folder/earlier-term/`.
 
@@ -458,6 +493,19 @@ def write_class(folder: Path, count: int, release_root: Path) -> SyntheticClass:
         count - 1: 0
     }
     copies_reference, copies_earlier = source_roles(count, set(copies), rng)
+    variants = {
+        name: found for name, found in variant_answers(release_root, stubs).items() if found
+    }
+    taken = set(copies) | set(copies_reference) | set(copies_earlier)
+    free = [index for index in range(count) if index not in taken]
+    writers = min((len(found) for found in variants.values()), default=0)
+    writers = min(writers, len(free) - MIN_INDEPENDENT) if len(free) > MIN_INDEPENDENT else 0
+    variant_students = {index: k for k, index in enumerate(sorted(rng.sample(free, writers)))}
+    shifts = {
+        f"{name}:{q}": rng.randrange(len(found))
+        for name, found in variants.items()
+        for q in found[0]
+    }
     planted, earlier, earlier_name = SyntheticClass(), {}, ""
     if copies_earlier:
         path, earlier = write_earlier_term(
@@ -468,6 +516,11 @@ def write_class(folder: Path, count: int, release_root: Path) -> SyntheticClass:
     written = {}
     for index in range(count):
         student_rng = random.Random(f"{count}-{index}")
+        own_variants = (
+            latin_answers(variants, variant_students[index], shifts)
+            if index in variant_students
+            else {}
+        )
         notebooks = {}
         for name, (stub, keep, cells, reference) in stubs.items():
             outputs = student_outputs(stub, student_rng)
@@ -482,6 +535,11 @@ def write_class(folder: Path, count: int, release_root: Path) -> SyntheticClass:
                 answers = light_copy(reference, keep, student_rng)
             elif index in copies_earlier:
                 answers = light_copy(earlier[name], keep, student_rng)
+            elif name in own_variants:
+                answers = {
+                    q: [disguise(s, student_rng, keep) for s in sources]
+                    for q, sources in own_variants[name].items()
+                }
             else:
                 answers = own_answers(cells, pools[name], keep, snippets, student_rng, str(index))
             notebooks[name] = {"answers": answers, "outputs": outputs}
@@ -498,10 +556,13 @@ def write_class(folder: Path, count: int, release_root: Path) -> SyntheticClass:
             original = zip_name(*student_identity(copies[index]))
             planted.pair_copies.append((original, file))
             planted.origins[file] = planted.origins[original]
+            planted.kinds[file] = COPY
         elif index in copies_reference or index in copies_earlier:
             source = REFERENCE if index in copies_reference else earlier_name
             planted.source_copies.setdefault(source, []).append(file)
             planted.origins[file] = source
+            planted.kinds[file] = SOURCE_COPY
         else:
             planted.origins[file] = file
+            planted.kinds[file] = VARIANT if index in variant_students else POOL
     return planted
