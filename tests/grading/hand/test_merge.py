@@ -290,6 +290,7 @@ def test_a_rerun_without_manual_remerges_the_last_scores_and_says_so_else_remove
     assert "removed final_grades.csv, quera_totals.csv, report.html (from an earlier merge)" in err
     assert not (out / "final_grades.csv").exists() and not (out / "report.html").exists()
     feedback = (out / "feedback" / f"{zips['partial'].stem}.md").read_text(encoding="utf-8")
+    # the merged section is gone; the header still names the hand-graded part as still to come
     assert "## Graded by hand" not in feedback and "this is not your final grade" in feedback
 
 
