@@ -163,15 +163,15 @@ def train_model(model, train_xy, val_xy, steps, lr=1e-3, batch_size=64, eval_eve
             history["train_loss"].append(running / n_running)
             history["val_loss"].append(val_loss)
             running, n_running = 0.0, 0
+            bar.set_postfix(val_loss=f"{val_loss:.4f}", best=f"{min(val_loss, history['best_val_loss']):.4f}")
             if val_loss < history["best_val_loss"]:
                 history["best_step"], history["best_val_loss"] = step, val_loss
                 best_state = copy.deepcopy(model.state_dict())
                 bad_evals = 0
             else:
                 bad_evals += 1
-            bar.set_postfix(val_loss=f"{val_loss:.4f}", best=f"{history['best_val_loss']:.4f}")
-            if patience is not None and bad_evals >= patience:
-                break
+                if patience is not None and bad_evals >= patience:
+                    break
     bar.close()
     model.load_state_dict(best_state)
     return model, history

@@ -184,7 +184,8 @@ def train_model(model, train_xy, val_xy, steps, lr=1e-3, batch_size=64, eval_eve
                 best_index = len(val_losses) - 1
                 best_weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
             bar.set_postfix(val=f"{val_losses[-1]:.4f}", best=f"{val_losses[best_index]:.4f}")
-            if patience is not None and len(val_losses) - 1 - best_index >= patience:
+            since_best = len(val_losses) - 1 - best_index              # 0 right after an improvement
+            if patience is not None and since_best > 0 and since_best >= patience:
                 break
     if best_weights is not None:
         model.load_state_dict(best_weights)

@@ -114,7 +114,7 @@ def train_chunk(model, x, y, state, optimizer, clip=1.0):
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), max_norm=clip)
     optimizer.step()
-    return float(loss.detach()), state
+    return float(loss.detach()), detach_state(state)
 
 
 # %% q6_perplexity
@@ -138,6 +138,8 @@ def evaluate_perplexity(model, ids, seq_len=256):
 # %% q7_sample
 def sample(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, generator=None):
     """Continue `prompt` by `length` sampled characters; returns the new characters (str)."""
+    if temperature < 0:
+        raise ValueError("temperature must not be negative")
     params = list(model.parameters())
     device = params[0].device if params else torch.device("cpu")
     model.eval()
@@ -151,7 +153,7 @@ def sample(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, gener
                 choice = last.argmax(dim=-1, keepdim=True)             # (1, 1)
             else:
                 last = last / temperature
-                if top_k:
+                if top_k is not None and top_k > 0:
                     k = min(int(top_k), last.shape[-1])
                     threshold = last.topk(k, dim=-1).values[:, -1:]   # (1, 1)
                     last = torch.where(last >= threshold, last, torch.full_like(last, -math.inf))

@@ -165,6 +165,8 @@ def evaluate_perplexity(model, ids, seq_len=256):
 # %% q7_sample
 def sample(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, generator=None):
     """Continue `prompt` by `length` sampled characters; returns the new characters (str)."""
+    if temperature < 0:
+        raise ValueError(f"negative temperature {temperature}")
     device = torch.device("cpu")
     for p in model.parameters():
         device = p.device

@@ -114,7 +114,7 @@ def train_chunk(model, x, y, state, optimizer, clip=1.0):
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()
-    return loss.item(), new_state
+    return loss.item(), detach_state(new_state)
 
 
 # %% q6_perplexity
@@ -138,6 +138,8 @@ def evaluate_perplexity(model, ids, seq_len=256):
 # %% q7_sample
 def sample(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, generator=None):
     """Continue `prompt` by `length` sampled characters; returns the new characters (str)."""
+    if temperature < 0:
+        raise ValueError("temperature must be 0 or more")
     device = next(model.parameters(), torch.empty(0)).device
     model.eval()
     new_chars = []

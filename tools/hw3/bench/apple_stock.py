@@ -7,6 +7,8 @@ Reports, on this machine with torch pinned to one thread:
   grading budget (each seed also graded by `otter run`) and at the student budget, where the notebook
   also trains the textbook design (min-max scaled price levels) and the GRU;
 - price baselines computed here from the CSV (persistence, 5-day mean, least squares on 30 closes);
+- at the student budget, the textbook network's outputs on the test days (on the min-max axis of the
+  training closes) and both networks' validation losses per evaluation;
 - realistic broken solutions ("mutants", below): their `otter run` scores and the q6 ratio, and the
   margins of q6's two factors against the reference's worst seed and the best broken solution.
 
@@ -74,10 +76,16 @@ def _bench_probe(env):
         out["student_path_error"] = repr(err)
     if "textbook_rmse" in env:
         out["textbook_ratio"] = float(env["textbook_rmse"]) / persistence
+        # on the min-max axis of the training closes: what the textbook network output on the test days
+        out["textbook_output_min"] = float(_np.min(env["level_out"]))
+        out["textbook_output_max"] = float(_np.max(env["level_out"]))
+        out["textbook_val_loss"] = [float(v) for v in env["level_history"]["val_loss"]]
+        out["textbook_best_step"] = int(env["level_history"]["best_step"])
     if "gru_report" in env:
         out["gru_ratio"] = float(env["gru_report"]["rmse"]) / persistence
     if "history" in env:
         out["best_step"], out["last_step"] = env["history"]["best_step"], env["history"]["step"][-1]
+        out["val_loss"] = [float(v) for v in env["history"]["val_loss"]]
     return out
 
 

@@ -5,7 +5,9 @@ Reports, on this machine (threads pinned):
 - test perplexity at the grading budget over several seeds, beside the `q6_perplexity` threshold
   and the values of an untrained model and of a model trained with unshifted targets;
 - validation and test perplexity at the student budget (2 threads) over several seeds, with wall and
-  CPU seconds of the training cell, and character n-grams (modified Kneser-Ney, n = 2..8).
+  CPU seconds of the training cell, the test split's bits per character by position in the word
+  (a word's first letter, a letter inside a word, a space), and character n-grams (modified
+  Kneser-Ney, n = 1..8).
 
 JSON keys that TAs' scripts read: `student_budget.test_ppl` (the mean over `student_budget.seeds`;
 each seed's run is in `student_budget_seeds`) and `best_ngram.test_ppl` (the order chosen on validation).
@@ -32,13 +34,32 @@ NAME = "hafez"
 DEFAULT_SEEDS = (42, 0, 1, 2, 3)
 DEFAULT_STUDENT_SEEDS = (713, 1, 2)  # 713 is the seed of the students' copy
 STUDENT_THREADS = "2"
-NGRAM_ORDERS = range(2, 9)
+NGRAM_ORDERS = range(1, 9)
 SEED_LINE = re.compile(r"^rng_seed = \d+$", re.M)
 THRESHOLD = re.compile(r"max_test_perplexity = ([\d.]+)")
 TRAINING_CELL_MARK = "losses = train_lm("
 TIMER = "train_seconds = round(time.perf_counter() - started, 1)  # the training cell's `started`"
 PROBE = """
 import json
+
+
+def bits_by_position(model, ids, text):
+    \"\"\"Mean bits per character of text[1:] by where the character stands: a word's first letter, a
+    letter inside a word, a space (the model reads the whole text as one stream, as evaluate_perplexity does).\"\"\"
+    model.eval()
+    with torch.no_grad():
+        logits, _ = model(ids[:-1].unsqueeze(0).to(DEVICE))
+        bits = F.cross_entropy(logits[0].float(), ids[1:].to(DEVICE), reduction="none").cpu() / math.log(2)
+    kinds = {"word_start": [], "inside_word": [], "space": []}
+    for i, cost in enumerate(bits.tolist(), start=1):
+        ch, before = text[i], text[i - 1]
+        if ch == " ":
+            kinds["space"].append(cost)
+        elif ch != "\\n":
+            kinds["word_start" if before in " \\n" else "inside_word"].append(cost)
+    return {kind: sum(costs) / len(costs) for kind, costs in kinds.items()}
+
+
 torch.manual_seed(0)
 untrained = CharLSTM(VOCAB_SIZE, EMBED_DIM, HIDDEN_SIZE, NUM_LAYERS, DROPOUT).to(DEVICE)
 Path("probe.json").write_text(json.dumps({
@@ -46,6 +67,7 @@ Path("probe.json").write_text(json.dumps({
     "val_ppl": evaluate_perplexity(model, val_ids),
     "untrained_test_ppl": evaluate_perplexity(untrained, test_ids),
     "train_steps": TRAIN_STEPS,
+    "test_bits_by_position": bits_by_position(model, test_ids, test_text),
     "train_seconds": globals().get("train_seconds"),  # set by TIMER, when the notebook is cut after training
     "kernel_cpu_seconds": time.process_time(),
 }))
@@ -129,7 +151,8 @@ def student_runs(
 
 
 def summarise_student(runs: list[dict]) -> dict:
-    """Mean validation and test perplexity and seconds over the student-budget seeds, and the worst test value."""
+    """Mean validation and test perplexity, bits by position and seconds over the student-budget seeds, and the
+    worst test value."""
 
     def mean(key: str) -> float:
         return round(sum(r[key] for r in runs) / len(runs), 3)
@@ -144,6 +167,10 @@ def summarise_student(runs: list[dict]) -> dict:
         "seconds": mean("seconds"),
         "cpu_seconds": mean("cpu_seconds"),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "test_bits_by_position": {
+            kind: round(sum(r["test_bits_by_position"][kind] for r in runs) / len(runs), 3)
+            for kind in runs[0].get("test_bits_by_position", {})
+        },
     }
 
 
