@@ -290,7 +290,7 @@ def attacks() -> list[Attack]:
             "DL_HW3__4015210107__PatchComparisons.zip",
             fx.submission(fx.with_cell(nb, PATCH_COMPARISONS)),
             "ok",
-            flag="tampered(torch.allclose",
+            flag="tampered(math.isclose,numpy.isclose,torch.allclose,torch.equal)",
         ),
         Attack(
             "DL_HW3__4015210108__OtterIgnore.zip",
