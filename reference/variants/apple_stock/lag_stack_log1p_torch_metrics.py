@@ -165,7 +165,7 @@ def train_model(model, train_xy, val_xy, steps, lr=1e-3, batch_size=64, eval_eve
                 best = {"step": step, "loss": val_loss, "weights": copy.deepcopy(model.state_dict())}
             progress_bar.set_postfix(val_loss=round(val_loss, 5))
             evaluations_since_best = len(steps_list) - 1 - steps_list.index(best["step"])
-            if patience is not None and evaluations_since_best >= patience:
+            if patience is not None and 0 < evaluations_since_best and evaluations_since_best >= patience:
                 break
     model.load_state_dict(best["weights"])
     history = {"step": steps_list, "train_loss": train_losses, "val_loss": val_losses,

@@ -152,7 +152,7 @@ def train_model(model, train_xy, val_xy, steps, lr=1e-3, batch_size=64, eval_eve
             return float(mse(model(Xv), yv))
 
     steps_done, since_eval, evals_without_gain = 0, [], 0
-    history = {"step": [], "train_loss": [], "val_loss": [], "best_step": None, "best_val_loss": None}
+    history = {"step": [], "train_loss": [], "val_loss": [], "best_step": 0, "best_val_loss": float("inf")}
     best_weights = None
     bar = tqdm(total=steps, disable=not progress, desc="train")
     while steps_done < steps:
@@ -172,14 +172,14 @@ def train_model(model, train_xy, val_xy, steps, lr=1e-3, batch_size=64, eval_eve
         history["train_loss"].append(float(np.mean(since_eval)))
         history["val_loss"].append(val_loss)
         since_eval = []
-        if history["best_val_loss"] is None or val_loss < history["best_val_loss"]:
+        if val_loss < history["best_val_loss"]:
             history["best_step"], history["best_val_loss"] = steps_done, val_loss
             best_weights = {name: t.detach().clone() for name, t in model.state_dict().items()}
             evals_without_gain = 0
         else:
             evals_without_gain += 1
         bar.set_postfix(val=f"{val_loss:.4f}")
-        if patience is not None and evals_without_gain >= patience:
+        if patience is not None and evals_without_gain > 0 and evals_without_gain >= patience:
             break
     bar.close()
     if best_weights is not None:

@@ -151,7 +151,7 @@ def train_model(model, train_xy, val_xy, steps, lr=1e-3, batch_size=64, eval_eve
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     criterion = nn.MSELoss()
     history = {"step": [], "train_loss": [], "val_loss": []}
-    best_loss = None
+    best_loss = float("inf")
     best_step = 0
     best_weights = copy.deepcopy(model.state_dict())
     waited = 0
@@ -175,16 +175,16 @@ def train_model(model, train_xy, val_xy, steps, lr=1e-3, batch_size=64, eval_eve
             history["train_loss"].append(sum(losses) / len(losses))
             history["val_loss"].append(val_loss)
             losses = []
-            if best_loss is None or val_loss < best_loss:
+            if val_loss < best_loss:
                 best_loss = val_loss
                 best_step = step
                 best_weights = copy.deepcopy(model.state_dict())
                 waited = 0
             else:
                 waited += 1
+                if patience is not None and waited >= patience:
+                    break
             pbar.set_postfix({"val": val_loss})
-            if patience is not None and waited >= patience:
-                break
     model.load_state_dict(best_weights)
     history["best_step"] = best_step
     history["best_val_loss"] = best_loss

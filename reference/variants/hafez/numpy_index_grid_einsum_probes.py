@@ -115,7 +115,7 @@ def train_chunk(model, x, y, state, optimizer, clip=1.0):
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()
-    return float(loss), new_state
+    return float(loss), detach_state(new_state)
 
 
 # %% q6_perplexity
@@ -139,6 +139,8 @@ def evaluate_perplexity(model, ids, seq_len=256):
 # %% q7_sample
 def sample(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, generator=None):
     """Continue `prompt` by `length` sampled characters; returns the new characters (str)."""
+    if temperature < 0:
+        raise ValueError(f"temperature {temperature} is negative")
     model.eval()
     device = next(model.parameters()).device
     picked = []
@@ -152,7 +154,7 @@ def sample(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, gener
                 nxt = scores.topk(1).indices                            # greedy
             else:
                 scores = scores / temperature
-                if top_k is not None and top_k < scores.shape[0]:
+                if top_k is not None and 0 < top_k < scores.shape[0]:
                     floor = scores.topk(top_k).values.min()
                     scores = torch.where(scores >= floor, scores, torch.tensor(-math.inf, device=device))
                 nxt = torch.multinomial(F.softmax(scores, dim=-1), 1, generator=generator)

@@ -129,7 +129,7 @@ def train_chunk(model, x, y, state, optimizer, clip=1.0):
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), max_norm=clip)
     optimizer.step()
-    return loss.item(), state
+    return loss.item(), detach_state(state)
 
 
 # %% q6_perplexity
@@ -157,6 +157,8 @@ def evaluate_perplexity(model, ids, seq_len=256):
 # %% q7_sample
 def sample(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, generator=None):
     """Continue `prompt` by `length` sampled characters; returns the new characters (str)."""
+    if temperature < 0:
+        raise ValueError("a negative temperature has no meaning")
     device = next(model.parameters()).device
     model.eval()
     prompt_ids = torch.tensor([stoi[ch] for ch in prompt], device=device).unsqueeze(0)
@@ -169,7 +171,7 @@ def sample(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, gener
                 token = int(last.argmax())
             else:
                 scaled = last / temperature
-                if top_k is not None and top_k < scaled.numel():
+                if top_k is not None and 0 < top_k < scaled.numel():
                     sorted_vals, _ = torch.sort(scaled, descending=True)
                     threshold = sorted_vals[top_k - 1]                    # ties with it stay in
                     scaled = scaled.masked_fill(scaled < threshold, float("-inf"))

@@ -117,7 +117,7 @@ def train_chunk(model, x, y, state, optimizer, clip=1.0):
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()
-    return loss.item(), state
+    return loss.item(), detach_state(state)
 
 
 # %% q6_perplexity
@@ -142,6 +142,8 @@ def evaluate_perplexity(model, ids, seq_len=256):
 # %% q7_sample
 def sample(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, generator=None):
     """Continue `prompt` by `length` sampled characters; returns the new characters (str)."""
+    if temperature < 0:
+        raise ValueError("temperature must be >= 0")
     model.eval()
     device = next(model.parameters()).device
     x = torch.tensor([[stoi[c] for c in prompt]], dtype=torch.long, device=device)
@@ -154,7 +156,7 @@ def sample(model, prompt, length, stoi, itos, temperature=1.0, top_k=None, gener
                 next_id = torch.argmax(logits).item()
             else:
                 logits = logits / temperature
-                if top_k is not None:
+                if top_k is not None and top_k > 0:
                     kth = torch.topk(logits, min(top_k, logits.numel())).values[-1]
                     logits[logits < kth] = float("-inf")
                 probs = F.softmax(logits, dim=-1)
