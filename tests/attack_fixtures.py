@@ -22,7 +22,8 @@ import nbformat
 
 MB = 2**20
 MEMORY_MB = 2048  # the batch's --memory: the memory attack needs more in all, less per process
-CELL_TIMEOUT_S, TIMEOUT_S = 60, 300  # the batch's limits: every attack is stopped well inside them
+# the batch's limits: every attack is stopped inside them, and the hunt can read the whole sandbox at a load of 10
+CELL_TIMEOUT_S, TIMEOUT_S = 240, 420
 FLOOD_BYTES = 200 * MB  # more than the protocol's line cap
 
 
