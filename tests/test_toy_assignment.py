@@ -217,7 +217,6 @@ def test_a_toy_third_assignment_is_released_packed_checked_graded_and_screened(t
         out=tmp_path / "graded",
         release_root=repo.root,
         jobs=2,
-        progress=False,
         course=course,
     )
     rows = {path.name: row.values for path, row in graded.rows.items()}
