@@ -133,7 +133,9 @@ def test_what_the_sandbox_shows_is_the_documented_allow_list(tmp_path):
         work_dir=tmp_path,
     )
     output = os.read(confined.stdout, 1 << 20).decode()
-    assert confined.stop() == 0, output[-2000:]
+    exit_code = confined.proc.wait(timeout=60)
+    confined.stop()
+    assert exit_code == 0, output[-2000:]
     seen = json.loads(output.strip().splitlines()[-1])
     listing = seen["listing"]
     allowed_top = {Path(d).name for d in SYSTEM_DIRS if Path(d).exists()}

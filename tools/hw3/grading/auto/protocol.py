@@ -9,8 +9,9 @@ Requests (harness -> runner):
 
     {"op": "run", "notebook": <nbformat JSON text>, "cell_timeout": s, "grace": s, "report": [cell index, ...]}
     {"op": "probe", "id": n, "request": <JSON text for kernel_probe.answer>, "timeout": s}
-    {"op": "log"}          the tail of the runner's log
-    {"op": "quit"}
+    {"op": "log"}          the tail of the runner's log; then the harness kills the sandbox
+
+Any other request, or the end of stdin, ends the runner.
 
 Events (runner -> harness):
 

@@ -251,24 +251,22 @@ class Confined:
                     pass
 
     def stop(self) -> int | None:
-        """End the command (it has a few seconds after its stdin closes), then kill what is left."""
+        """End the command and everything it started: close its pipes, kill the tree, reap it.
+
+        Nothing of the command is needed once the conversation is over, so it gets no time to
+        shut down (a kernel's graceful shutdown costs seconds per notebook). Returns its exit code
+        (negative when the kill ended it), or None when it could not be reaped."""
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
             except OSError:
                 pass
-        try:
-            code = self.proc.wait(timeout=KILL_WAIT_S)
-        except subprocess.TimeoutExpired:
-            code = None
         self.done.set()
         self.kill()
-        if code is None:
-            try:
-                code = self.proc.wait(timeout=KILL_WAIT_S)
-            except subprocess.TimeoutExpired:
-                pass
-        return code
+        try:
+            return self.proc.wait(timeout=KILL_WAIT_S)
+        except subprocess.TimeoutExpired:
+            return None
 
 
 def start(

@@ -169,14 +169,13 @@ class Session:
         return decode_reply(event.get("reply"))
 
     def close(self) -> str:
-        """Ask for the runner's log tail, stop everything, and return the tail ('' when it cannot be had)."""
+        """Ask for the runner's log tail, kill the sandbox, and return the tail ('' when it cannot be had)."""
         tail = ""
         if not self.broken:
             try:
                 self.send({"op": "log"})
                 event = self.reader.read(time.monotonic() + LOG_WAIT_S)
                 tail = str(event.get("text", "")) if event.get("event") == "log" else ""
-                self.send({"op": "quit"})
             except protocol.ProtocolError:
                 pass
         self.confined.stop()
