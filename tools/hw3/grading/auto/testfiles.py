@@ -64,6 +64,7 @@ class TestFile:
 
     question: str
     cases: tuple[Case, ...]
+    modules: frozenset[str] = frozenset()  # the top-level packages its tests import
 
     @property
     def points(self) -> float:
@@ -128,7 +129,18 @@ def load(stem: str, source: str, remote: Callable[[str, str], Callable]) -> Test
             )
         name = config.get("name") or function.__name__
         cases.append(Case(name, bool(config.get("hidden", False)), float(points), function, params))
-    return TestFile(question, tuple(cases))
+    return TestFile(question, tuple(cases), imported_packages(tree))
+
+
+def imported_packages(tree: ast.Module) -> frozenset[str]:
+    """The top-level packages the file's import statements name (`torch.nn` counts as torch)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return frozenset(names)
 
 
 def is_otter_import(node: ast.stmt) -> bool:
