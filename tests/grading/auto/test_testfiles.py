@@ -76,6 +76,16 @@ def test_a_probe_travels_with_the_imports_and_fixtures_it_uses_and_nothing_else(
     assert "helper_only_for_the_check" not in source and "assert" not in source
 
 
+def test_the_packages_its_tests_import_are_known_so_the_harness_can_import_them_early():
+    source = TEST_FILE.replace(
+        "    import math\n", "    import math\n    import os.path\n    from numpy import pi\n"
+    )
+    test_file = load("q1", source, lambda function, source: None)
+    assert test_file.packages == {"math", "os", "numpy"}, (
+        "otter's own import is dropped, submodules count as their package"
+    )
+
+
 def test_a_probe_that_reads_a_variable_of_its_test_is_refused():
     leaky = TEST_FILE.replace("return half(double(x))", "return half(double(x + offset))").replace(
         "    def probe_one", "    offset = 1\n\n    def probe_one"

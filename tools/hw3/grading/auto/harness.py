@@ -96,7 +96,7 @@ def preload(files: dict[str, TestFile]) -> threading.Thread:
 
     The notebook's kernel uses one core; importing torch here takes about a second of the other one
     that the first test would otherwise wait for. Join the thread before the tests run."""
-    packages = sorted(set().union(*(test_file.modules for test_file in files.values())))
+    packages = sorted(set().union(*(test_file.packages for test_file in files.values())))
 
     def import_all():
         for package in packages:

@@ -64,7 +64,7 @@ class TestFile:
 
     question: str
     cases: tuple[Case, ...]
-    modules: frozenset[str] = frozenset()  # the top-level packages its tests import
+    packages: frozenset[str] = frozenset()  # the top-level packages its tests import
 
     @property
     def points(self) -> float:
