@@ -250,12 +250,11 @@ class Confined:
                 except psutil.Error:
                     pass
 
-    def stop(self) -> int | None:
+    def stop(self) -> None:
         """End the command and everything it started: close its pipes, kill the tree, reap it.
 
         Nothing of the command is needed once the conversation is over, so it gets no time to
-        shut down (a kernel's graceful shutdown costs seconds per notebook). Returns its exit code
-        (negative when the kill ended it), or None when it could not be reaped."""
+        shut down (a kernel's graceful shutdown costs seconds per notebook)."""
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
@@ -264,9 +263,9 @@ class Confined:
         self.done.set()
         self.kill()
         try:
-            return self.proc.wait(timeout=KILL_WAIT_S)
+            self.proc.wait(timeout=KILL_WAIT_S)
         except subprocess.TimeoutExpired:
-            return None
+            pass
 
 
 def start(
